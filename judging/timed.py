@@ -1,0 +1,45 @@
+"""The rules of timed runs: one run's state machine, edge validation, ranking.
+
+This module is the stable import point of docs/internals.md §2; the rules
+live in `timed_run` (a run), `timed_wire` (an edge from the wire) and
+`timed_rank` (a category's ranking).
+"""
+
+from judging.errors import RuleViolation
+from judging.timed_rank import Attempt, RankEntry, rank_timed, team_status
+from judging.timed_run import (
+    Edge,
+    GateRef,
+    RunState,
+    RunStatus,
+    TrackRules,
+    abort,
+    apply_edge,
+    arm,
+    disqualify,
+    expire,
+    gap_us,
+    resolve_review,
+)
+from judging.timed_wire import parse_edge
+
+__all__ = [
+    "Attempt",
+    "Edge",
+    "GateRef",
+    "RankEntry",
+    "RuleViolation",
+    "RunState",
+    "RunStatus",
+    "TrackRules",
+    "abort",
+    "apply_edge",
+    "arm",
+    "disqualify",
+    "expire",
+    "gap_us",
+    "parse_edge",
+    "rank_timed",
+    "resolve_review",
+    "team_status",
+]
