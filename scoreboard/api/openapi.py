@@ -1,0 +1,140 @@
+"""The OpenAPI 3.1 document of `/api/v1`, served at `/api/v1/openapi.json`.
+
+A test checks that every API route appears here, so a new endpoint cannot go undocumented.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from scoreboard.api import bp
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+RUN = {"$ref": "#/components/schemas/Run"}
+
+
+def _resp(desc: str, schema: dict | None = None) -> dict:
+    out: dict = {"description": desc}
+    if schema is not None:
+        out["content"] = {"application/json": {"schema": schema}}
+    return out
+
+
+def _errors(*codes: int) -> dict:
+    text = {400: "malformed JSON", 401: "no or unknown token", 403: "role not allowed",
+            404: "not found", 409: "conflict with the current state", 422: "invalid content"}
+    return {str(c): _resp(text[c], ERROR) for c in codes}
+
+
+def _body(props: dict, required: list[str]) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "properties": props, "required": required}}}}
+
+
+RUN_ID = [{"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+SECURE = [{"bearer": []}]
+
+PATHS = {
+    "/api/v1/categories": {"get": {
+        "summary": "List categories", "responses": {"200": _resp("categories", {
+            "type": "array", "items": {"$ref": "#/components/schemas/Category"}})}}},
+    "/api/v1/categories/{slug}/ranking": {"get": {
+        "summary": "A category's ranking, best first; teams without a time last",
+        "parameters": [{"name": "slug", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": _resp("ranking", {"$ref": "#/components/schemas/Ranking"}),
+                      **_errors(404)}}},
+    "/api/v1/tracks": {"get": {
+        "summary": "Tracks and their gates", "responses": {"200": _resp("tracks", {
+            "type": "array", "items": {"$ref": "#/components/schemas/Track"}})}}},
+    "/api/v1/runs": {
+        "get": {"summary": "Recent runs, newest first",
+                "parameters": [{"name": n, "in": "query", "schema": {"type": t}}
+                               for n, t in (("category", "string"), ("status", "string"),
+                                            ("limit", "integer"))],
+                "responses": {"200": _resp("runs", {"type": "array", "items": RUN}),
+                              **_errors(422)}},
+        "post": {"summary": "Arm a run (timekeeper): the next gate events on the track belong to it",
+                 "security": SECURE,
+                 "requestBody": _body({"category": {"type": "string"},
+                                       "team": {"type": "string"}}, ["category", "team"]),
+                 "responses": {"201": _resp("the armed run", RUN),
+                               **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/v1/runs/{run_id}": {"get": {
+        "summary": "One run", "parameters": RUN_ID,
+        "responses": {"200": _resp("the run", RUN), **_errors(404)}}},
+    "/api/v1/runs/{run_id}/abort": {"post": {
+        "summary": "Abort a run (timekeeper): armed, running or review becomes dnf",
+        "security": SECURE, "parameters": RUN_ID,
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"reason": {"type": "string"}}}}}},
+        "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409)}}},
+    "/api/v1/runs/{run_id}/dsq": {"post": {
+        "summary": "Disqualify a run (timekeeper), with a reason", "security": SECURE,
+        "parameters": RUN_ID, "requestBody": _body({"reason": {"type": "string"}}, ["reason"]),
+        "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/v1/runs/{run_id}/resolve": {"post": {
+        "summary": "Settle a run in review with a time determined by the timekeeper",
+        "security": SECURE, "parameters": RUN_ID,
+        "requestBody": _body({"elapsed_us": {"type": "integer", "minimum": 0},
+                              "reason": {"type": "string"}}, ["elapsed_us", "reason"]),
+        "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/v1/time": {"get": {
+        "summary": "The server clock (µs since 1970) for display clock sync",
+        "responses": {"200": _resp("now", {"type": "object", "properties": {
+            "now_us": {"type": "integer"}}})}}},
+    "/api/v1/openapi.json": {"get": {
+        "summary": "This document", "responses": {"200": _resp("OpenAPI document")}}},
+}
+
+NULLABLE_INT = {"type": ["integer", "null"]}
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error"],
+              "properties": {"error": {"type": "string"}}},
+    "Category": {"type": "object", "required": ["slug", "name", "format"], "properties": {
+        "slug": {"type": "string"}, "name": {"type": "string"},
+        "format": {"enum": ["timed", "match", "judged"]}}},
+    "Gate": {"type": "object", "properties": {"source": {"type": "string"},
+                                              "gate": {"type": "integer"}}},
+    "Track": {"type": "object", "properties": {
+        "slug": {"type": "string"}, "name": {"type": "string"},
+        "start": {"$ref": "#/components/schemas/Gate"},
+        "finish": {"$ref": "#/components/schemas/Gate"},
+        "checkpoints": {"type": "array", "items": {"$ref": "#/components/schemas/Gate"}},
+        "min_run_ms": {"type": "integer"}}},
+    "Run": {"type": "object",
+            "required": ["id", "category", "team", "attempt", "status", "elapsed_us",
+                         "checkpoints_us"],
+            "properties": {
+                "id": {"type": "integer"}, "category": {"type": "string"},
+                "team": {"type": "string"}, "team_name": {"type": "string"},
+                "attempt": {"type": "integer"},
+                "status": {"enum": ["armed", "running", "finished", "timeout", "dnf", "dsq",
+                                    "review"]},
+                "elapsed_us": NULLABLE_INT,
+                "checkpoints_us": {"type": "array", "items": NULLABLE_INT},
+                "track": {"type": "string"}, "reason": {"type": ["string", "null"]},
+                "start_t_epoch_us": NULLABLE_INT, "started_server_us": NULLABLE_INT}},
+    "Ranking": {"type": "object", "required": ["category", "entries"], "properties": {
+        "category": {"type": "string"},
+        "entries": {"type": "array", "items": {"type": "object", "properties": {
+            "rank": NULLABLE_INT, "team": {"type": "string"}, "team_name": {"type": "string"},
+            "best_us": NULLABLE_INT, "status": {"type": "string"},
+            "times_us": {"type": "array", "items": {"type": "integer"}}}}}}},
+}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "kejurda API", "version": "1",
+                 "description": "Times are integer microseconds (*_us)."},
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(document())

@@ -1,0 +1,117 @@
+"""API views: parse the request, call one service, return JSON. Nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+
+from scoreboard.api import bp
+from scoreboard.api.auth import require
+from scoreboard.errors import BadRequest, Invalid
+from scoreboard.models import Category, Run, Track
+from scoreboard.services import runs
+from scoreboard.services.ranking import category_ranking
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or 400 naming what is wrong with it."""
+    data = request.get_json(silent=True, force=True)
+    if data is None:
+        raise BadRequest("body: malformed JSON (JSON tidak valid)")
+    if not isinstance(data, dict):
+        raise BadRequest("body: must be a JSON object")
+    return data
+
+
+def _reason(data: dict[str, Any], required: bool = False) -> str | None:
+    reason = data.get("reason")
+    if reason is None and not required:
+        return None
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 300:
+        raise Invalid("reason: a text of 1 to 300 characters")
+    return reason.strip()
+
+
+@bp.get("/categories")
+def categories():
+    rows = g.db.session.scalars(select(Category).order_by(Category.id)).all()
+    return jsonify([{"slug": c.slug, "name": c.name, "format": c.format} for c in rows])
+
+
+@bp.get("/categories/<slug>/ranking")
+def ranking(slug: str):
+    return jsonify(category_ranking(g.db.session, slug))
+
+
+@bp.get("/tracks")
+def tracks():
+    rows = g.db.session.scalars(select(Track).order_by(Track.id)).all()
+    return jsonify([{
+        "slug": t.slug, "name": t.name,
+        "start": {"source": t.start_source, "gate": t.start_gate},
+        "finish": {"source": t.finish_source, "gate": t.finish_gate},
+        "checkpoints": t.checkpoints, "min_run_ms": t.min_run_ms,
+    } for t in rows])
+
+
+@bp.get("/runs")
+def list_runs():
+    query = select(Run).order_by(Run.id.desc())
+    if request.args.get("category"):
+        query = query.join(Category).where(Category.slug == request.args["category"])
+    if request.args.get("status"):
+        query = query.where(Run.status == request.args["status"])
+    limit = request.args.get("limit", "100")
+    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+        raise Invalid("limit: an integer from 1 to 1000")
+    rows = g.db.session.scalars(query.limit(int(limit))).all()
+    return jsonify([runs.run_dict(r) for r in rows])
+
+
+@bp.post("/runs")
+@require("timekeeper")
+def arm():
+    data = json_body()
+    run = runs.arm_run(g.db.session, data.get("category"), data.get("team"), g.caller.name)
+    return jsonify(runs.run_dict(run)), 201
+
+
+@bp.get("/runs/<int:run_id>")
+def get_run(run_id: int):
+    return jsonify(runs.run_dict(runs.get_run(g.db.session, run_id)))
+
+
+@bp.post("/runs/<int:run_id>/abort")
+@require("timekeeper")
+def abort(run_id: int):
+    data = json_body() if request.get_data() else {}
+    run = runs.abort_run(g.db.session, run_id, g.caller.name, _reason(data))
+    return jsonify(runs.run_dict(run))
+
+
+@bp.post("/runs/<int:run_id>/dsq")
+@require("timekeeper")
+def disqualify(run_id: int):
+    data = json_body()
+    run = runs.disqualify_run(g.db.session, run_id, g.caller.name, _reason(data, required=True))
+    return jsonify(runs.run_dict(run))
+
+
+@bp.post("/runs/<int:run_id>/resolve")
+@require("timekeeper")
+def resolve(run_id: int):
+    data = json_body()
+    elapsed = data.get("elapsed_us")
+    if isinstance(elapsed, bool) or not isinstance(elapsed, int) or elapsed < 0:
+        raise Invalid("elapsed_us: an integer number of microseconds >= 0")
+    run = runs.resolve_review(g.db.session, run_id, g.caller.name, elapsed,
+                              _reason(data, required=True))
+    return jsonify(runs.run_dict(run))
+
+
+@bp.get("/time")
+def server_time():
+    """The server's clock in µs, for displays that run a live clock."""
+    return jsonify({"now_us": runs.now_us()})

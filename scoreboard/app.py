@@ -1,0 +1,72 @@
+"""The Flask application factory: one app per venue server (or per test)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from scoreboard import config as cfg
+from scoreboard.db import Database
+from scoreboard.extensions import babel, csrf, login_manager, socketio
+from scoreboard.models import User
+from scoreboard.services import publish
+
+log = logging.getLogger(__name__)
+
+
+def _locale() -> str:
+    user_lang = getattr(current_user, "language", None) if current_user else None
+    if user_lang:
+        return user_lang
+    chosen = request.cookies.get("lang") if request else None
+    return chosen if chosen in ("id", "en") else "id"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; `config` overrides the defaults (tests pass DATABASE_URL etc.)."""
+    app = Flask(__name__)
+    settings = cfg.default_config()
+    settings.update(config or {})
+    app.config.update(settings)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = cfg.secret_key()
+    db = Database(app.config["DATABASE_URL"])
+    app.extensions["kejurda_db"] = db
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(lambda uid: db.session.get(User, int(uid)))
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[],
+                      message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"))
+
+    from scoreboard.api import bp as api_bp
+    from scoreboard.sockets import register_namespaces
+    from scoreboard.web import register_pages
+
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    register_pages(app)
+    register_namespaces(socketio)
+    publish.disconnect_all()
+    publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"))
+
+    @app.teardown_appcontext
+    def _remove_session(_exc):
+        db.remove()
+
+    @app.before_request
+    def _bind():
+        g.db = db
+
+    return app
+
+
+def get_db(app: Flask | None = None) -> Database:
+    from flask import current_app
+
+    return (app or current_app).extensions["kejurda_db"]

@@ -1,0 +1,56 @@
+"""Installation settings: defaults, `KEJURDA_*` environment variables, the instance folder."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROLES_TOKEN = ("admin", "timekeeper", "judge", "agent")
+ROLES_USER = ("admin", "head_judge", "judge", "timekeeper")
+
+
+def instance_dir() -> Path:
+    """The installation's own folder (database, secret key), created on first use."""
+    path = Path(os.environ.get("KEJURDA_INSTANCE", Path.cwd() / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(cli_value: str | None = None) -> str:
+    """`--db`, else env `KEJURDA_DATABASE_URL`, else a SQLite file in the instance folder."""
+    if cli_value:
+        return cli_value
+    env = os.environ.get("KEJURDA_DATABASE_URL")
+    if env:
+        return env
+    return f"sqlite:///{instance_dir() / 'kejurda.db'}"
+
+
+def secret_key() -> str:
+    """Env `KEJURDA_SECRET_KEY`, else a random key kept in the instance folder."""
+    env = os.environ.get("KEJURDA_SECRET_KEY")
+    if env:
+        return env
+    path = instance_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def default_config(db_url: str | None = None) -> dict:
+    return {
+        "DATABASE_URL": database_url(db_url),
+        "SECRET_KEY": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "KEJURDA_EXPIRE_INTERVAL_S": 0.25,
+        # a finish edge still in flight from an agent gets this long before the server
+        # times out a run on its own clock
+        "KEJURDA_EXPIRE_GRACE_S": 2.0,
+        "KEJURDA_DEMO_AUTOARM": False,
+        "KEJURDA_SOCKETIO_MESSAGE_QUEUE": os.environ.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
+    }

@@ -1,0 +1,95 @@
+"""Engine, sessions and schema migrations.
+
+One `Database` per app (or CLI command). SQLite runs in WAL mode so the projector's
+reads never block the timing writes; the schema is brought to the newest Alembic
+revision before anything else touches it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic's command API is not re-entrant; serialise upgrades within one process.
+_upgrade_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine with the settings a venue needs for `url`."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    with _upgrade_lock, engine.begin() as conn:
+        cfg = alembic_config(str(engine.url))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Database:
+    """An engine plus a thread-scoped session registry."""
+
+    def __init__(self, url: str, migrate: bool = True):
+        self.url = url
+        self.engine = make_engine(url)
+        if migrate:
+            upgrade(self.engine)
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.scoped = scoped_session(self.session_factory)
+
+    @property
+    def session(self) -> Session:
+        """The current thread's session (request, socket handler or CLI)."""
+        return self.scoped()
+
+    def remove(self) -> None:
+        self.scoped.remove()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A fresh session committed on success and rolled back on error."""
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.scoped.remove()
+        self.engine.dispose()

@@ -1,0 +1,67 @@
+"""Teams, people's accounts and device/API tokens."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scoreboard.models.base import Base, utcnow
+from scoreboard.models.event import Category
+
+
+class Team(Base):
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    institution: Mapped[str] = mapped_column(String(200), default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    level: Mapped[str] = mapped_column(String(40), default="")
+    members: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact: Mapped[str] = mapped_column(String(80), default="")
+
+    category: Mapped[Category] = relationship()
+
+
+class User(Base):
+    """A person who signs in: admin, head_judge, judge or timekeeper."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(Base):
+    """A bearer token for the API or an agent; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,1 @@
+"""Use cases: each validates, calls judging, commits in one transaction, then publishes."""

@@ -1,0 +1,266 @@
+"""Load or update the event described by an organiser's TOML file (CONTRACT §2).
+
+Everything is validated before anything is written; the write is one transaction, so a
+bad file leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scoreboard.errors import LoadError
+from scoreboard.models import Category, Event, Track
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+FORMATS = ("timed", "match", "judged")
+RANKINGS = ("best", "sum_best_n", "average_best_n")
+LANGUAGES = ("id", "en")
+TOP_KEYS = {"event", "track", "category"}
+EVENT_KEYS = {"name", "slug", "language"}
+TRACK_KEYS = {"slug", "name", "start", "finish", "checkpoints", "min_run_ms"}
+CATEGORY_KEYS = {
+    "common": {"slug", "name", "format", "levels", "team_size"},
+    "timed": {"track", "attempts", "time_limit_s", "ranking", "best_n", "penalties"},
+    "match": {"match", "bracket", "seeding", "grand_final", "third_place", "groups",
+              "best_of", "tiebreak"},
+    "judged": {"criteria", "aggregation", "min_judges", "normalise", "tiebreak"},
+}
+MATCH_KINDS = ("sumo", "soccer", "generic")
+BRACKETS = ("single_elimination", "double_elimination", "round_robin", "swiss")
+CRITERION_KEYS = {"key", "name", "weight", "max"}
+
+
+@dataclass
+class _Where:
+    """Where in the file a value lives, to name it in an error."""
+
+    path: Path
+    text: str
+    table: str = ""
+    index: int = 0
+    label: str = ""
+
+    def fail(self, key: str, reason: str) -> LoadError:
+        where = f"{self.table} {self.label}".strip()
+        line = self._line_of(key)
+        at = f"{self.path}:{line}" if line else str(self.path)
+        return LoadError(f"{at}: [{where}] key '{key}': {reason}" if where
+                         else f"{at}: key '{key}': {reason}")
+
+    def _line_of(self, key: str) -> int | None:
+        lines = self.text.splitlines()
+        header = re.compile(rf"^\s*\[\[?\s*{re.escape(self.table)}\s*\]?\]\s*$") if self.table else None
+        start, seen = 0, -1
+        if header is not None:
+            for no, line in enumerate(lines):
+                if header.match(line):
+                    seen += 1
+                    if seen == self.index:
+                        start = no
+                        break
+        keyre = re.compile(rf"^\s*{re.escape(key.split('.')[0])}\s*=")
+        for no in range(start, len(lines)):
+            if keyre.match(lines[no]):
+                return no + 1
+        return start + 1 if header is not None and seen == self.index else None
+
+
+def _check_keys(table: dict, allowed: set[str], where: _Where) -> None:
+    for key in table:
+        if key not in allowed:
+            raise where.fail(key, "unknown key (kunci tidak dikenal)")
+
+
+def _req_str(table: dict, key: str, where: _Where, max_len: int = 200) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise where.fail(key, "required, a non-empty string")
+    if len(value) > max_len:
+        raise where.fail(key, f"longer than {max_len} characters")
+    return value.strip()
+
+
+def _slug(table: dict, where: _Where) -> str:
+    value = _req_str(table, "slug", where, 64)
+    if not SLUG.match(value):
+        raise where.fail("slug", f"{value!r} must be lowercase letters, digits and '-'")
+    return value
+
+
+def _int(table: dict, key: str, where: _Where, default: int | None, lo: int, hi: int) -> int | None:
+    value = table.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise where.fail(key, f"must be an integer from {lo} to {hi} (got {value!r})")
+    return value
+
+
+def _gate(value: Any, key: str, where: _Where) -> dict:
+    if not isinstance(value, dict) or set(value) != {"source", "gate"}:
+        raise where.fail(key, 'must be { source = "...", gate = N }')
+    source, gate = value["source"], value["gate"]
+    if not isinstance(source, str) or not source.strip() or len(source) > 64:
+        raise where.fail(key, "source must be a non-empty string of at most 64 characters")
+    if isinstance(gate, bool) or not isinstance(gate, int) or not 0 <= gate <= 255:
+        raise where.fail(key, f"gate must be an integer from 0 to 255 (got {gate!r})")
+    return {"source": source.strip(), "gate": gate}
+
+
+def _parse_track(table: Any, where: _Where) -> dict:
+    if not isinstance(table, dict):
+        raise where.fail("track", "must be a table")
+    _check_keys(table, TRACK_KEYS, where)
+    slug = _slug(table, where)
+    where.label = repr(slug)
+    checkpoints = table.get("checkpoints", [])
+    if not isinstance(checkpoints, list):
+        raise where.fail("checkpoints", "must be a list of gates")
+    return {
+        "slug": slug,
+        "name": _req_str(table, "name", where),
+        "start": _gate(table.get("start"), "start", where),
+        "finish": _gate(table.get("finish"), "finish", where),
+        "checkpoints": [_gate(c, "checkpoints", where) for c in checkpoints],
+        "min_run_ms": _int(table, "min_run_ms", where, 0, 0, 3_600_000),
+    }
+
+
+def _parse_criteria(value: Any, where: _Where) -> list[dict]:
+    if not isinstance(value, list) or not value:
+        raise where.fail("criteria", "required for format 'judged': a non-empty list")
+    seen: set[str] = set()
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - CRITERION_KEYS:
+            raise where.fail("criteria", f"each criterion has only {sorted(CRITERION_KEYS)}")
+        key, name = item.get("key"), item.get("name")
+        weight, top = item.get("weight"), item.get("max")
+        if not isinstance(key, str) or not SLUG.match(key) or key in seen:
+            raise where.fail("criteria", f"criterion key {key!r} missing, invalid or repeated")
+        if not isinstance(name, str) or not name.strip():
+            raise where.fail("criteria", f"criterion {key!r} needs a name")
+        for label, num in (("weight", weight), ("max", top)):
+            if isinstance(num, bool) or not isinstance(num, int | float) or num <= 0:
+                raise where.fail("criteria", f"criterion {key!r}: {label} must be a positive number")
+        seen.add(key)
+        out.append({"key": key, "name": name.strip(), "weight": weight, "max": top})
+    return out
+
+
+def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
+    if not isinstance(table, dict):
+        raise where.fail("category", "must be a table")
+    fmt = table.get("format")
+    if fmt not in FORMATS:
+        raise where.fail("format", f"must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    _check_keys(table, CATEGORY_KEYS["common"] | CATEGORY_KEYS[fmt], where)
+    slug = _slug(table, where)
+    where.label = repr(slug)
+    known = CATEGORY_KEYS["common"] | CATEGORY_KEYS[fmt] | {"slug", "name", "format"}
+    cat = {"slug": slug, "name": _req_str(table, "name", where), "format": fmt,
+           "track": None, "attempts": 1, "time_limit_s": None, "ranking": "best",
+           "options": {k: v for k, v in table.items() if k in known - {
+               "slug", "name", "format", "track", "attempts", "time_limit_s", "ranking"}}}
+    if fmt == "timed":
+        track = table.get("track")
+        if track not in tracks:
+            raise where.fail("track", f"must name a track of this file (got {track!r})")
+        cat["track"] = track
+        cat["attempts"] = _int(table, "attempts", where, 1, 1, 100)
+        cat["time_limit_s"] = _int(table, "time_limit_s", where, None, 1, 86_400)
+        ranking = table.get("ranking", "best")
+        if ranking not in RANKINGS:
+            raise where.fail("ranking", f"must be one of {', '.join(RANKINGS)} (got {ranking!r})")
+        cat["ranking"] = ranking
+    elif fmt == "match":
+        if table.get("match", "generic") not in MATCH_KINDS:
+            raise where.fail("match", f"must be one of {', '.join(MATCH_KINDS)}")
+        if table.get("bracket", "single_elimination") not in BRACKETS:
+            raise where.fail("bracket", f"must be one of {', '.join(BRACKETS)}")
+    else:
+        cat["options"]["criteria"] = _parse_criteria(table.get("criteria"), where)
+    return cat
+
+
+def parse_event_file(path: str | Path) -> dict:
+    """Read and validate an event file; raise LoadError naming file, line, key and reason."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise LoadError(f"{path}: not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LoadError(f"{path}: invalid TOML: {exc}") from None
+    where = _Where(path, text)
+    _check_keys(data, TOP_KEYS, where)
+    ev = data.get("event")
+    if not isinstance(ev, dict):
+        raise where.fail("event", "a [event] table is required")
+    where = _Where(path, text, "event")
+    _check_keys(ev, EVENT_KEYS, where)
+    language = ev.get("language", "id")
+    if language not in LANGUAGES:
+        raise where.fail("language", f"must be one of {', '.join(LANGUAGES)} (got {language!r})")
+    event = {"slug": _slug(ev, where), "name": _req_str(ev, "name", where), "language": language}
+    tracks = [_parse_track(t, _Where(path, text, "track", i))
+              for i, t in enumerate(_table_list(data, "track", path, text))]
+    track_slugs = {t["slug"] for t in tracks}
+    _no_repeats([t["slug"] for t in tracks], "track", path, text)
+    categories = [_parse_category(c, _Where(path, text, "category", i), track_slugs)
+                  for i, c in enumerate(_table_list(data, "category", path, text))]
+    _no_repeats([c["slug"] for c in categories], "category", path, text)
+    return {"event": event, "tracks": tracks, "categories": categories}
+
+
+def _table_list(data: dict, key: str, path: Path, text: str) -> list:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise _Where(path, text).fail(key, f"must be an array of tables [[{key}]]")
+    return value
+
+
+def _no_repeats(slugs: list[str], table: str, path: Path, text: str) -> None:
+    for i, slug in enumerate(slugs):
+        if slug in slugs[:i]:
+            raise _Where(path, text, table, i, repr(slug)).fail("slug", "used twice in this file")
+
+
+def load_event(session: Session, path: str | Path) -> Event:
+    """Create or update the event, its tracks and categories from `path` (idempotent)."""
+    parsed = parse_event_file(path)
+    ev = parsed["event"]
+    event = session.scalar(select(Event).where(Event.slug == ev["slug"])) or Event(slug=ev["slug"])
+    event.name, event.language = ev["name"], ev["language"]
+    session.add(event)
+    session.flush()
+    by_slug: dict[str, Track] = {}
+    for t in parsed["tracks"]:
+        track = session.scalar(select(Track).where(Track.slug == t["slug"])) or Track(slug=t["slug"])
+        track.event_id, track.name = event.id, t["name"]
+        track.start_source, track.start_gate = t["start"]["source"], t["start"]["gate"]
+        track.finish_source, track.finish_gate = t["finish"]["source"], t["finish"]["gate"]
+        track.checkpoints, track.min_run_ms = t["checkpoints"], t["min_run_ms"]
+        session.add(track)
+        by_slug[t["slug"]] = track
+    session.flush()
+    for c in parsed["categories"]:
+        cat = session.scalar(select(Category).where(Category.slug == c["slug"])) or Category(slug=c["slug"])
+        cat.event_id, cat.name, cat.format = event.id, c["name"], c["format"]
+        cat.track_id = by_slug[c["track"]].id if c["track"] else None
+        cat.attempts, cat.time_limit_s, cat.ranking = c["attempts"], c["time_limit_s"], c["ranking"]
+        cat.options = c["options"]
+        session.add(cat)
+    session.flush()
+    return event

@@ -1,0 +1,31 @@
+"""A category's ranking, derived from its runs by judging.timed on every request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from judging import timed
+from scoreboard.errors import NotFound
+from scoreboard.models import Category, Run, Team
+
+
+def category_ranking(session: Session, slug: str) -> dict[str, Any]:
+    """`{"category", "entries"}` as in CONTRACT §4: best first, every team listed."""
+    category = session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise NotFound(f"category: {slug!r} not found")
+    teams = session.scalars(select(Team).where(Team.category_id == category.id)
+                            .order_by(Team.code)).all()
+    names = {t.code: t.name for t in teams}
+    rows = session.execute(select(Team.code, Run.attempt, Run.status, Run.elapsed_us)
+                           .join(Team, Run.team_id == Team.id)
+                           .where(Run.category_id == category.id)).all()
+    attempts = [timed.Attempt(code, attempt, status, elapsed)
+                for code, attempt, status, elapsed in rows]
+    entries = timed.rank_timed(list(names), attempts)
+    return {"category": slug, "entries": [
+        {"rank": e.rank, "team": e.team, "team_name": names[e.team], "best_us": e.best_us,
+         "status": e.status, "times_us": list(e.times_us)} for e in entries]}

@@ -1,0 +1,272 @@
+"""Timed runs: arm, take in gate edges, abort, time out; the rules live in judging.timed.
+
+Every change happens under one lock per process and the track row's lock in the
+database (for several workers on PostgreSQL), is committed, and only then published.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from judging import timed
+from judging.errors import RuleViolation
+from scoreboard.errors import Conflict, Invalid, NotFound
+from scoreboard.models import AuditRecord, Category, GateEvent, Run, Team, Track
+from scoreboard.services.publish import publish
+from scoreboard.services.ranking import category_ranking
+
+log = logging.getLogger(__name__)
+LIVE = (timed.RunStatus.armed.value, timed.RunStatus.running.value)
+HOLDS_TRACK = LIVE + (timed.RunStatus.review.value,)
+FINAL = ("finished", "timeout", "dnf", "dsq")
+lock = threading.RLock()
+
+
+def now_us() -> int:
+    """Server wall-clock in µs: used to time out a run and to sync displays, never to time one."""
+    return time.time_ns() // 1000
+
+
+# ---------------------------------------------------------------- conversions
+
+
+def track_rules(track: Track) -> timed.TrackRules:
+    return timed.TrackRules(
+        start=timed.GateRef(track.start_source, track.start_gate),
+        finish=timed.GateRef(track.finish_source, track.finish_gate),
+        checkpoints=tuple(timed.GateRef(c["source"], int(c["gate"])) for c in track.checkpoints),
+        min_run_us=track.min_run_ms * 1000,
+    )
+
+
+def _edge(ev: GateEvent | None) -> timed.Edge | None:
+    if ev is None:
+        return None
+    return timed.Edge(ev.source, ev.boot, ev.seq, ev.gate, ev.edge, ev.t_us,
+                      ev.t_epoch_us, ev.t_epoch_err_us)
+
+
+def _state(session: Session, run: Run) -> timed.RunState:
+    ids = run.checkpoint_event_ids or [None] * len(run.track.checkpoints)
+    cps = tuple(_edge(session.get(GateEvent, i)) if i else None for i in ids)
+    times = tuple(run.checkpoints_us or [None] * len(ids))
+    return timed.RunState(
+        status=timed.RunStatus(run.status), start=_edge(run.start_event),
+        finish=_edge(run.finish_event), checkpoints=cps, elapsed_us=run.elapsed_us,
+        checkpoints_us=times, reason=run.reason)
+
+
+def _event_id(session: Session, edge: timed.Edge | None) -> int | None:
+    if edge is None:
+        return None
+    return session.scalar(select(GateEvent.id).where(
+        GateEvent.source == edge.source, GateEvent.boot == edge.boot, GateEvent.seq == edge.seq))
+
+
+def _store_state(session: Session, run: Run, state: timed.RunState) -> None:
+    if state.start is not None and run.start_event_id is None:
+        run.started_server_us = now_us()
+    run.status = state.status.value
+    run.start_event_id = _event_id(session, state.start)
+    run.finish_event_id = _event_id(session, state.finish)
+    run.checkpoint_event_ids = [_event_id(session, e) for e in state.checkpoints]
+    run.checkpoints_us = list(state.checkpoints_us)
+    run.elapsed_us = state.elapsed_us
+    run.reason = state.reason
+
+
+def run_dict(run: Run) -> dict[str, Any]:
+    """The run object of the API and of `/live` (CONTRACT §4 plus extensions)."""
+    start = run.start_event
+    return {
+        "id": run.id, "category": run.category.slug, "team": run.team.code,
+        "team_name": run.team.name, "attempt": run.attempt, "status": run.status,
+        "elapsed_us": run.elapsed_us, "checkpoints_us": list(run.checkpoints_us or []),
+        "track": run.track.slug, "reason": run.reason,
+        "start_t_epoch_us": start.t_epoch_us if start is not None else None,
+        "started_server_us": run.started_server_us,
+    }
+
+
+def _audit(session: Session, actor: str, action: str, run: Run, old: dict | None,
+           reason: str | None) -> None:
+    session.add(AuditRecord(actor=actor, action=action, entity="run", entity_id=str(run.id),
+                            old=old, new={"status": run.status, "elapsed_us": run.elapsed_us},
+                            reason=reason))
+
+
+def _announce(session: Session, runs: list[Run]) -> None:
+    """Publish the runs and, where a result may have changed, their category's ranking."""
+    for run in runs:
+        publish("run", run_dict(run))
+    for slug in sorted({r.category.slug for r in runs if r.status in FINAL + ("review",)}):
+        publish("ranking", category_ranking(session, slug))
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def get_run(session: Session, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"run {run_id} not found (tidak ditemukan)")
+    return run
+
+
+def arm_run(session: Session, category_slug: Any, team_code: Any, actor: str) -> Run:
+    """Arm the next attempt of a team: the next gate events on its track belong to it."""
+    if not isinstance(category_slug, str) or not category_slug:
+        raise Invalid("category: required, a category slug")
+    if not isinstance(team_code, str) or not team_code:
+        raise Invalid("team: required, a team code")
+    with lock:
+        category = session.scalar(select(Category).where(Category.slug == category_slug))
+        if category is None:
+            raise NotFound(f"category: {category_slug!r} not found")
+        team = session.scalar(select(Team).where(Team.code == team_code))
+        if team is None:
+            raise NotFound(f"team: {team_code!r} not found")
+        if category.format != "timed" or category.track_id is None:
+            raise Invalid(f"category: {category_slug!r} is not a timed category")
+        if team.category_id != category.id:
+            raise Invalid(f"team: {team_code!r} is not registered in {category_slug!r}")
+        session.scalar(select(Track).where(Track.id == category.track_id).with_for_update())
+        busy = session.scalar(select(Run).where(
+            Run.track_id == category.track_id, Run.status.in_(HOLDS_TRACK)))
+        if busy is not None:
+            raise Conflict(f"track: {category.track.slug!r} is busy with run {busy.id} "
+                           f"({busy.team.code}, {busy.status})")
+        used = session.scalar(select(func.count(Run.id)).where(
+            Run.category_id == category.id, Run.team_id == team.id)) or 0
+        if used >= category.attempts:
+            raise Conflict(f"team: {team_code!r} has used all {category.attempts} attempts "
+                           f"(semua kesempatan sudah dipakai)")
+        run = Run(category=category, team=team, track_id=category.track_id, attempt=used + 1,
+                  status="armed", checkpoint_event_ids=[None] * len(category.track.checkpoints),
+                  checkpoints_us=[None] * len(category.track.checkpoints), armed_by=actor)
+        session.add(run)
+        session.flush()
+        _audit(session, actor, "arm", run, None, None)
+        session.commit()
+        log.info("run %s armed: %s %s attempt %s", run.id, category.slug, team.code, run.attempt)
+    _announce(session, [run])
+    return run
+
+
+def _change(session: Session, run_id: int, actor: str, action: str, reason: str,
+            rule) -> Run:
+    with lock:
+        run = get_run(session, run_id)
+        old = {"status": run.status, "elapsed_us": run.elapsed_us}
+        try:
+            state = rule(_state(session, run))
+        except RuleViolation as exc:
+            raise Conflict(str(exc)) from None
+        _store_state(session, run, state)
+        _audit(session, actor, action, run, old, reason)
+        session.commit()
+        log.info("run %s %s by %s: %s", run.id, action, actor, reason)
+    _announce(session, [run])
+    return run
+
+
+def abort_run(session: Session, run_id: int, actor: str, reason: str | None = None) -> Run:
+    """A timekeeper ends a run without a time: armed, running or review → dnf."""
+    reason = reason or "aborted by timekeeper"
+    return _change(session, run_id, actor, "abort", reason, lambda s: timed.abort(s, reason))
+
+
+def disqualify_run(session: Session, run_id: int, actor: str, reason: str) -> Run:
+    """A referee disqualifies a run (the measured time stays on record)."""
+    return _change(session, run_id, actor, "dsq", reason, lambda s: timed.disqualify(s, reason))
+
+
+def resolve_review(session: Session, run_id: int, actor: str, elapsed_us: int, reason: str) -> Run:
+    """A timekeeper settles a run in review with a time determined by hand."""
+    run = get_run(session, run_id)
+    limit = run.category.time_limit_s * 1_000_000 if run.category.time_limit_s else None
+    return _change(session, run_id, actor, "resolve", reason,
+                   lambda s: timed.resolve_review(s, elapsed_us, reason, limit))
+
+
+def expire_runs(session: Session, grace_s: float = 0.0) -> list[Run]:
+    """Time out running runs whose limit has passed on the server's clock."""
+    changed = []
+    with lock:
+        running = session.scalars(select(Run).where(Run.status == "running")).all()
+        now = now_us()
+        for run in running:
+            limit = run.category.time_limit_s
+            if not limit or run.started_server_us is None:
+                continue
+            if now - run.started_server_us <= (limit + grace_s) * 1_000_000:
+                continue
+            _store_state(session, run, timed.expire(_state(session, run)))
+            _audit(session, "server", "expire", run, {"status": "running"}, "time limit reached")
+            changed.append(run)
+        if changed:
+            session.commit()
+    if changed:
+        _announce(session, changed)
+    return changed
+
+
+def record_edge(session: Session, payload: Any) -> dict[str, Any]:
+    """Store a gate edge once and let it drive the run on its track; returns the ack."""
+    try:
+        edge = timed.parse_edge(payload)
+    except RuleViolation as exc:
+        return {"ok": False, "error": str(exc)}
+    with lock:
+        if not _insert_edge(session, edge):
+            return {"ok": True, "duplicate": True}
+        changed = _drive_runs(session, edge)
+        session.commit()
+    if changed:
+        _announce(session, changed)
+    return {"ok": True}
+
+
+def _insert_edge(session: Session, edge: timed.Edge) -> bool:
+    exists = session.scalar(select(GateEvent.id).where(
+        GateEvent.source == edge.source, GateEvent.boot == edge.boot, GateEvent.seq == edge.seq))
+    if exists is not None:
+        return False
+    session.add(GateEvent(source=edge.source, boot=edge.boot, seq=edge.seq, gate=edge.gate,
+                          edge=edge.edge, t_us=edge.t_us, t_epoch_us=edge.t_epoch_us,
+                          t_epoch_err_us=edge.t_epoch_err_us))
+    try:
+        session.flush()
+    except IntegrityError:  # another worker stored it first; nothing else is pending here
+        session.rollback()
+        return False
+    return True
+
+
+def _drive_runs(session: Session, edge: timed.Edge) -> list[Run]:
+    changed = []
+    for track in session.scalars(select(Track)).all():
+        if (edge.source, edge.gate) not in track.gates():
+            continue
+        run = session.scalar(select(Run).where(Run.track_id == track.id, Run.status.in_(LIVE))
+                             .order_by(Run.id))
+        if run is None:
+            continue
+        limit = run.category.time_limit_s
+        before = _state(session, run)
+        after = timed.apply_edge(before, track_rules(track), edge,
+                                 limit * 1_000_000 if limit else None)
+        if after is before:
+            continue
+        session.flush()
+        _store_state(session, run, after)
+        changed.append(run)
+        log.info("run %s %s by %s/%s#%s", run.id, after.status, edge.source, edge.boot, edge.seq)
+    return changed

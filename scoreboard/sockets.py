@@ -1,0 +1,145 @@
+"""Socket.IO namespaces (CONTRACT §5): `/timing` for agents, `/live` for everyone.
+
+Handlers stay a few lines: authorise, call a service, return the ack.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import Namespace, SocketIO, emit
+from sqlalchemy import select
+
+from scoreboard.models import Run
+from scoreboard.services import runs
+from scoreboard.services.accounts import find_token
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 500
+
+
+def _db():
+    return current_app.extensions["kejurda_db"]
+
+
+class AgentRegistry:
+    """The latest status each connected agent reported (for the devices page)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_sid: dict[str, dict[str, Any]] = {}
+
+    def connected(self, sid: str, token_name: str) -> None:
+        with self._lock:
+            self._by_sid[sid] = {"token": token_name, "connected_at": time.time(), "status": None}
+
+    def report(self, sid: str, status: dict[str, Any]) -> None:
+        with self._lock:
+            if sid in self._by_sid:
+                self._by_sid[sid]["status"] = status
+                self._by_sid[sid]["reported_at"] = time.time()
+
+    def gone(self, sid: str) -> None:
+        with self._lock:
+            self._by_sid.pop(sid, None)
+
+    def is_agent(self, sid: str) -> bool:
+        with self._lock:
+            return sid in self._by_sid
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(v, sid=k) for k, v in self._by_sid.items()]
+
+
+agents = AgentRegistry()
+
+
+class TimingNamespace(Namespace):
+    """Agents push gate edges here; every connection must carry an agent token."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        db = _db()
+        try:
+            row = find_token(db.session, token) if isinstance(token, str) else None
+        finally:
+            db.remove()
+        if row is None or row.role != "agent":
+            log.warning("refused /timing connection from %s", request.remote_addr)
+            raise ConnectionRefusedError("unauthorized: an agent token is required")
+        agents.connected(request.sid, row.name)
+        log.info("agent %s connected (%s)", row.name, request.sid)
+
+    def on_disconnect(self, *_args) -> None:
+        agents.gone(request.sid)
+
+    def _guard(self) -> bool:
+        return agents.is_agent(request.sid)
+
+    def on_gate_event(self, data: Any = None) -> dict[str, Any]:
+        if not self._guard():
+            return {"ok": False, "error": "unauthorized"}
+        db = _db()
+        try:
+            return runs.record_edge(db.session, data)
+        except Exception:
+            log.exception("gate_event failed: %r", data)
+            db.session.rollback()
+            return {"ok": False, "retry": True, "error": "server error; not stored, send again"}
+        finally:
+            db.remove()
+
+    def on_gate_events(self, data: Any = None) -> list[dict[str, Any]] | dict[str, Any]:
+        """Extension: a batch of edges, acked with one result per edge, in order."""
+        if not self._guard():
+            return {"ok": False, "error": "unauthorized"}
+        if not isinstance(data, list) or len(data) > MAX_BATCH:
+            return {"ok": False, "error": f"body: a list of at most {MAX_BATCH} gate events"}
+        return [self.on_gate_event(item) for item in data]
+
+    def on_agent_status(self, data: Any = None) -> dict[str, Any]:
+        if not self._guard():
+            return {"ok": False, "error": "unauthorized"}
+        if not isinstance(data, dict):
+            return {"ok": False, "error": "body: must be an object"}
+        agents.report(request.sid, data)
+        return {"ok": True}
+
+    def on_clock(self, data: Any = None) -> dict[str, Any]:
+        """Extension: the server's clock for an agent's offset estimate."""
+        return {"now_us": runs.now_us()}
+
+
+class LiveNamespace(Namespace):
+    """Read-only broadcasts to anyone; a client can ask for the current state, nothing more."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        emit("snapshot", self._snapshot())
+
+    def on_sync(self, *_args) -> dict[str, Any]:
+        return self._snapshot()
+
+    def _snapshot(self) -> dict[str, Any]:
+        db = _db()
+        try:
+            active = db.session.scalars(select(Run).where(
+                Run.status.in_(runs.HOLDS_TRACK)).order_by(Run.id)).all()
+            return {"now_us": runs.now_us(), "runs": [runs.run_dict(r) for r in active]}
+        finally:
+            db.remove()
+
+    def trigger_event(self, event: str, *args):
+        # Only the read-only events above exist here; anything else does nothing.
+        if event in ("connect", "disconnect", "sync"):
+            return super().trigger_event(event, *args)
+        return None
+
+
+def register_namespaces(socketio: SocketIO) -> None:
+    socketio.on_namespace(TimingNamespace("/timing"))
+    socketio.on_namespace(LiveNamespace("/live"))
