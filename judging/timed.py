@@ -1,12 +1,24 @@
 """The rules of timed runs: one run's state machine, edge validation, ranking.
 
 This module is the stable import point of docs/internals.md §2; the rules
-live in `timed_run` (a run), `timed_wire` (an edge from the wire) and
-`timed_rank` (a category's ranking).
+live in `timed_run` (a run), `timed_wire` (an edge from the wire),
+`timed_rank` (a category's ranking) and `timed_cut` (qualifying for a knockout).
 """
 
 from judging.errors import RuleViolation
-from judging.timed_rank import Attempt, RankEntry, rank_timed, team_status
+from judging.timed_cut import QualificationCut, qualification_cut, settle_cut
+from judging.timed_rank import (
+    Attempt,
+    RankEntry,
+    RankingMethod,
+    RankingRules,
+    attempt_of,
+    best_progress,
+    penalty_us,
+    rank_timed,
+    scored_times,
+    team_status,
+)
 from judging.timed_run import (
     Edge,
     GateRef,
@@ -19,6 +31,9 @@ from judging.timed_run import (
     disqualify,
     expire,
     gap_us,
+    progress,
+    record_retry,
+    record_touch,
     resolve_review,
 )
 from judging.timed_wire import parse_edge
@@ -27,7 +42,10 @@ __all__ = [
     "Attempt",
     "Edge",
     "GateRef",
+    "QualificationCut",
     "RankEntry",
+    "RankingMethod",
+    "RankingRules",
     "RuleViolation",
     "RunState",
     "RunStatus",
@@ -35,11 +53,20 @@ __all__ = [
     "abort",
     "apply_edge",
     "arm",
+    "attempt_of",
+    "best_progress",
     "disqualify",
     "expire",
     "gap_us",
     "parse_edge",
+    "penalty_us",
+    "progress",
+    "qualification_cut",
     "rank_timed",
+    "record_retry",
+    "record_touch",
     "resolve_review",
+    "scored_times",
+    "settle_cut",
     "team_status",
 ]

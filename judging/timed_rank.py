@@ -1,22 +1,48 @@
-"""Ranking of timed categories from their attempts."""
+"""Ranking of timed categories from their attempts.
+
+`rank_timed(teams, attempts)` alone is the rule of docs/internals.md §2 (best
+finished time, ties by next-best). `RankingRules` extends it with the other
+rules an event may choose: penalties, sum or average of the best n runs, and
+ranking unfinished runs by how far they got.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from judging.errors import RuleViolation
-from judging.timed_run import RunStatus
+from judging.timed_run import RunState, RunStatus, progress
+
+_INF = float("inf")
+# Closed attempts whose progress may rank a team that never finished; a
+# disqualified run earns nothing, an open one may still change.
+_PROGRESS_STATUSES = (RunStatus.dnf, RunStatus.timeout)
+
+
+def _check_count(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RuleViolation(f"{name}: must be an integer >= 0")
 
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """One run of a team in a timed category, as the ranking sees it."""
+    """One run of a team in a timed category, as the ranking sees it.
+
+    Extensions (all default to "nothing happened"): `touches` and `retries`,
+    the referee's penalty counts; `reached`, the furthest checkpoint passed
+    (1-based, 0 for none) and `reached_us`, the time to it.
+    """
 
     team: str
     attempt: int
     status: RunStatus
     elapsed_us: int | None
+    touches: int = 0
+    retries: int = 0
+    reached: int = 0
+    reached_us: int | None = None
 
     def __post_init__(self) -> None:
         # Accept the wire string ("finished") as well as the enum member.
@@ -25,21 +51,146 @@ class Attempt:
             raise RuleViolation(
                 f"elapsed_us: finished attempt {self.attempt} of {self.team} has no time"
             )
+        for name in ("touches", "retries", "reached"):
+            _check_count(name, getattr(self, name))
+
+
+def attempt_of(team: str, number: int, state: RunState) -> Attempt:
+    """The ranking's view of a run: its status, time, penalties and progress."""
+    reached, reached_us = progress(state)
+    return Attempt(
+        team, number, state.status, state.elapsed_us,
+        touches=state.touches, retries=state.retries, reached=reached, reached_us=reached_us,
+    )
+
+
+class RankingMethod(StrEnum):
+    """How a team's finished times become its result (event file `ranking`)."""
+
+    best = "best"
+    sum_best_n = "sum_best_n"
+    average_best_n = "average_best_n"
+
+
+@dataclass(frozen=True, slots=True)
+class RankingRules:
+    """The ranking rules a timed category chose; the defaults are internals §2.
+
+    `n`: how many best finished runs `sum_best_n` and `average_best_n` count.
+    `touch_penalty_us`, `retry_penalty_us`: added to a run's time per touch and
+    per retry. `unfinished_by_progress`: rank teams that never finished by the
+    checkpoints they reached, then the time to the last one, instead of
+    leaving them all unranked.
+    """
+
+    method: RankingMethod = RankingMethod.best
+    n: int = 1
+    touch_penalty_us: int = 0
+    retry_penalty_us: int = 0
+    unfinished_by_progress: bool = False
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "method", RankingMethod(self.method))
+        except ValueError:
+            names = ", ".join(m.value for m in RankingMethod)
+            raise RuleViolation(f"ranking: must be one of {names}") from None
+        if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
+            raise RuleViolation("n: must be an integer >= 1")
+        _check_count("touch_penalty_us", self.touch_penalty_us)
+        _check_count("retry_penalty_us", self.retry_penalty_us)
+
+
+DEFAULT_RULES = RankingRules()
 
 
 @dataclass(frozen=True, slots=True)
 class RankEntry:
-    """One line of a ranking; `rank` None for teams without a finished attempt."""
+    """One line of a ranking; `rank` None for teams the ranking cannot place.
+
+    `times_us`: the team's finished times with penalties, ascending.
+    Extensions: `score_us`, what sum_best_n or average_best_n ranks by (the
+    sum or truncated mean of the best n; None under best); `reached`/`reached_us`, the best
+    progress of a team ranked by progress.
+    """
 
     rank: int | None
     team: str
     best_us: int | None
     status: str
     times_us: tuple[int, ...]
+    score_us: int | None = None
+    reached: int = 0
+    reached_us: int | None = None
 
 
 def _is_time(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def penalty_us(attempt: Attempt, rules: RankingRules) -> int:
+    """The time added to `attempt` for its touches and retries."""
+    return attempt.touches * rules.touch_penalty_us + attempt.retries * rules.retry_penalty_us
+
+
+def scored_times(attempts: Sequence[Attempt], rules: RankingRules) -> tuple[int, ...]:
+    """The finished times with penalties, ascending."""
+    return tuple(
+        sorted(
+            a.elapsed_us + penalty_us(a, rules)
+            for a in attempts
+            if a.status is RunStatus.finished
+        )
+    )
+
+
+def finished_key(times: tuple[int, ...], rules: RankingRules) -> tuple:
+    """Sort key of a team with finished times under `rules` (smaller is better).
+
+    best: the times in order, so ties go to the next-best; one more finished
+    run beats none at all. sum/average of the best n: more counted runs first
+    (finishing a run never hurts), then their sum (the same order as their
+    mean), then the times as for best.
+    """
+    lexical = times + (_INF,)
+    if rules.method is RankingMethod.best:
+        return lexical
+    counted = times[: rules.n]
+    return (-len(counted), sum(counted), lexical)
+
+
+def score_us(times: tuple[int, ...], rules: RankingRules) -> int | None:
+    """The number a team is ranked by, as shown: the sum or mean (truncated).
+
+    None under `best`, where `best_us` already is that number (and entries
+    stay equal to those of the original five-field ranking).
+    """
+    if rules.method is RankingMethod.best:
+        return None
+    counted = times[: rules.n]
+    if rules.method is RankingMethod.sum_best_n:
+        return sum(counted)
+    return sum(counted) // len(counted)
+
+
+def best_progress(attempts: Sequence[Attempt], rules: RankingRules) -> tuple[int, int | None]:
+    """The furthest a team got in a closed unfinished attempt, and how fast.
+
+    Most checkpoints first, then the shortest time to the last of them (with
+    penalties); a time that could not be measured counts as slowest.
+    """
+    best: tuple[int, int | None] = (0, None)
+    for a in attempts:
+        if a.status not in _PROGRESS_STATUSES or a.reached == 0:
+            continue
+        at = None if a.reached_us is None else a.reached_us + penalty_us(a, rules)
+        if _progress_key(a.reached, at) < _progress_key(*best):
+            best = (a.reached, at)
+    return best
+
+
+def _progress_key(reached: int, reached_us: int | None) -> tuple:
+    return (-reached, _INF if reached_us is None else reached_us)
 
 
 def _by_team(teams: Sequence[str], attempts: Sequence[Attempt]) -> dict[str, list[Attempt]]:
@@ -65,32 +216,71 @@ def team_status(attempts: Sequence[Attempt]) -> str:
     return str(max(attempts, key=lambda a: a.attempt).status)
 
 
-def rank_timed(teams: Sequence[str], attempts: Sequence[Attempt]) -> list[RankEntry]:
-    """Rank teams by their finished times: best first, ties by next-best, then next.
+def rank_timed(
+    teams: Sequence[str],
+    attempts: Sequence[Attempt],
+    rules: RankingRules | None = None,
+    disqualified: Collection[str] = (),
+) -> list[RankEntry]:
+    """Rank the teams of a timed category, best first.
 
-    Teams whose finished times are all equal share a rank (1, 1, 3). Teams
+    With the default rules: best finished time first, ties by next-best,
+    then next; teams equal on everything share a rank (1, 1, 3); teams
     without a finished attempt come last with rank None, ordered by code.
-    Raises RuleViolation if a (team, attempt) pair appears twice.
+    `rules` may choose another method, penalties and ranking by progress.
+    Teams in `disqualified` are out of the category: rank None, status "dsq".
+    Attempts of teams not in `teams` are ignored; raises RuleViolation if a
+    (team, attempt) pair appears twice.
     """
+    rules = DEFAULT_RULES if rules is None else rules
     grouped = _by_team(teams, attempts)
-    finished: list[tuple[tuple[int, ...], str]] = []
-    unfinished: list[str] = []
+    placed: list[tuple[tuple, str, RankEntry]] = []
+    unplaced: list[RankEntry] = []
     for team, runs in grouped.items():
-        times = tuple(sorted(a.elapsed_us for a in runs if a.status is RunStatus.finished))
-        if times:
-            finished.append((times, team))
+        if team in disqualified:
+            unplaced.append(RankEntry(None, team, None, str(RunStatus.dsq), ()))
+            continue
+        entry, key = _entry(team, runs, rules)
+        if key is None:
+            unplaced.append(entry)
         else:
-            unfinished.append(team)
-    # One more finished run beats none at all: a missing time sorts after any time.
-    finished.sort(key=lambda item: (item[0] + (float("inf"),), item[1]))
-    entries: list[RankEntry] = []
-    previous: tuple[int, ...] | None = None
-    rank = 0
-    for position, (times, team) in enumerate(finished, start=1):
-        if times != previous:
-            rank = position
-            previous = times
-        entries.append(RankEntry(rank, team, times[0], team_status(grouped[team]), times))
-    for team in sorted(unfinished):
-        entries.append(RankEntry(None, team, None, team_status(grouped[team]), ()))
+            placed.append((key, team, entry))
+    placed.sort(key=lambda item: (item[0], item[1]))
+    entries = _with_ranks(placed)
+    entries.extend(sorted(unplaced, key=lambda e: e.team))
     return entries
+
+
+def _entry(team: str, runs: list[Attempt], rules: RankingRules) -> tuple[RankEntry, tuple | None]:
+    """A team's entry (rank still unset) and its sort key, None when unplaced."""
+    status = team_status(runs)
+    times = scored_times(runs, rules)
+    if times:
+        entry = RankEntry(None, team, times[0], status, times, score_us(times, rules))
+        # Finished teams sort before every team ranked by progress.
+        return entry, (0, finished_key(times, rules))
+    if rules.unfinished_by_progress:
+        reached, reached_us = best_progress(runs, rules)
+        if reached:
+            entry = RankEntry(None, team, None, status, (), None, reached, reached_us)
+            return entry, (1, _progress_key(reached, reached_us))
+    return RankEntry(None, team, None, status, ()), None
+
+
+def _with_ranks(placed: list[tuple[tuple, str, RankEntry]]) -> list[RankEntry]:
+    """Standard competition ranking (1, 1, 3) over equal keys."""
+    entries: list[RankEntry] = []
+    previous: tuple | None = None
+    rank = 0
+    for position, (key, _team, entry) in enumerate(placed, start=1):
+        if key != previous:
+            rank, previous = position, key
+        entries.append(_ranked(entry, rank))
+    return entries
+
+
+def _ranked(entry: RankEntry, rank: int) -> RankEntry:
+    return RankEntry(
+        rank, entry.team, entry.best_us, entry.status, entry.times_us,
+        entry.score_us, entry.reached, entry.reached_us,
+    )
