@@ -101,10 +101,11 @@ def parse_gpio_spec(spec: str) -> list[tuple[str, int, int]]:
 class _Gate:
     """One gate's debounce and stuck-beam state, in µs since the source's boot.
 
-    ``broken`` is the state of the last emitted edge. While ``t_us`` is inside
-    ``[changed_us, changed_us + debounce_us)`` further edges are bounce: they are
-    dropped, but the level they leave the line at is remembered (``seen``) so that
-    ``settle`` can emit the final state when the lockout ends.
+    ``broken`` is the state of the last emitted edge (or the line's level when the
+    pins were opened), held since ``since_us``. For ``debounce_us`` after an
+    emitted edge (``accepted_us``) further edges are bounce: they are dropped, but
+    the level they leave the line at is remembered (``seen``) so that ``settle``
+    can emit the final state when the lockout ends.
     """
 
     gate: int
@@ -113,18 +114,19 @@ class _Gate:
     debounce_us: int
     broken: bool = False
     seen: bool = False
-    changed_us: int | None = None
+    since_us: int | None = None
+    accepted_us: int | None = None
     pending: bool = False
     stuck: bool = False
     mismatch_since_us: int | None = None
 
     @property
     def lock_until(self) -> int | None:
-        return None if self.changed_us is None else self.changed_us + self.debounce_us
+        return None if self.accepted_us is None else self.accepted_us + self.debounce_us
 
     def accept(self, t_us: int, broken: bool) -> tuple[int, bool]:
         self.broken = self.seen = broken
-        self.changed_us = t_us
+        self.since_us = self.accepted_us = t_us
         self.pending = False
         self.mismatch_since_us = None
         return t_us, broken
@@ -132,14 +134,13 @@ class _Gate:
     def observe(self, t_us: int, broken: bool) -> tuple[list[tuple[int, bool]], str | None]:
         """Feed one pin event; return (edges to emit, why it was dropped or None)."""
         out = self.settle(t_us)
-        lock_until = self.lock_until
-        if self.changed_us is not None and t_us < self.changed_us:
+        if self.accepted_us is not None and t_us < self.accepted_us:
             # Older than an edge already emitted: a callback that came after the
             # lockout was settled. Events of one pin arrive in order, so its level
             # is still the newest one the line reported.
             self.seen, self.pending = broken, True
             return out, "late_dropped"
-        if lock_until is not None and t_us < lock_until:
+        if self.lock_until is not None and t_us < self.lock_until:
             self.seen, self.pending = broken, True
             return out, "bounce_dropped"
         self.seen = broken
@@ -173,6 +174,16 @@ class _GateInput(DigitalInputDevice):
         self._on_change(ticks, state)
 
 
+def _default_factory():
+    """gpiozero's own choice of pin factory (lgpio on a Pi 5; GPIOZERO_PIN_FACTORY overrides)."""
+    try:
+        Device.ensure_pin_factory()
+    except Exception as exc:
+        raise RuntimeError(f"no GPIO pin factory (is this a Raspberry Pi with lgpio?): {exc}") \
+            from exc
+    return Device.pin_factory
+
+
 class GpioSource:
     """Gate edges from break-beam receivers on a Raspberry Pi's GPIO pins.
 
@@ -201,7 +212,7 @@ class GpioSource:
         self._active_low, self._pull_up = active_low, pull_up
         self._gates = [_Gate(gate, label, pin, debounce_us)
                        for label, gate, pin in parse_gpio_spec(spec)]
-        self._factory = pin_factory if pin_factory is not None else Device.ensure_pin_factory()
+        self._factory = pin_factory if pin_factory is not None else _default_factory()
         # The source's clock: t_us counts from these two readings taken together.
         self._boot_ticks = self._factory.ticks()
         self._boot_epoch_us = time.time_ns() // 1000
@@ -236,11 +247,10 @@ class GpioSource:
         now_us = self._now_us()
         with self._lock:
             for gate, device in zip(self._gates, self._devices, strict=True):
-                if gate.changed_us is None:
+                if gate.since_us is None:
                     gate.broken = gate.seen = self._is_broken(device.pin.state)
-                    # The stuck timer of a beam already blocked runs from the start.
-                    gate.changed_us = now_us - gate.debounce_us
-                    gate.pending = False
+                    # The stuck timer of a beam already blocked runs from here.
+                    gate.since_us = now_us
                 log.info("gpio %s gate %d (%s) on GPIO%d: %s", self.name, gate.gate,
                          gate.label, gate.pin, "B" if gate.broken else "C")
 
@@ -333,8 +343,8 @@ class GpioSource:
     def _check_level(self, gate: _Gate, device: _GateInput, now_us: int) -> list[dict]:
         """Follow the line if it has sat in the other state with no event for a
         while (an edge the driver lost would otherwise leave the gate wrong)."""
-        quiet = not gate.pending and gate.lock_until is not None \
-            and now_us >= gate.lock_until + LEVEL_GRACE_US
+        quiet = not gate.pending and (
+            gate.lock_until is None or now_us >= gate.lock_until + LEVEL_GRACE_US)
         if not quiet or self._is_broken(device.pin.state) == gate.broken:
             gate.mismatch_since_us = None
             return []
@@ -350,8 +360,8 @@ class GpioSource:
         return [self._edge(gate, t_us, broken)]
 
     def _check_stuck(self, gate: _Gate, now_us: int) -> None:
-        if gate.broken and not gate.stuck and gate.changed_us is not None \
-                and now_us - gate.changed_us > self.stuck_ms * 1000:
+        if gate.broken and not gate.stuck and gate.since_us is not None \
+                and now_us - gate.since_us > self.stuck_ms * 1000:
             gate.stuck = True
             self._errors["stuck"] += 1
             log.warning("gpio %s gate %d (%s) on GPIO%d: beam blocked for over %d ms",
@@ -376,12 +386,12 @@ class GpioSource:
             except Exception:
                 with self._lock:
                     self._errors["sink_failed"] += 1
-                log.exception("gpio %s: sink refused edge %s/%s/%d", edge["source"],
+                log.exception("gpio %s: sink refused edge %s/%s/%d", self.name, edge["source"],
                               edge["boot"], edge["seq"])
                 if stop.wait(SINK_RETRY_S):
                     with self._lock:
                         self._errors["lost"] += 1
-                    log.error("gpio %s: edge %s/%s/%d lost at stop: %s", edge["source"],
+                    log.error("gpio %s: edge %s/%s/%d lost at stop: %s", self.name, edge["source"],
                               edge["boot"], edge["seq"], json.dumps(edge))
                     return
             else:
