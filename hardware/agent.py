@@ -1,0 +1,399 @@
+"""The timing agent: runs the gate sources and ships their edges to the server.
+
+Every edge goes first into the durable outbox (``sink = outbox.put``), then a sender
+thread ships the outbox oldest-first to the Socket.IO namespace ``/timing`` as
+``gate_event`` and deletes an edge only when the server acks ``{"ok": true}``. An
+``{"ok": false}`` ack parks the edge in the outbox's ``rejected`` table. Several edges
+are kept in flight (a window) so a fast LAN is not limited by one round trip per edge.
+
+Extension (CONTRACT §5 allows extending): if the server answers a probe ``gate_events``
+``[]`` with the ack ``[]``, the agent ships lists of edges with ``gate_events`` and
+expects the ack to be a list of per-edge results (``{"ok": true}`` or
+``{"ok": false, "error"}``) in the same order. Servers without it keep ``gate_event``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Any
+
+import socketio
+
+from hardware.outbox import Outbox
+from hardware.source import Edge, Source
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/timing"
+STATUS_EVERY_S = 2.0
+ACK_TIMEOUT_S = 10.0
+AUTH_RETRY_S = 30.0
+DRAIN_S = 2.0
+
+
+def agent_version() -> str:
+    """The installed kejurda version, or "dev" when running from a bare checkout."""
+    try:
+        return metadata.version("kejurda")
+    except metadata.PackageNotFoundError:
+        return "dev"
+
+
+class Backoff:
+    """Exponential backoff with jitter: ``first``, doubling up to ``cap`` seconds."""
+
+    def __init__(self, first: float = 0.5, cap: float = 10.0) -> None:
+        self.first = first
+        self.cap = cap
+        self._next = first
+
+    def next(self) -> float:
+        """The next delay to wait, in seconds."""
+        delay = self._next
+        self._next = min(self._next * 2, self.cap)
+        return delay * random.uniform(0.8, 1.2)
+
+    def reset(self) -> None:
+        """Start again from the first delay (after a success)."""
+        self._next = self.first
+
+
+class _Link:
+    """One Socket.IO connection to ``/timing`` and the edges in flight on it."""
+
+    def __init__(self, client: socketio.Client) -> None:
+        self.client = client
+        self.gone = threading.Event()
+        self.batch = False
+        self.cursor = 0
+        self.last_status = 0.0
+
+
+class Agent:
+    """Runs sources into a durable outbox and ships the outbox to the server."""
+
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        sources: Sequence[Source],
+        data_dir: str | os.PathLike,
+        name: str | None = None,
+        window: int = 64,
+        batch_size: int = 128,
+        use_batches: bool = True,
+    ) -> None:
+        self.server_url = server_url
+        self.token = token
+        self.sources = list(sources)
+        self.data_dir = os.fspath(data_dir)
+        self.name = name or socket.gethostname()
+        self.window = window
+        self.batch_size = batch_size
+        self.use_batches = use_batches
+        self.outbox: Outbox | None = None
+        self._wake = threading.Event()
+        self._halt = threading.Event()
+        self._lock = threading.Lock()
+        self._inflight: dict[int, float] = {}
+        self._acked: list[int] = []
+        self._refused: list[tuple[int, str]] = []
+        self._retry_from: int | None = None
+        self._connected = threading.Event()
+        self.delivered = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Run until ``stop`` is set, then flush for up to ~2 s and return."""
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.outbox = Outbox(os.path.join(self.data_dir, "outbox.sqlite3"))
+        log.info(
+            "agent starting name=%s server=%s sources=%s depth=%d",
+            self.name, self.server_url, [s.name for s in self.sources], self.outbox.depth(),
+        )
+        sources_stop = threading.Event()
+        threads = [
+            threading.Thread(
+                target=self._supervise, args=(source, sources_stop),
+                name=f"source-{source.name}", daemon=True,
+            )
+            for source in self.sources
+        ]
+        sender = threading.Thread(target=self._send_forever, name="sender", daemon=True)
+        for thread in (*threads, sender):
+            thread.start()
+        stop.wait()
+        log.info("agent stopping name=%s", self.name)
+        sources_stop.set()
+        deadline = time.monotonic() + DRAIN_S
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        while time.monotonic() < deadline and self.outbox.depth() and self._connected.is_set():
+            self._wake.set()
+            time.sleep(0.02)
+        self._halt.set()
+        self._wake.set()
+        sender.join(timeout=3.0)
+        with self._lock:
+            depth = self.outbox.depth()
+            self.outbox.close()
+        log.info("agent stopped name=%s outbox_depth=%d delivered=%d", self.name, depth,
+                 self.delivered)
+
+    def sink(self, edge: Edge) -> bool:
+        """Commit ``edge`` to the outbox (returns after the commit) and wake the sender."""
+        added = self.outbox.put(edge)
+        if added:
+            log.debug("edge queued source=%s boot=%s seq=%s gate=%s edge=%s t_us=%s",
+                      edge["source"], edge["boot"], edge["seq"], edge["gate"],
+                      edge["edge"], edge["t_us"])
+        self._wake.set()
+        return added
+
+    def _supervise(self, source: Source, stop: threading.Event) -> None:
+        """Run one source; restart it with backoff if it crashes or returns early."""
+        backoff = Backoff(1.0, 30.0)
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                source.run(self.sink, stop)
+                if stop.is_set():
+                    return
+                log.warning("source returned early name=%s", source.name)
+            except Exception:
+                log.exception("source crashed name=%s", source.name)
+            if time.monotonic() - started > 60:
+                backoff.reset()
+            stop.wait(backoff.next())
+
+    # -- connection ----------------------------------------------------------------------
+
+    def _send_forever(self) -> None:
+        """Connect, pump, reconnect with backoff, until halted."""
+        backoff = Backoff()
+        while not self._halt.is_set():
+            link, refused = self._connect()
+            if link is None:
+                delay = AUTH_RETRY_S if refused else backoff.next()
+                self._halt.wait(delay)
+                continue
+            backoff.reset()
+            self._connected.set()
+            try:
+                self._pump(link)
+            except socketio.exceptions.SocketIOError as exc:
+                log.warning("link lost server=%s: %s", self.server_url, exc)
+            except Exception:
+                log.exception("sender failed; reconnecting server=%s", self.server_url)
+            finally:
+                self._connected.clear()
+                self._drop_link(link)
+
+    def _connect(self) -> tuple[_Link | None, bool]:
+        """Open a connection; returns (link, False), or (None, refused_for_auth)."""
+        client = socketio.Client(reconnection=False)
+        link = _Link(client)
+        refusals: list[Any] = []
+
+        def on_connect_error(data: Any = None) -> None:
+            # The server's refusal carries a dict ({"message": ...}); a transport failure
+            # is reported locally with a plain string.
+            if isinstance(data, dict):
+                refusals.append(data)
+
+        def on_disconnect(*_reason: Any) -> None:
+            link.gone.set()
+            self._wake.set()
+
+        client.on("connect_error", on_connect_error, namespace=NAMESPACE)
+        client.on("disconnect", on_disconnect, namespace=NAMESPACE)
+        try:
+            client.connect(
+                self.server_url, namespaces=[NAMESPACE], auth={"token": self.token},
+                transports=["websocket"], wait_timeout=5,
+            )
+        except socketio.exceptions.ConnectionError as exc:
+            if refusals:
+                log.error(
+                    "server refused the agent at connect (check --token and its role 'agent');"
+                    " retrying in %.0fs server=%s reason=%s",
+                    AUTH_RETRY_S, self.server_url, _reason(refusals[-1]),
+                )
+                return None, True
+            log.warning("cannot reach server=%s: %s", self.server_url, exc)
+            return None, False
+        log.info("connected server=%s namespace=%s depth=%d", self.server_url, NAMESPACE,
+                 self.outbox.depth())
+        if self.use_batches:
+            client.emit("gate_events", [], namespace=NAMESPACE,
+                        callback=lambda *ack: self._on_probe(link, ack))
+        return link, False
+
+    def _on_probe(self, link: _Link, ack: tuple) -> None:
+        if len(ack) == 1 and ack[0] == []:
+            link.batch = True
+            log.info("server accepts gate_events batches server=%s", self.server_url)
+
+    def _drop_link(self, link: _Link) -> None:
+        with self._lock:
+            lost = len(self._inflight)
+            self._inflight.clear()
+            self._retry_from = None
+        # websocket-client waits up to 3 s for the server's close frame; nothing we need
+        # depends on it, so the close runs aside and shutdown stays within its budget.
+        closer = threading.Thread(target=_close_quietly, args=(link.client,),
+                                  name="close-link", daemon=True)
+        closer.start()
+        closer.join(timeout=0.5)
+        if not self._halt.is_set():
+            log.warning("disconnected server=%s unacked=%d (kept in outbox)",
+                        self.server_url, lost)
+
+    # -- pumping -------------------------------------------------------------------------
+
+    def _pump(self, link: _Link) -> None:
+        """Ship the outbox on ``link`` until it drops or the agent halts."""
+        while not self._halt.is_set() and not link.gone.is_set():
+            self._wake.clear()
+            self._settle_acks()
+            self._send_status(link)
+            self._expire_inflight(link)
+            window = max(self.window, 4 * self.batch_size) if link.batch else self.window
+            with self._lock:
+                free = window - len(self._inflight)
+            sent = self._send_some(link, free) if free > 0 else False
+            if not sent:
+                self._wake.wait(0.1)
+        self._settle_acks()
+
+    def _send_some(self, link: _Link, free: int) -> bool:
+        """Emit up to ``free`` queued edges not yet in flight; True if it made progress."""
+        limit = min(free, self.batch_size) if link.batch else free
+        rows = self.outbox.peek(limit, after_id=link.cursor)
+        if not rows:
+            return False
+        link.cursor = rows[-1][0]
+        now = time.monotonic()
+        with self._lock:
+            rows = [(i, e) for i, e in rows if i not in self._inflight]
+            for edge_id, _ in rows:
+                self._inflight[edge_id] = now
+        if not rows:
+            return True
+        if link.batch:
+            ids = [edge_id for edge_id, _ in rows]
+            link.client.emit("gate_events", [edge for _, edge in rows], namespace=NAMESPACE,
+                             callback=lambda *ack: self._on_batch_ack(ids, ack))
+            return True
+        for edge_id, edge in rows:
+            link.client.emit("gate_event", edge, namespace=NAMESPACE,
+                             callback=lambda *ack, i=edge_id: self._on_ack(i, ack))
+        return True
+
+    def _on_ack(self, edge_id: int, ack: tuple) -> None:
+        """Ack of one ``gate_event`` (runs on the client's reader thread)."""
+        result = ack[0] if len(ack) == 1 else None
+        with self._lock:
+            self._inflight.pop(edge_id, None)
+            self._record(edge_id, result)
+        self._wake.set()
+
+    def _on_batch_ack(self, ids: list[int], ack: tuple) -> None:
+        """Ack of a ``gate_events`` list: one result per edge, in order."""
+        results = ack[0] if len(ack) == 1 else None
+        if not isinstance(results, list) or len(results) != len(ids):
+            log.error("malformed gate_events ack for %d edges: %r; resending them",
+                      len(ids), ack)
+            results = [None] * len(ids)
+        with self._lock:
+            for edge_id, result in zip(ids, results, strict=True):
+                self._inflight.pop(edge_id, None)
+                self._record(edge_id, result)
+        self._wake.set()
+
+    def _record(self, edge_id: int, result: Any) -> None:
+        """File one ack result; caller holds the lock."""
+        if isinstance(result, dict) and result.get("ok") is True:
+            self._acked.append(edge_id)
+        elif isinstance(result, dict) and result.get("ok") is False:
+            self._refused.append((edge_id, str(result.get("error", "no reason given"))))
+        else:
+            log.error("malformed ack for outbox id=%d: %r; will resend", edge_id, result)
+            self._resend_from(edge_id)
+
+    def _resend_from(self, edge_id: int) -> None:
+        """Make the pump send ``edge_id`` again; caller holds the lock."""
+        if self._retry_from is None or edge_id < self._retry_from:
+            self._retry_from = edge_id
+
+    def _expire_inflight(self, link: _Link) -> None:
+        """Edges whose ack is overdue are sent again (the server dedupes)."""
+        cutoff = time.monotonic() - ACK_TIMEOUT_S
+        with self._lock:
+            late = [i for i, sent in self._inflight.items() if sent < cutoff]
+            for edge_id in late:
+                del self._inflight[edge_id]
+                self._resend_from(edge_id)
+            retry_from, self._retry_from = self._retry_from, None
+        if late:
+            log.warning("no ack within %.0fs for %d edges (first outbox id=%d); resending",
+                        ACK_TIMEOUT_S, len(late), min(late))
+        if retry_from is not None:
+            link.cursor = min(link.cursor, retry_from - 1)
+
+    def _settle_acks(self) -> None:
+        """Delete acked edges and park refused ones, in one place and in batches."""
+        with self._lock:
+            acked, self._acked = self._acked, []
+            refused, self._refused = self._refused, []
+        if acked:
+            self.outbox.delete(acked)
+            self.delivered += len(acked)
+        for edge_id, error in refused:
+            if self.outbox.reject(edge_id, error):
+                log.error("server refused edge outbox_id=%d error=%s (kept in rejected table)",
+                          edge_id, error)
+
+    def _send_status(self, link: _Link) -> None:
+        now = time.monotonic()
+        if now - link.last_status < STATUS_EVERY_S:
+            return
+        link.last_status = now
+        link.client.emit("agent_status", self.status(), namespace=NAMESPACE)
+
+    def status(self) -> dict:
+        """The ``agent_status`` payload: name, sources' health, outbox depth, version."""
+        sources = []
+        for source in self.sources:
+            try:
+                sources.append(source.status())
+            except Exception as exc:
+                sources.append({"name": source.name, "errors": {"status": str(exc)}})
+        return {
+            "agent": self.name,
+            "sources": sources,
+            "outbox_depth": self.outbox.depth(),
+            "rejected": self.outbox.rejected_count(),
+            "version": agent_version(),
+        }
+
+
+def _close_quietly(client: socketio.Client) -> None:
+    try:
+        client.disconnect()
+    except Exception:
+        log.debug("disconnect failed", exc_info=True)
+
+
+def _reason(data: Any) -> str:
+    if isinstance(data, dict) and "message" in data:
+        return str(data["message"])
+    return str(data)

@@ -1,0 +1,192 @@
+"""The agent against a tiny real Socket.IO server: nothing lost, nothing doubled."""
+
+import logging
+import queue
+import threading
+import time
+
+import pytest
+
+from hardware.agent import Agent
+from hardware.outbox import Outbox
+from tests.hardware.test_agent_support import TOKEN, TinyServer, free_port, wait_for
+
+
+class ScriptedGates:
+    """Stands in for the physical gates: edges pushed by the test reach the sink."""
+
+    def __init__(self, name="esp32-a", boot="3f9a0c12"):
+        self.name = name
+        self.boot = boot
+        self.seq = 0
+        self.pending = queue.Queue()
+        self.committed = []
+
+    def push(self, count, gate=0):
+        for _ in range(count):
+            self.seq += 1
+            self.pending.put({"source": self.name, "boot": self.boot, "seq": self.seq,
+                              "gate": gate, "edge": "B" if self.seq % 2 else "C",
+                              "t_us": 1000 * self.seq})
+
+    def run(self, sink, stop):
+        while not stop.is_set():
+            try:
+                edge = self.pending.get(timeout=0.02)
+            except queue.Empty:
+                continue
+            sink(edge)
+            self.committed.append(edge)
+
+    def status(self):
+        return {"kind": "scripted", "name": self.name, "last_edge_at": None, "errors": {}}
+
+
+class Running:
+    """An agent running in a thread; stop() returns how long shutdown took."""
+
+    def __init__(self, agent):
+        self.agent = agent
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=agent.run, args=(self.stop_event,), daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        started = time.monotonic()
+        self.stop_event.set()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+        return time.monotonic() - started
+
+
+@pytest.fixture
+def server():
+    srv = TinyServer().start()
+    yield srv
+    srv.stop()
+
+
+def keys(edges):
+    return [(e["source"], e["boot"], e["seq"]) for e in edges]
+
+
+def test_edges_are_delivered_once_and_in_order(server, tmp_path):
+    gates = ScriptedGates()
+    gates.push(300)
+    running = Running(Agent(server.url, TOKEN, [gates], tmp_path, name="pi-a",
+                            use_batches=False))
+    assert wait_for(lambda: len(server.stored_edges()) == 300)
+    assert running.stop() < 3.0
+    assert server.stored_edges() == gates.committed
+    assert server.received == 300
+    assert Outbox(tmp_path / "outbox.sqlite3").depth() == 0
+
+
+def test_nothing_is_lost_while_the_server_is_down(tmp_path):
+    srv = TinyServer(port=free_port())
+    gates = ScriptedGates()
+    gates.push(50)
+    running = Running(Agent(srv.url, TOKEN, [gates], tmp_path, use_batches=False))
+    assert wait_for(lambda: len(gates.committed) == 50)
+    time.sleep(0.3)
+    srv.start()
+    assert wait_for(lambda: len(srv.stored_edges()) == 50)
+    srv.stop()
+    gates.push(70)
+    assert wait_for(lambda: len(gates.committed) == 120)
+    srv.start()
+    assert wait_for(lambda: len(srv.stored_edges()) == 120, timeout=20)
+    running.stop()
+    srv.stop()
+    assert srv.stored_edges() == gates.committed
+
+
+def test_an_edge_acked_after_a_dropped_connection_is_stored_once(tmp_path):
+    srv = TinyServer(drop_after_store=3).start()
+    gates = ScriptedGates()
+    gates.push(40)
+    running = Running(Agent(srv.url, TOKEN, [gates], tmp_path, use_batches=False))
+    assert wait_for(lambda: len(srv.stored_edges()) == 40, timeout=20)
+    assert wait_for(lambda: running.agent.delivered == 40)
+    running.stop()
+    srv.stop()
+    assert srv.connects >= 4
+    assert srv.received > 40
+    assert keys(srv.stored_edges()) == keys(gates.committed)
+    assert Outbox(tmp_path / "outbox.sqlite3").depth() == 0
+
+
+def test_refused_edges_are_parked_in_rejected(tmp_path, caplog):
+    srv = TinyServer(refuse=lambda e: "unknown gate" if e["gate"] == 9 else None).start()
+    gates = ScriptedGates()
+    gates.push(2)
+    gates.push(1, gate=9)
+    gates.push(2)
+    with caplog.at_level(logging.ERROR, logger="hardware.agent"):
+        running = Running(Agent(srv.url, TOKEN, [gates], tmp_path, use_batches=False))
+        assert wait_for(lambda: len(srv.stored_edges()) == 4)
+        assert wait_for(lambda: running.agent.delivered == 4)
+        running.stop()
+    srv.stop()
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    assert box.depth() == 0
+    assert box.rejected() == [(3, gates.committed[2], "unknown gate")]
+    assert "server refused edge outbox_id=3 error=unknown gate" in caplog.text
+    assert [e["seq"] for e in srv.stored_edges()] == [1, 2, 4, 5]
+
+
+def test_duplicate_acks_are_harmless(tmp_path, server):
+    gates = ScriptedGates()
+    gates.push(3)
+    running = Running(Agent(server.url, TOKEN, [gates], tmp_path, use_batches=False))
+    assert wait_for(lambda: running.agent.delivered == 3)
+    agent = running.agent
+    # The same acks arriving again (e.g. from a resend) change nothing.
+    for edge_id in (1, 2, 3):
+        agent._on_ack(edge_id, ({"ok": True},))
+    agent._on_ack(2, ({"ok": False, "error": "late duplicate"},))
+    gates.push(1)
+    assert wait_for(lambda: len(server.stored_edges()) == 4)
+    running.stop()
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    assert box.depth() == 0
+    assert box.rejected() == []
+
+
+def test_bad_token_is_logged_and_retried_without_crashing(server, tmp_path, caplog):
+    gates = ScriptedGates()
+    gates.push(5)
+    with caplog.at_level(logging.ERROR, logger="hardware.agent"):
+        running = Running(Agent(server.url, "wrong", [gates], tmp_path))
+        assert wait_for(lambda: server.refused_connects == 1)
+        time.sleep(0.5)
+        assert running.stop() < 3.0
+    assert server.refused_connects == 1
+    assert server.stored_edges() == []
+    assert "server refused the agent at connect (check --token" in caplog.text
+    assert "reason=invalid token" in caplog.text
+    assert Outbox(tmp_path / "outbox.sqlite3").depth() == 5
+
+
+def test_batches_are_used_when_the_server_accepts_them(tmp_path):
+    srv = TinyServer(batches=True).start()
+    gates = ScriptedGates()
+    gates.push(1000)
+    running = Running(Agent(srv.url, TOKEN, [gates], tmp_path))
+    assert wait_for(lambda: len(srv.stored_edges()) == 1000)
+    running.stop()
+    srv.stop()
+    assert srv.stored_edges() == gates.committed
+    assert srv.received == 1000
+
+
+def test_agent_status_is_reported(server, tmp_path):
+    gates = ScriptedGates(name="gpio-pi")
+    running = Running(Agent(server.url, TOKEN, [gates], tmp_path, name="pi-a"))
+    assert wait_for(lambda: server.statuses)
+    running.stop()
+    status = server.statuses[0]
+    assert status["agent"] == "pi-a"
+    assert status["outbox_depth"] == 0
+    assert status["sources"] == [gates.status()]
+    assert isinstance(status["version"], str)
