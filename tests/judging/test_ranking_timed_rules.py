@@ -1,0 +1,269 @@
+"""Timed ranking rules beyond best-of: penalties, sum/average of best n, progress, DSQ, cut."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from judging.errors import RuleViolation
+from judging.timed import (
+    Attempt,
+    QualificationCut,
+    RankEntry,
+    RankingMethod,
+    RankingRules,
+    RunStatus,
+    best_progress,
+    penalty_us,
+    qualification_cut,
+    rank_timed,
+    scored_times,
+    settle_cut,
+)
+
+F, DNF, TO, DSQ = RunStatus.finished, RunStatus.dnf, RunStatus.timeout, RunStatus.dsq
+S = 1_000_000
+
+
+def fin(team, n, us, touches=0, retries=0):
+    return Attempt(team, n, F, us, touches=touches, retries=retries)
+
+
+def stuck(team, n, reached, reached_us, status=DNF, retries=0):
+    return Attempt(team, n, status, None, retries=retries, reached=reached, reached_us=reached_us)
+
+
+def table(entries):
+    return [(e.rank, e.team, e.best_us, e.score_us) for e in entries]
+
+
+# --- penalties -------------------------------------------------------------------------
+
+
+def test_penalties_added_per_touch_and_retry():
+    rules = RankingRules(touch_penalty_us=5 * S, retry_penalty_us=10 * S)
+    a = fin("A", 1, 30 * S, touches=2, retries=1)
+    assert penalty_us(a, rules) == 20 * S
+    assert scored_times([a, fin("A", 2, 45 * S), stuck("A", 3, 2, S)], rules) == (45 * S, 50 * S)
+
+
+def test_worked_example_line_follower_best_of_three_with_penalties():
+    # Touch = 5 s, retry from the last checkpoint = 10 s; best single run counts.
+    rules = RankingRules(touch_penalty_us=5 * S, retry_penalty_us=10 * S)
+    attempts = [
+        fin("LF-01", 1, 41 * S), fin("LF-01", 2, 38 * S, touches=1),       # 41, 43
+        fin("LF-02", 1, 30 * S, retries=1), fin("LF-02", 2, 44 * S),       # 40, 44
+        fin("LF-03", 1, 35 * S, touches=1), Attempt("LF-03", 2, DSQ, 20 * S),  # 40
+        Attempt("LF-04", 1, TO, 181 * S),
+    ]
+    assert rank_timed(["LF-01", "LF-02", "LF-03", "LF-04"], attempts, rules) == [
+        RankEntry(1, "LF-02", 40 * S, "finished", (40 * S, 44 * S)),
+        RankEntry(2, "LF-03", 40 * S, "finished", (40 * S,)),
+        RankEntry(3, "LF-01", 41 * S, "finished", (41 * S, 43 * S)),
+        RankEntry(None, "LF-04", None, "timeout", ()),
+    ]
+
+
+def test_default_rules_ignore_penalty_counts():
+    assert rank_timed(["A"], [fin("A", 1, 9, touches=3, retries=2)])[0].best_us == 9
+
+
+# --- sum and average of the best n ----------------------------------------------------------
+
+
+ATTEMPTS_N = [
+    fin("A", 1, 10 * S), fin("A", 2, 14 * S), fin("A", 3, 30 * S),   # best 2: 24
+    fin("B", 1, 11 * S), fin("B", 2, 12 * S),                        # best 2: 23
+    fin("C", 1, 9 * S), Attempt("C", 2, DNF, None),                  # only one
+    fin("D", 1, 12 * S), fin("D", 2, 11 * S), fin("D", 3, 50 * S),   # 23, same pair as B
+    fin("E", 1, 13 * S), fin("E", 2, 10 * S),                        # 23, best 10
+]
+
+
+def test_sum_best_two():
+    rules = RankingRules(RankingMethod.sum_best_n, n=2)
+    assert table(rank_timed("ABCDE", ATTEMPTS_N, rules)) == [
+        (1, "E", 10 * S, 23 * S),   # 23 s, best single 10 s breaks the tie
+        (2, "D", 11 * S, 23 * S),   # same best two as B, a third finished run
+        (3, "B", 11 * S, 23 * S),
+        (4, "A", 10 * S, 24 * S),
+        (5, "C", 9 * S, 9 * S),     # fewer counted runs rank below, whatever the time
+    ]
+
+
+def test_average_best_two_truncates_and_orders_like_sum():
+    rules = RankingRules("average_best_n", n=2)
+    assert table(rank_timed("ABCDE", ATTEMPTS_N, rules)) == [
+        (1, "E", 10 * S, 11_500_000),
+        (2, "D", 11 * S, 11_500_000),
+        (3, "B", 11 * S, 11_500_000),
+        (4, "A", 10 * S, 12 * S),
+        (5, "C", 9 * S, 9 * S),
+    ]
+    odd = rank_timed(["X"], [fin("X", 1, 3), fin("X", 2, 4)], rules)
+    assert odd[0].score_us == 3  # 3.5 us truncated, never rounded up
+
+
+def test_sum_of_equal_times_shares_rank():
+    rules = RankingRules(RankingMethod.sum_best_n, n=2)
+    attempts = [fin("A", 1, 5), fin("A", 2, 6), fin("B", 1, 6), fin("B", 2, 5), fin("C", 1, 4)]
+    assert [(e.rank, e.team) for e in rank_timed("ABC", attempts, rules)] == [
+        (1, "A"), (1, "B"), (3, "C"),
+    ]
+
+
+def test_n_one_sum_is_best():
+    rules = RankingRules(RankingMethod.sum_best_n, n=1)
+    plain = rank_timed("ABCDE", ATTEMPTS_N)
+    ranked = rank_timed("ABCDE", ATTEMPTS_N, rules)
+    assert [(e.rank, e.team) for e in ranked] == [(e.rank, e.team) for e in plain]
+
+
+# --- unfinished teams by progress --------------------------------------------------------
+
+
+def test_unfinished_ranked_by_checkpoints_then_time():
+    rules = RankingRules(unfinished_by_progress=True, retry_penalty_us=S)
+    attempts = [
+        fin("A", 1, 60 * S),
+        stuck("B", 1, 2, 20 * S), stuck("B", 2, 1, 5 * S),
+        stuck("C", 1, 2, 18 * S, retries=1),       # 19 s with the retry
+        stuck("D", 1, 3, 50 * S, status=TO),
+        stuck("E", 1, 2, None),                    # reached on a clock we cannot compare
+        stuck("F", 1, 2, 19 * S),
+        stuck("G", 1, 3, 1 * S, status=DSQ),       # a disqualified run earns nothing
+        Attempt("H", 1, RunStatus.armed, None),
+    ]
+    entries = rank_timed("ABCDEFGH", attempts, rules)
+    assert [(e.rank, e.team, e.reached, e.reached_us, e.status) for e in entries] == [
+        (1, "A", 0, None, "finished"),
+        (2, "D", 3, 50 * S, "timeout"),
+        (3, "C", 2, 19 * S, "dnf"),
+        (3, "F", 2, 19 * S, "dnf"),
+        (5, "B", 2, 20 * S, "dnf"),
+        (6, "E", 2, None, "dnf"),
+        (None, "G", 0, None, "dsq"),
+        (None, "H", 0, None, "armed"),
+    ]
+    assert all(e.best_us is None for e in entries[1:])
+
+
+def test_progress_off_by_default():
+    entries = rank_timed(["B"], [stuck("B", 1, 2, 20 * S)])
+    assert entries == [RankEntry(None, "B", None, "dnf", ())]
+
+
+def test_best_progress_picks_furthest_then_fastest():
+    rules = RankingRules()
+    runs = [stuck("A", 1, 1, 2), stuck("A", 2, 2, 9), stuck("A", 3, 2, 7), stuck("A", 4, 2, None)]
+    assert best_progress(runs, rules) == (2, 7)
+    assert best_progress([], rules) == (0, None)
+    assert best_progress([stuck("A", 1, 4, 1, status=RunStatus.running)], rules) == (0, None)
+
+
+# --- team disqualification ----------------------------------------------------------------
+
+
+def test_disqualified_team_is_unranked_with_status_dsq():
+    attempts = [fin("A", 1, 5), fin("B", 1, 7), fin("C", 1, 9)]
+    assert rank_timed("ABC", attempts, disqualified={"A"}) == [
+        RankEntry(1, "B", 7, "finished", (7,)),
+        RankEntry(2, "C", 9, "finished", (9,)),
+        RankEntry(None, "A", None, "dsq", ()),
+    ]
+
+
+# --- rules validation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"method": "fastest"}, "ranking: must be one of best, sum_best_n, average_best_n"),
+        ({"n": 0}, "n: must be an integer >= 1"),
+        ({"n": True}, "n: must be an integer >= 1"),
+        ({"touch_penalty_us": -1}, "touch_penalty_us: must be an integer >= 0"),
+        ({"retry_penalty_us": 1.5}, "retry_penalty_us: must be an integer >= 0"),
+    ],
+)
+def test_rules_validation(kwargs, message):
+    with pytest.raises(RuleViolation) as info:
+        RankingRules(**kwargs)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("field", ["touches", "retries", "reached"])
+def test_attempt_counts_validated(field):
+    with pytest.raises(RuleViolation, match=f"^{field}: must be an integer >= 0$"):
+        Attempt("A", 1, DNF, None, **{field: -1})
+
+
+# --- qualification cut ---------------------------------------------------------------------
+
+
+def ranking_of(times):
+    """Entries for teams T01.. with one finished time each (None: unfinished)."""
+    teams = [f"T{i:02d}" for i in range(1, len(times) + 1)]
+    attempts = [fin(t, 1, us) for t, us in zip(teams, times, strict=True) if us is not None]
+    return rank_timed(teams, attempts)
+
+
+def test_clean_top_8_in_seed_order():
+    entries = ranking_of([90, 10, 20, 30, 40, 50, 60, 70, 80, 100])
+    assert qualification_cut(entries, 8) == QualificationCut(
+        8, ("T02", "T03", "T04", "T05", "T06", "T07", "T08", "T09")
+    )
+
+
+def test_tie_inside_the_cut_is_clean():
+    entries = ranking_of([10, 10, 20, 30])
+    assert qualification_cut(entries, 2) == QualificationCut(2, ("T01", "T02"))
+
+
+def test_tie_across_the_line_is_reported():
+    entries = ranking_of([10, 20, 30, 30, 30, 40])
+    cut = qualification_cut(entries, 4)
+    assert cut == QualificationCut(4, ("T01", "T02"), ("T03", "T04", "T05"), 2)
+    assert cut.settled is False
+    settled = settle_cut(cut, ["T05", "T03", "T04"])
+    assert settled == QualificationCut(4, ("T01", "T02", "T05", "T03"))
+    assert settled.settled is True
+
+
+def test_fewer_ranked_teams_than_seats_leaves_byes():
+    entries = ranking_of([10, None, 30])
+    assert qualification_cut(entries, 16) == QualificationCut(16, ("T01", "T03"))
+
+
+def test_unranked_teams_never_qualify():
+    entries = ranking_of([None, None, 5])
+    assert qualification_cut(entries, 2).qualified == ("T03",)
+
+
+def test_cut_validation():
+    with pytest.raises(RuleViolation, match="^size: must be an integer >= 2$"):
+        qualification_cut([], 1)
+    swapped = list(reversed(ranking_of([1, 2, 3])))
+    with pytest.raises(RuleViolation, match="^entries: must be in ranking order$"):
+        qualification_cut(swapped, 2)
+    cut = qualification_cut(ranking_of([1, 2, 2]), 2)
+    with pytest.raises(RuleViolation, match="^runoff_order: must list exactly the tied teams$"):
+        settle_cut(cut, ["T02"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.none() | st.integers(1, 8), max_size=24), st.integers(2, 16))
+def test_cut_properties(times, size):
+    entries = ranking_of(times)
+    cut = qualification_cut(entries, size)
+    rank = {e.team: e.rank for e in entries}
+    assert len(cut.qualified) + cut.open_seats <= size
+    assert all(rank[t] is not None for t in cut.qualified + cut.tied)
+    assert len(set(cut.qualified + cut.tied)) == len(cut.qualified) + len(cut.tied)
+    assert [rank[t] for t in cut.qualified] == sorted(rank[t] for t in cut.qualified)
+    if cut.tied:
+        assert len({rank[t] for t in cut.tied}) == 1
+        assert len(cut.tied) > cut.open_seats > 0
+        assert len(cut.qualified) + cut.open_seats == size
+    out = [e for e in entries if e.rank is not None and e.team not in cut.qualified + cut.tied]
+    best_in = max((rank[t] for t in cut.qualified + cut.tied), default=0)
+    assert all(e.rank > best_in for e in out)
