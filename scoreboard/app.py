@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, g, request
+from flask_babel import get_locale
 from flask_login import current_user
 
 from scoreboard import config as cfg
@@ -62,6 +63,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.before_request
     def _bind():
         g.db = db
+
+    @app.context_processor
+    def _template_globals():
+        return {"current_locale": str(get_locale() or "id")}
 
     return app
 

@@ -117,6 +117,7 @@ def _gate(value: Any, key: str, where: _Where) -> dict:
 def _parse_track(table: Any, where: _Where) -> dict:
     if not isinstance(table, dict):
         raise where.fail("track", "must be a table")
+    where.label = repr(table["slug"]) if isinstance(table.get("slug"), str) else ""
     _check_keys(table, TRACK_KEYS, where)
     slug = _slug(table, where)
     where.label = repr(slug)
@@ -158,6 +159,7 @@ def _parse_criteria(value: Any, where: _Where) -> list[dict]:
 def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
     if not isinstance(table, dict):
         raise where.fail("category", "must be a table")
+    where.label = repr(table["slug"]) if isinstance(table.get("slug"), str) else ""
     fmt = table.get("format")
     if fmt not in FORMATS:
         raise where.fail("format", f"must be one of {', '.join(FORMATS)} (got {fmt!r})")

@@ -1,0 +1,187 @@
+"""The `kejurda` command (CONTRACT §1). Entry points stay thin: parse, call a service, report.
+
+A user's mistake is one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sys
+
+import click
+
+from scoreboard import config as cfg
+from scoreboard.errors import KejurdaError
+
+log = logging.getLogger("kejurda")
+
+db_option = click.option("--db", "db_url", default=None, metavar="URL",
+                         help="Database URL (default: env KEJURDA_DATABASE_URL, else instance/kejurda.db).")
+
+
+def _database(db_url: str | None):
+    from scoreboard.db import Database
+
+    return Database(cfg.database_url(db_url))
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"kejurda: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """kejurda: competition manager and timing for school robotics championships."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "werkzeug", "engineio", "socketio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@cli.group()
+def event() -> None:
+    """The event file (TOML)."""
+
+
+@event.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@db_option
+def event_load(file: str, db_url: str | None) -> None:
+    """Load or update the event described by FILE (idempotent)."""
+    from scoreboard.services.event_file import load_event, parse_event_file
+
+    parse_event_file(file)  # a bad file fails before a database is even opened
+    db = _database(db_url)
+    with db.transaction() as session:
+        ev = load_event(session, file)
+        click.echo(f"loaded event {ev.slug!r}: {len(ev.tracks)} tracks, "
+                   f"{len(ev.categories)} categories")
+
+
+@cli.group()
+def teams() -> None:
+    """Teams (CSV)."""
+
+
+@teams.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@db_option
+def teams_import(file: str, db_url: str | None) -> None:
+    """Import teams from FILE; re-import updates by code, never duplicates."""
+    from scoreboard.services.teams_csv import import_teams
+
+    db = _database(db_url)
+    with db.transaction() as session:
+        created, updated = import_teams(session, file)
+    click.echo(f"teams: {created} created, {updated} updated")
+
+
+@cli.group()
+def token() -> None:
+    """API and device tokens."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice(cfg.ROLES_TOKEN))
+@click.option("--name", required=True)
+@db_option
+def token_create(role: str, name: str, db_url: str | None) -> None:
+    """Print a new token once, alone on the last line."""
+    from scoreboard.services.accounts import create_token
+
+    db = _database(db_url)
+    with db.transaction() as session:
+        secret = create_token(session, role, name)
+    click.echo(f"token for {name!r} ({role}); it is shown only once:", err=True)
+    click.echo(secret)
+
+
+@cli.group()
+def user() -> None:
+    """People's accounts."""
+
+
+@user.command("create")
+@click.option("--role", required=True, type=click.Choice(cfg.ROLES_USER))
+@click.option("--name", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@db_option
+def user_create(role: str, name: str, password_stdin: bool, db_url: str | None) -> None:
+    """Create an account; the password is asked on the terminal."""
+    from scoreboard.services.accounts import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password (kata sandi): ")
+        if getpass.getpass("Again (ulangi): ") != password:
+            _fail("password: the two entries differ")
+    db = _database(db_url)
+    with db.transaction() as session:
+        create_user(session, role, name, password)
+    click.echo(f"user {name!r} ({role}) created")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--event", "event_file", default=None, type=click.Path(dir_okay=False),
+              help="Load/update this event file first.")
+@db_option
+def serve(host: str, port: int, event_file: str | None, db_url: str | None) -> None:
+    """Run the scoreboard server."""
+    from scoreboard.server import run_server
+
+    run_server(host, port, cfg.database_url(db_url), event_file=event_file)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--dir", "workdir", default=None, type=click.Path(file_okay=False),
+              help="Folder for the demo database and agent (default: a fresh temporary one).")
+@click.option("--sim-scale", default=1.0, show_default=True, type=click.FloatRange(0.01, 10))
+@db_option
+def demo(host: str, port: int, workdir: str | None, sim_scale: float, db_url: str | None) -> None:
+    """Load the demo championship and run it with a simulated timing agent."""
+    from scoreboard.demo import run_demo
+
+    run_demo(host, port, workdir, sim_scale, db_url)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                               "help_option_names": []})
+@click.pass_context
+def agent(ctx: click.Context) -> None:
+    """The timing agent (see `kejurda agent --help`)."""
+    # The one place that composes both sides: hardware never imports scoreboard.
+    from hardware.cli import main as agent_main
+
+    sys.exit(agent_main(list(ctx.args)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    try:
+        cli.main(args=argv, prog_name="kejurda", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code)
+    except KejurdaError as exc:
+        _fail(exc.message, 1)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # a bug, but still no traceback on a user's terminal
+        if os.environ.get("KEJURDA_DEBUG"):
+            raise
+        _fail(f"unexpected error: {exc.__class__.__name__}: {exc} "
+              "(run with KEJURDA_DEBUG=1 for details)", 1)
+
+
+if __name__ == "__main__":
+    main()

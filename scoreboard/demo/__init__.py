@@ -1,0 +1,147 @@
+"""`kejurda demo`: the demo championship with a simulated agent and an auto-arming queue."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scoreboard.errors import KejurdaError
+from scoreboard.models import Category, Run, Team
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+EVENT_FILE = HERE / "event.toml"
+TEAMS_FILE = HERE / "teams.csv"
+# Shown on screen and in the README; valid only for the demo database.
+DEMO_USERS = (("admin", "admin", "demo-admin"), ("pencatat", "timekeeper", "demo-pencatat"),
+              ("ketua", "head_judge", "demo-ketua"), ("juri1", "judge", "demo-juri1"))
+
+
+class AutoArm:
+    """Arms the next team on every free timed track, after a short pause, round robin."""
+
+    def __init__(self, pause_s: float = 3.0):
+        self.pause_s = pause_s
+        self._free_since: dict[int, float] = {}
+
+    def step(self, session: Session) -> list[int]:
+        from scoreboard.services.runs import HOLDS_TRACK, arm_run
+
+        armed = []
+        timed = session.scalars(select(Category).where(Category.format == "timed")
+                                .order_by(Category.id)).all()
+        for track_id in sorted({c.track_id for c in timed if c.track_id}):
+            busy = session.scalar(select(Run.id).where(Run.track_id == track_id,
+                                                       Run.status.in_(HOLDS_TRACK)))
+            now = time.monotonic()
+            if busy is not None:
+                self._free_since.pop(track_id, None)
+                continue
+            since = self._free_since.setdefault(track_id, now)
+            if now - since < self.pause_s:
+                continue
+            nxt = self._next_team(session, [c for c in timed if c.track_id == track_id])
+            if nxt is None:
+                continue
+            run = arm_run(session, nxt[0], nxt[1], "demo")
+            self._free_since.pop(track_id, None)
+            armed.append(run.id)
+        return armed
+
+    @staticmethod
+    def _next_team(session: Session, categories: list[Category]) -> tuple[str, str] | None:
+        """The team with the fewest attempts so far (then by code) that has one left."""
+        best = None
+        for cat in categories:
+            used = dict(session.execute(select(Run.team_id, func.count(Run.id))
+                                        .where(Run.category_id == cat.id)
+                                        .group_by(Run.team_id)).all())
+            for team in session.scalars(select(Team).where(Team.category_id == cat.id)):
+                n = used.get(team.id, 0)
+                if n < cat.attempts and (best is None or (n, team.code) < best[0]):
+                    best = ((n, team.code), (cat.slug, team.code))
+        return best[1] if best else None
+
+
+def prepare(db_url: str) -> str:
+    """Load the demo event, teams and logins into `db_url`; return a fresh agent token."""
+    from scoreboard.db import Database
+    from scoreboard.services.accounts import create_token, create_user
+    from scoreboard.services.event_file import load_event
+    from scoreboard.services.teams_csv import import_teams
+
+    db = Database(db_url)
+    with db.transaction() as session:
+        load_event(session, EVENT_FILE)
+        import_teams(session, TEAMS_FILE)
+        for name, role, password in DEMO_USERS:
+            try:
+                create_user(session, role, name, password)
+            except KejurdaError:
+                pass  # already there from an earlier demo on this database
+        token = create_token(session, "agent", "demo-sim")
+    db.dispose()
+    return token
+
+
+def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
+             db_url: str | None) -> None:
+    """Prepare the demo, then serve it with a simulated agent until interrupted."""
+    from scoreboard.app import get_db
+    from scoreboard.server import build, every, run_server
+
+    folder = Path(workdir or tempfile.mkdtemp(prefix="kejurda-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if db_url is None:
+        db_file = folder / "demo.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+        db_url = f"sqlite:///{db_file}"
+    token = prepare(db_url)
+    app = build(db_url)
+    auto = AutoArm(pause_s=max(0.5, 3.0 * sim_scale))
+    every(app, 0.5, lambda: auto.step(get_db(app).session), "demo auto-arm")
+    base = f"http://{host}:{port}"
+    agent = _start_agent(base, token, folder / "agent", sim_scale)
+    _banner(base, folder)
+    try:
+        run_server(host, port, db_url, app=app)
+    finally:
+        agent.terminate()
+        try:
+            agent.wait(5)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+
+
+def _start_agent(base: str, token: str, data_dir: Path, scale: float) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "hardware.cli", "--server", base, "--token", token,
+           "--simulate", "--data-dir", str(data_dir), "--sim-scale", str(scale),
+           "--name", "demo-agent"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [
+        str(HERE.parent.parent), os.environ.get("PYTHONPATH")])))
+    return subprocess.Popen(cmd, env=env)
+
+
+def _banner(base: str, folder: Path) -> None:
+    lines = [
+        "",
+        "kejurda demo: Kejurda Robotik Kabupaten Blitar 2026",
+        f"  Layar proyektor / projector : {base}/display",
+        f"  Meja pencatat waktu / desk  : {base}/desk/",
+        f"  Masuk / login               : {base}/login",
+        f"  API                         : {base}/api/v1/openapi.json",
+        "  Akun demo / demo logins (only in this demo database):",
+    ]
+    lines += [f"    {role:<11} {name:<9} password: {pw}" for name, role, pw in DEMO_USERS]
+    lines += [f"  Data: {folder}", "  Ctrl+C untuk berhenti / to stop.", ""]
+    click.echo("\n".join(lines))

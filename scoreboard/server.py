@@ -1,0 +1,74 @@
+"""Running the scoreboard server: the app plus its background duties."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+
+from flask import Flask
+
+from scoreboard.app import create_app, get_db
+from scoreboard.extensions import socketio
+from scoreboard.services import runs
+
+log = logging.getLogger(__name__)
+
+
+def every(app: Flask, seconds: float, duty: Callable[[], object], name: str) -> None:
+    """Run `duty` every `seconds` in a background task, logging (not dying on) failures."""
+
+    def loop() -> None:
+        while True:
+            socketio.sleep(seconds)
+            with app.app_context():
+                try:
+                    duty()
+                except Exception:
+                    log.exception("%s failed", name)
+                    get_db(app).session.rollback()
+                finally:
+                    get_db(app).remove()
+
+    socketio.start_background_task(loop)
+
+
+def start_duties(app: Flask) -> None:
+    """Time out runs that never finish, on the server's own clock."""
+    grace = float(app.config["KEJURDA_EXPIRE_GRACE_S"])
+    every(app, float(app.config["KEJURDA_EXPIRE_INTERVAL_S"]),
+          lambda: runs.expire_runs(get_db(app).session, grace), "expire")
+
+
+def build(db_url: str, event_file: str | None = None, extra: dict | None = None) -> Flask:
+    app = create_app({"DATABASE_URL": db_url, **(extra or {})})
+    if event_file:
+        from scoreboard.services.event_file import load_event
+
+        with get_db(app).transaction() as session:
+            ev = load_event(session, event_file)
+            log.info("event %s loaded from %s", ev.slug, event_file)
+    return app
+
+
+def run_server(host: str, port: int, db_url: str, event_file: str | None = None,
+               app: Flask | None = None) -> None:
+    """Serve until SIGTERM/SIGINT."""
+    app = app or build(db_url, event_file)
+    start_duties(app)
+    signal.signal(signal.SIGTERM, lambda *_: _stop())
+    log.info("kejurda server on http://%s:%s/ (database %s)", host, port, _safe_url(db_url))
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
+                 log_output=False)
+
+
+def _stop() -> None:
+    raise KeyboardInterrupt
+
+
+def _safe_url(url: str) -> str:
+    # never print a database password
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

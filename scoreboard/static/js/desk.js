@@ -1,0 +1,82 @@
+/* The timekeeper's desk: arm a team's next attempt, watch it, abort it. */
+(function () {
+  "use strict";
+  var root = document.getElementById("desk");
+  var teams = JSON.parse(root.dataset.teams || "{}");
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var $ = function (id) { return document.getElementById(id); };
+  var current = null;
+  var recent = {};
+
+  function api(method, path, body) {
+    return fetch(path, {
+      method: method, credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (r) {
+      return r.json().then(function (data) {
+        if (!r.ok) { throw new Error(data.error || ("HTTP " + r.status)); }
+        return data;
+      });
+    });
+  }
+
+  function showError(msg) { var e = $("desk-error"); e.textContent = msg || ""; e.hidden = !msg; }
+
+  function fillTeams() {
+    var slug = $("category").value, select = $("team");
+    select.innerHTML = "";
+    (teams[slug] || []).forEach(function (t) {
+      var o = document.createElement("option"); o.value = t.code; o.textContent = t.code + " · " + t.name;
+      select.appendChild(o);
+    });
+  }
+
+  function renderRecent() {
+    var body = $("recent"); body.innerHTML = "";
+    Object.keys(recent).map(Number).sort(function (a, b) { return b - a; }).slice(0, 15).forEach(function (id) {
+      var r = recent[id], tr = document.createElement("tr");
+      [r.id, r.team_name, r.attempt, r.status, KJClock.format(r.elapsed_us)].forEach(function (v) {
+        var td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+  }
+
+  function show(run) {
+    recent[run.id] = run; renderRecent();
+    var track = $("category").selectedOptions[0] && $("category").selectedOptions[0].dataset.track;
+    if (run.track !== track) { return; }
+    current = run;
+    $("run-team").textContent = run.team_name + " · #" + run.attempt;
+    $("run-status").textContent = run.status + (run.reason ? " (" + run.reason + ")" : "");
+    $("abort").hidden = ["armed", "running", "review"].indexOf(run.status) < 0;
+    if (run.status !== "running") { $("run-clock").textContent = run.status === "armed" ? "0.000" : KJClock.format(run.elapsed_us); }
+  }
+
+  function tick() {
+    if (current && current.status === "running") {
+      var start = KJClock.startUs(current);
+      if (start) { $("run-clock").textContent = KJClock.format(Math.max(0, KJClock.serverNowUs() - start)); }
+    }
+    window.requestAnimationFrame(tick);
+  }
+
+  $("category").addEventListener("change", fillTeams);
+  $("arm").addEventListener("click", function () {
+    showError("");
+    api("POST", "/api/v1/runs", {category: $("category").value, team: $("team").value}).then(show)
+      .catch(function (e) { showError(e.message); });
+  });
+  $("abort").addEventListener("click", function () {
+    if (!current) { return; }
+    api("POST", "/api/v1/runs/" + current.id + "/abort", {reason: "dihentikan pencatat waktu"}).then(show)
+      .catch(function (e) { showError(e.message); });
+  });
+
+  var socket = io("/live", {transports: ["websocket", "polling"]});
+  socket.on("run", show);
+  socket.on("snapshot", function (snap) { (snap.runs || []).forEach(show); });
+  fillTeams();
+  window.requestAnimationFrame(tick);
+})();

@@ -1,0 +1,13 @@
+"""HTML pages, one blueprint per audience (STYLE.md): auth, desk, display."""
+
+from flask import Flask
+
+
+def register_pages(app: Flask) -> None:
+    from scoreboard.web.auth import bp as auth_bp
+    from scoreboard.web.desk import bp as desk_bp
+    from scoreboard.web.display import bp as display_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(desk_bp)
+    app.register_blueprint(display_bp)
