@@ -21,13 +21,14 @@ import json
 import logging
 import queue
 import re
-import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from gpiozero import Device, DigitalInputDevice
+
+from hardware.source import new_boot_id
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ class GpioSource:
                  *, active_low: bool = True, pull_up: bool | None = True):
         if not 1 <= len(name) <= 64:
             raise ValueError(f"source name must be 1..64 characters, got {name!r}")
-        boot = secrets.token_hex(4) if boot is None else boot
+        boot = new_boot_id() if boot is None else boot
         if not 1 <= len(boot) <= 64:
             raise ValueError(f"boot id must be 1..64 characters, got {boot!r}")
         if debounce_us < 0 or stuck_ms <= 0:
@@ -220,7 +221,8 @@ class GpioSource:
         self._lock = threading.Lock()
         self._devices: list[_GateInput] = []
         self._seq = 0
-        self._last_edge_at: int | None = None
+        self._last_edge_at: float | None = None
+        self._edges = 0
         self._errors = {"bounce_dropped": 0, "late_dropped": 0, "redundant": 0,
                         "level_resync": 0, "stuck": 0, "sink_failed": 0, "lost": 0}
         self.open()
@@ -302,14 +304,16 @@ class GpioSource:
             self.close()
 
     def status(self) -> dict:
-        """Health of the source for the devices page (see docs/raspberry-pi.md)."""
+        """Health for the devices page: gates with state ``B``/``C`` and ``stuck``;
+        ``last_edge_at`` (epoch seconds) and ``edges`` count what reached the sink."""
         with self._lock:
             return {
                 "kind": self.kind, "name": self.name, "boot": self.boot,
                 "gates": [{"gate": g.gate, "label": g.label, "pin": g.pin,
                            "state": "B" if g.broken else "C", "stuck": g.stuck}
                           for g in self._gates],
-                "last_edge_at": self._last_edge_at, "last_seq": self._seq,
+                "last_edge_at": self._last_edge_at, "edges": self._edges,
+                "last_seq": self._seq,
                 "debounce_us": self.debounce_us, "stuck_ms": self.stuck_ms,
                 "pin_factory": type(self._factory).__name__,
                 "errors": dict(self._errors),
@@ -372,7 +376,6 @@ class GpioSource:
             gate.stuck = False
             log.info("gpio %s gate %d (%s): beam clear again", self.name, gate.gate, gate.label)
         self._seq += 1
-        self._last_edge_at = self._boot_epoch_us + t_us
         return {"source": self.name, "boot": self.boot, "seq": self._seq,
                 "gate": gate.gate, "edge": "B" if broken else "C", "t_us": t_us,
                 "t_epoch_us": self._boot_epoch_us + t_us}
@@ -395,6 +398,10 @@ class GpioSource:
                               edge["boot"], edge["seq"], json.dumps(edge))
                     return
             else:
+                with self._lock:
+                    self._edges += 1
+                    # Seconds since the epoch, like the other sources' status.
+                    self._last_edge_at = edge["t_epoch_us"] / 1_000_000
                 log.debug("gpio edge %s", edge)
                 return
 

@@ -13,7 +13,8 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from hardware.gpio import LEVEL_GRACE_US, SETTLE_GRACE_US, GpioSource, parse_gpio_spec
+from hardware.gpio import LEVEL_GRACE_US, SETTLE_GRACE_US, GpioSource, main, parse_gpio_spec
+from hardware.source import validate_edge
 
 T0 = 1000.0  # the fake clock's reading when a source boots, in seconds
 
@@ -173,6 +174,7 @@ def test_drive_low_and_high_become_edges_of_the_right_gate_on_stock_mock_pins():
         Device.pin_factory = None
     assert [(e["seq"], e["gate"], e["edge"]) for e in edges] == [(1, 0, "B"), (2, 1, "B"), (3, 0, "C")]
     assert {(e["source"], e["boot"]) for e in edges} == {("pi-a", "b007")}
+    assert [validate_edge(e) for e in edges] == edges    # docs/internals.md §1
     assert 0 <= edges[0]["t_us"] < edges[1]["t_us"] < edges[2]["t_us"]
     assert edges[1]["t_us"] - edges[0]["t_us"] >= 5000
     # One wall-clock anchor per boot: t_epoch_us - t_us is the same for every edge.
@@ -368,20 +370,21 @@ def test_status_of_a_fresh_source(factory):
         "kind": "gpio", "name": "pi-a", "boot": "b007",
         "gates": [{"gate": 0, "label": "start", "pin": 17, "state": "C", "stuck": False},
                   {"gate": 2, "label": "cp1", "pin": 22, "state": "C", "stuck": False}],
-        "last_edge_at": None, "last_seq": 0, "debounce_us": 2000, "stuck_ms": 10000,
+        "last_edge_at": None, "edges": 0, "last_seq": 0, "debounce_us": 2000, "stuck_ms": 10000,
         "pin_factory": "ClockedFactory",
         "errors": {"bounce_dropped": 0, "late_dropped": 0, "redundant": 0, "level_resync": 0,
                    "stuck": 0, "sink_failed": 0, "lost": 0}}
     source.close()
 
 
-def test_last_edge_at_is_the_edges_epoch_estimate(start, factory):
+def test_last_edge_at_is_the_delivered_edges_epoch_estimate_in_seconds(start, factory):
     run = start()
     factory.at_us(42)
     factory.pin(17).drive_low()
     (e,) = run.wait_edges(1)
     run.wait_for(lambda: run.source.status()["last_edge_at"] is not None)
-    assert run.source.status()["last_edge_at"] == e["t_epoch_us"]
+    assert run.source.status()["last_edge_at"] == e["t_epoch_us"] / 1_000_000
+    assert run.source.status()["edges"] == 1
     assert run.source.status()["last_seq"] == 1
 
 
@@ -429,3 +432,8 @@ def test_pin_in_use_fails_naming_pin_and_gate(factory):
     first.close()
     # The half-opened second source gave GPIO18 back.
     GpioSource("start=18", "pi-c", pin_factory=factory).close()
+
+
+def test_bench_check_command_fails_in_one_line_on_a_bad_spec(caplog):
+    assert main(["start=17,finish=99"]) == 2
+    assert "bad pin 99 in 'finish=99': BCM pins are 0..27" in caplog.text
