@@ -46,7 +46,10 @@ class Attempt:
 
     def __post_init__(self) -> None:
         # Accept the wire string ("finished") as well as the enum member.
-        object.__setattr__(self, "status", RunStatus(self.status))
+        try:
+            object.__setattr__(self, "status", RunStatus(self.status))
+        except ValueError:
+            raise RuleViolation(f"status: {self.status!r} is not a run status") from None
         if self.status is RunStatus.finished and not _is_time(self.elapsed_us):
             raise RuleViolation(
                 f"elapsed_us: finished attempt {self.attempt} of {self.team} has no time"

@@ -94,6 +94,8 @@ def test_finished_attempt_without_time_is_rejected(bad):
 
 def test_status_string_is_coerced():
     assert Attempt("A", 1, "dnf", None).status is RunStatus.dnf
+    with pytest.raises(RuleViolation, match="^status: 'won' is not a run status$"):
+        Attempt("A", 1, "won", None)
 
 
 # --- properties ---------------------------------------------------------------------------
