@@ -79,6 +79,11 @@ PATHS = {
         "requestBody": _body({"elapsed_us": {"type": "integer", "minimum": 0},
                               "reason": {"type": "string"}}, ["elapsed_us", "reason"]),
         "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/v1/agents": {"get": {
+        "summary": "Connected timing agents and their last reported status (admin)",
+        "security": SECURE,
+        "responses": {"200": _resp("agents", {"type": "array", "items": {"type": "object"}}),
+                      **_errors(401, 403)}}},
     "/api/v1/time": {"get": {
         "summary": "The server clock (µs since 1970) for display clock sync",
         "responses": {"200": _resp("now", {"type": "object", "properties": {
