@@ -1,0 +1,177 @@
+"""``kejurda agent``: the timing agent's command line (CONTRACT §1).
+
+    kejurda agent --server URL --token T (--serial PORT ... | --gpio SPEC | --simulate)
+                  [--data-dir DIR] [--name NAME] [--sim-seed N] [--sim-scale F]
+                  [--sim-dnf-rate P] [--sim-tracks slug,slug]
+
+``scoreboard.cli`` dispatches ``kejurda agent ...`` to ``main(argv)``; ``python -m
+hardware.cli ...`` works too. The GPIO and serial sources are imported only when asked
+for, so a laptop without gpiozero or pyserial can still run the simulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+
+from hardware.source import Source
+
+log = logging.getLogger("hardware.cli")
+
+PROG = "kejurda agent"
+
+
+class UsageError(Exception):
+    """A mistake on the command line: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print usage and exit
+        raise UsageError(message)
+
+
+def default_data_dir(environ: dict[str, str] | None = None) -> Path:
+    """``$KEJURDA_AGENT_DIR``, else the per-user data folder (XDG on Linux)."""
+    env = os.environ if environ is None else environ
+    if env.get("KEJURDA_AGENT_DIR"):
+        return Path(env["KEJURDA_AGENT_DIR"])
+    if os.name == "nt" and env.get("LOCALAPPDATA"):
+        return Path(env["LOCALAPPDATA"]) / "kejurda" / "agent"
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "kejurda" / "agent"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``kejurda agent``."""
+    parser = _Parser(prog=PROG, description="Timing agent: reads gates, pushes every "
+                     "edge to the scoreboard over Socket.IO, never loses one.")
+    parser.add_argument("--server", required=True, help="scoreboard URL, e.g. "
+                        "http://192.168.1.10:5000")
+    parser.add_argument("--token", default=None,
+                        help="agent token (default: env KEJURDA_TOKEN)")
+    parser.add_argument("--serial", action="append", default=[], metavar="PORT",
+                        help="ESP32 on this serial port (KRT/1); may repeat")
+    parser.add_argument("--gpio", metavar="SPEC", help="gates on this Pi's GPIO pins")
+    parser.add_argument("--simulate", action="store_true",
+                        help="simulate robots on the server's tracks")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="outbox folder (default: env KEJURDA_AGENT_DIR, else a "
+                        "per-user data folder)")
+    parser.add_argument("--name", default=None, help="this agent's name (default: host name)")
+    parser.add_argument("--sim-seed", type=int, default=None, help="simulator seed")
+    parser.add_argument("--sim-scale", type=float, default=1.0,
+                        help="multiplies simulated durations (0.1: 8 s runs last 0.8 s)")
+    parser.add_argument("--sim-dnf-rate", type=float, default=0.05,
+                        help="probability that a simulated robot never finishes")
+    parser.add_argument("--sim-tracks", default=None, metavar="SLUG,SLUG",
+                        help="simulate only these tracks (default: all)")
+    return parser
+
+
+def parse_args(argv: list[str], environ: dict[str, str] | None = None) -> argparse.Namespace:
+    """Parse and check ``argv``; raises UsageError with a one-line reason."""
+    env = os.environ if environ is None else environ
+    args = build_parser().parse_args(argv)
+    args.token = args.token or env.get("KEJURDA_TOKEN")
+    if not args.token:
+        raise UsageError("no token: pass --token or set KEJURDA_TOKEN "
+                         "(create one with: kejurda token create --role agent --name NAME)")
+    if not args.server.startswith(("http://", "https://")):
+        raise UsageError(f"--server must be an http:// or https:// URL, got {args.server!r}")
+    if not (args.serial or args.gpio or args.simulate):
+        raise UsageError("no gates: give --serial PORT, --gpio SPEC or --simulate")
+    if not args.sim_scale > 0:
+        raise UsageError(f"--sim-scale must be > 0, got {args.sim_scale}")
+    if not 0 <= args.sim_dnf_rate <= 1:
+        raise UsageError(f"--sim-dnf-rate must be between 0 and 1, got {args.sim_dnf_rate}")
+    args.data_dir = args.data_dir or default_data_dir(env)
+    args.name = args.name or socket.gethostname()
+    if args.sim_tracks is not None:
+        args.sim_tracks = [slug.strip() for slug in args.sim_tracks.split(",") if slug.strip()]
+        if not args.sim_tracks:
+            raise UsageError("--sim-tracks needs at least one track slug")
+    return args
+
+
+def build_sources(args: argparse.Namespace) -> list[Source]:
+    """The sources asked for, importing hardware modules only when needed."""
+    sources: list[Source] = []
+    if args.serial:
+        try:
+            from hardware.serial_link import SerialSource
+        except ImportError as exc:
+            raise UsageError(f"serial gates are not available here: {exc}") from exc
+        for port in args.serial:
+            try:
+                sources.append(SerialSource(port))
+            except (OSError, ValueError) as exc:
+                raise UsageError(f"--serial {port}: {exc}") from exc
+    if args.gpio:
+        try:
+            from hardware.gpio import GpioSource
+        except ImportError as exc:
+            raise UsageError(f"GPIO gates are not available here: {exc}") from exc
+        try:
+            sources.append(GpioSource(args.gpio, name=args.name))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--gpio {args.gpio}: {exc}") from exc
+    if args.simulate:
+        from hardware.sim import SimulatedTracks
+
+        if args.sim_seed is None:
+            args.sim_seed = random.randrange(1_000_000)
+        log.info("simulator seed=%d scale=%g dnf_rate=%g (replay with --sim-seed %d)",
+                 args.sim_seed, args.sim_scale, args.sim_dnf_rate, args.sim_seed)
+        sources.append(SimulatedTracks(args.server, args.data_dir, seed=args.sim_seed,
+                                       scale=args.sim_scale, dnf_rate=args.sim_dnf_rate,
+                                       tracks=args.sim_tracks))
+    return sources
+
+
+def _install_signal_handlers(stop: threading.Event) -> None:
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal %s received; stopping", signal.Signals(signum).name)
+        stop.set()
+
+    # Signal handlers can only be installed from the main thread (e.g. not in tests).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+
+def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> int:
+    """Run ``kejurda agent``; returns the exit status (2 for a usage error)."""
+    from hardware.agent import Agent
+
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = parse_args(argv)
+        if not logging.getLogger().handlers:
+            logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                                format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        try:
+            args.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot use data dir {args.data_dir}: {exc.strerror}") from exc
+        sources = build_sources(args)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    stop = stop or threading.Event()
+    _install_signal_handlers(stop)
+    agent = Agent(args.server, args.token, sources, args.data_dir, name=args.name)
+    agent.run(stop)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
