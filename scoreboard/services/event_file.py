@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from judging import timed
+from judging.errors import RuleViolation
 from scoreboard.errors import LoadError
 from scoreboard.models import Category, Event, Track
 
@@ -124,7 +126,7 @@ def _parse_track(table: Any, where: _Where) -> dict:
     checkpoints = table.get("checkpoints", [])
     if not isinstance(checkpoints, list):
         raise where.fail("checkpoints", "must be a list of gates")
-    return {
+    track = {
         "slug": slug,
         "name": _req_str(table, "name", where),
         "start": _gate(table.get("start"), "start", where),
@@ -132,6 +134,13 @@ def _parse_track(table: Any, where: _Where) -> dict:
         "checkpoints": [_gate(c, "checkpoints", where) for c in checkpoints],
         "min_run_ms": _int(table, "min_run_ms", where, 0, 0, 3_600_000),
     }
+    try:  # the rules' own checks: no gate twice, a checkpoint is not the start or finish
+        timed.TrackRules(timed.GateRef(**track["start"]), timed.GateRef(**track["finish"]),
+                         tuple(timed.GateRef(**c) for c in track["checkpoints"]),
+                         track["min_run_ms"] * 1000)
+    except RuleViolation as exc:
+        raise where.fail("checkpoints", str(exc).split(": ", 1)[-1]) from None
+    return track
 
 
 def _parse_criteria(value: Any, where: _Where) -> list[dict]:
