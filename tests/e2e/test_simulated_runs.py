@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import Venue, ground_truth
+from tests.support.venue import Venue, ground_truth
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,49 @@
+"""Headless Debian Chromium driven by Playwright, against real server processes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.support.venue import make_venue
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run must install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def venue(tmp_path: Path):
+    v = make_venue(tmp_path)
+    yield v
+    for proc in reversed(v.procs):
+        proc.stop()
+
+
+@pytest.fixture
+def outside_requests():
+    """Collects every request a page makes to anywhere but the server itself."""
+    return []
+
+
+def watch_requests(page, base: str, outside: list) -> None:
+    page.on("request", lambda req: None if req.url.startswith(base) or
+            req.url.startswith("data:") else outside.append(req.url))
+
+

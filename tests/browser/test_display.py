@@ -1,0 +1,60 @@
+"""The projector page in headless Chromium: a live clock that moves, then exactly the
+API's final time, and the ranking updating without a reload."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import watch_requests
+from tests.support.venue import Venue
+
+pytestmark = pytest.mark.browser
+
+
+def fmt(us: int) -> str:
+    ms = us // 1000
+    return f"{ms // 1000}.{ms % 1000:03d}"
+
+
+def test_display_runs_a_live_clock_then_shows_the_final_time(browser, venue: Venue,
+                                                           outside_requests):
+    venue.start_server()
+    venue.start_agent("--simulate", "--sim-seed", "3", "--sim-scale", "0.35",
+                      "--sim-dnf-rate", "0")
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    watch_requests(page, venue.url, outside_requests)
+    page.goto(f"{venue.url}/display")
+    assert page.locator("html").get_attribute("lang") == "id"
+    clock = page.locator("#live-clock")
+
+    deadline = time.monotonic() + 20
+    while True:  # the simulator is listening once the server lists the agent
+        if venue.api("GET", "/agents", token="admin").json():
+            break
+        assert time.monotonic() < deadline, venue.logs()
+        time.sleep(0.1)
+    run = venue.api("POST", "/runs", json={"category": "lf-smp", "team": "SMP-02"}).json()
+
+    page.wait_for_function("document.getElementById('live-clock').dataset.status === 'running'",
+                           timeout=20000)
+    first = clock.inner_text()
+    page.wait_for_timeout(400)
+    second = clock.inner_text()
+    assert re.fullmatch(r"\d+\.\d{3}", first) and re.fullmatch(r"\d+\.\d{3}", second)
+    assert float(second) > float(first), (first, second)  # the clock moves
+
+    page.wait_for_function("document.getElementById('live-clock').dataset.status === 'finished'",
+                           timeout=30000)
+    final = venue.wait_final(run["id"])
+    assert final["status"] == "finished"
+    assert clock.inner_text() == fmt(final["elapsed_us"])
+    assert page.locator("#live-team").inner_text().startswith(final["team_name"])
+
+    # the ranking row appeared without a reload
+    row = page.locator("#ranking-body tr[data-team='SMP-02']")
+    row.wait_for(timeout=10000)
+    assert row.locator("td").nth(2).inner_text() == fmt(final["elapsed_us"])
+    assert outside_requests == []

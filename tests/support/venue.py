@@ -1,0 +1,130 @@
+"""Real processes for end-to-end and browser tests: the `kejurda` server and agent."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+DATA = Path(__file__).resolve().parents[1] / "e2e" / "data"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kejurda(*args: str, stdin: str | None = None) -> str:
+    """Run a `kejurda` command to completion; return stdout (fail the test on error)."""
+    proc = subprocess.run([sys.executable, "-m", "scoreboard.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@dataclass
+class Proc:
+    """A background process whose output goes to a log file we can show on failure."""
+
+    args: list[str]
+    log: Path
+    popen: subprocess.Popen | None = None
+
+    def start(self) -> Proc:
+        self.popen = subprocess.Popen(self.args, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+                                      cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.send_signal(sig)
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+
+    def tail(self, n: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+
+
+@dataclass
+class Venue:
+    """A running server (and optionally agents) on one SQLite file."""
+
+    tmp: Path
+    port: int
+    db_url: str
+    tokens: dict[str, str]
+    procs: list[Proc] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start_server(self) -> Proc:
+        proc = Proc([sys.executable, "-m", "scoreboard.cli", "serve", "--port", str(self.port),
+                     "--db", self.db_url], self.tmp / "server.log").start()
+        self.procs.append(proc)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/api/v1/categories", timeout=1).ok:
+                    return proc
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise AssertionError("server did not start:\n" + proc.tail())
+
+    def start_agent(self, *extra: str, data_dir: Path | None = None) -> Proc:
+        data_dir = data_dir or self.tmp / "agent"
+        proc = Proc([sys.executable, "-m", "scoreboard.cli", "agent", "--server", self.url,
+                     "--token", self.tokens["agent"], "--data-dir", str(data_dir), *extra],
+                    self.tmp / f"agent-{len(self.procs)}.log").start()
+        self.procs.append(proc)
+        return proc
+
+    def api(self, method: str, path: str, token: str = "timekeeper", **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[token]}"}
+        return requests.request(method, f"{self.url}/api/v1{path}", headers=headers, timeout=10,
+                                **kwargs)
+
+    def wait_final(self, run_id: int, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = self.api("GET", f"/runs/{run_id}").json()
+            if run["status"] not in ("armed", "running"):
+                return run
+            time.sleep(0.1)
+        raise AssertionError(f"run {run_id} never ended: {run}\n" + self.logs())
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.log.name}\n{p.tail()}" for p in self.procs)
+
+
+def ground_truth(data_dir: Path) -> dict[int, dict]:
+    path = data_dir / "ground_truth.jsonl"
+    if not path.exists():
+        return {}
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {row["run_id"]: row for row in rows}
+
+
+def make_venue(tmp_path: Path) -> Venue:
+    """A database with the e2e event, its teams and one token per role; no process yet."""
+    db_url = f"sqlite:///{tmp_path / 'venue.db'}"
+    kejurda("event", "load", str(DATA / "event.toml"), "--db", db_url)
+    kejurda("teams", "import", str(DATA / "teams.csv"), "--db", db_url)
+    tokens = {role: kejurda("token", "create", "--role", role, "--name", f"e2e-{role}",
+                            "--db", db_url).strip().splitlines()[-1]
+              for role in ("agent", "timekeeper", "admin")}
+    return Venue(tmp_path, free_port(), db_url, tokens)
