@@ -1,0 +1,147 @@
+"""Device clock -> host wall clock, from ``TQ``/``TS`` round trips.
+
+Each round trip says: the device read ``t_dev`` somewhere between the host's send
+``t_send`` and receive ``t_recv``. With the device's offset modelled as a line
+``theta(x) = a + s * (x - x_ref)`` (offset plus drift, ``|s| <= max_ppm``), every
+round trip bounds the line from below by ``t_send - t_dev`` and from above by
+``t_recv - t_dev``. The set of lines inside all bounds is a convex polygon in
+``(a, s)``; only the fastest round trips shape it (slow ones are loose bounds that
+never bind), and the fastest are the ones kept when the store is full. An edge's
+host time is the middle of the range that the polygon allows at its device time,
+and the uncertainty is half that range: a true bound as long as the drift is
+linear over the window, not a statistical guess.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+EPS = 1e-6  # us: slack for float rounding when testing a vertex against the bounds
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    """One TQ/TS exchange: host send and receive times around the device's reading."""
+
+    t_send: int
+    t_dev: int
+    t_recv: int
+
+    @property
+    def rtt(self) -> int:
+        return self.t_recv - self.t_send
+
+
+def _cross(o, a, b) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _hull(points, upper: bool) -> list:
+    """Upper (or lower) convex hull of points sorted by x (Andrew's monotone chain)."""
+    out: list = []
+    for p in points:
+        while len(out) >= 2 and (_cross(out[-2], out[-1], p) >= 0) == upper:
+            out.pop()
+        out.append(p)
+    return out
+
+
+class ClockSync:
+    """Estimator of host time (µs) for device times (µs since the device's boot)."""
+
+    def __init__(self, max_ppm: float = 200.0, window_us: int = 600_000_000,
+                 capacity: int = 256):
+        self.max_slope = max_ppm * 1e-6
+        self.window_us = window_us
+        self.capacity = capacity
+        self.samples: list[RoundTrip] = []
+        self.dropped_infeasible = 0
+        self._vertices: list[tuple[float, float]] = []
+        self._x_ref = 0
+        self._y_ref = 0
+
+    @property
+    def ready(self) -> bool:
+        """True once at least one round trip is known."""
+        return bool(self._vertices)
+
+    def reset(self) -> None:
+        """Forget everything (the device rebooted: its clock restarted)."""
+        self.samples.clear()
+        self._vertices = []
+
+    def add(self, t_send: int, t_dev: int, t_recv: int) -> None:
+        """Record one round trip (host µs, device µs, host µs)."""
+        if t_recv < t_send:
+            raise ValueError("receive before send")
+        self.samples.append(RoundTrip(t_send, t_dev, t_recv))
+        self.samples.sort(key=lambda r: r.t_dev)
+        newest = max(r.t_dev for r in self.samples)
+        self.samples = [r for r in self.samples if newest - r.t_dev <= self.window_us]
+        if len(self.samples) > self.capacity:
+            self.samples.remove(max(self.samples, key=lambda r: r.rtt))
+        self._solve()
+
+    def _solve(self) -> None:
+        while self.samples:
+            vertices = self._polygon()
+            if vertices:
+                self._vertices = vertices
+                return
+            # no straight line fits every bound: the oldest sample predates a change
+            # (temperature, a reboot we missed); let it go
+            self.samples.pop(0)
+            self.dropped_infeasible += 1
+        self._vertices = []
+
+    def _polygon(self) -> list[tuple[float, float]]:
+        newest = self.samples[-1]
+        self._x_ref, self._y_ref = newest.t_dev, newest.t_send - newest.t_dev
+        # the device's reading truncates its clock to whole µs: it may lag by up to 1 µs
+        lows = _hull([(r.t_dev - self._x_ref, r.t_send - 1 - r.t_dev - self._y_ref)
+                      for r in self.samples], upper=True)
+        highs = _hull([(r.t_dev - self._x_ref, r.t_recv - r.t_dev - self._y_ref)
+                       for r in self.samples], upper=False)
+        # every boundary as (dx, y): a + s*dx = y; slope bounds as s = +-max
+        bounds = [(p[0], p[1]) for p in lows] + [(p[0], p[1]) for p in highs]
+        candidates = []
+        for i, (dx1, y1) in enumerate(bounds):
+            for s in (self.max_slope, -self.max_slope):
+                candidates.append((y1 - s * dx1, s))
+            for dx2, y2 in bounds[i + 1:]:
+                if dx1 != dx2:
+                    s = (y1 - y2) / (dx1 - dx2)
+                    candidates.append((y1 - s * dx1, s))
+        return [c for c in candidates if self._feasible(c, lows, highs)]
+
+    def _feasible(self, line, lows, highs) -> bool:
+        a, s = line
+        if abs(s) > self.max_slope + 1e-12:
+            return False
+        return (all(a + s * dx >= y - EPS for dx, y in lows)
+                and all(a + s * dx <= y + EPS for dx, y in highs))
+
+    def _range(self, t_dev: int) -> tuple[float, float]:
+        dx = t_dev - self._x_ref
+        values = [a + s * dx for a, s in self._vertices]
+        return min(values), max(values)
+
+    def to_host(self, t_dev: int) -> tuple[int, int]:
+        """Host µs for a device time, and its uncertainty (half-width, µs, rounded up)."""
+        if not self._vertices:
+            raise LookupError("no round trip yet")
+        lo, hi = self._range(t_dev)
+        mid = (lo + hi) / 2
+        return t_dev + self._y_ref + round(mid), math.ceil((hi - lo) / 2 - 1e-3) + 1
+
+    def offset_us(self, t_dev: int) -> int | None:
+        """Host minus device time at ``t_dev``, or None before the first round trip."""
+        return self.to_host(t_dev)[0] - t_dev if self._vertices else None
+
+    def drift_ppm(self) -> float | None:
+        """Middle of the slopes still possible, in ppm (device slow: positive)."""
+        if not self._vertices:
+            return None
+        slopes = [s for _, s in self._vertices]
+        return (min(slopes) + max(slopes)) / 2 * 1e6
