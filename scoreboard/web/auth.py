@@ -48,6 +48,16 @@ def login():
     return render_template("login.html", form=form), status
 
 
+@bp.get("/bahasa/<code>")
+def language(code: str):
+    """Switch the interface language (Bahasa Indonesia first, English second)."""
+    if code not in ("id", "en"):
+        abort(404)
+    resp = redirect(_safe_next(request.args.get("next")) or url_for("display.index"))
+    resp.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return resp
+
+
 @bp.post("/logout")
 @login_required
 def logout():
