@@ -40,13 +40,16 @@ def _mono_us() -> int:
 class SimDevice:
     """A simulated gate controller: boot id, sequence counter and µs clock since boot."""
 
-    def __init__(self, name: str, uptime_us: int = 0) -> None:
+    def __init__(self, name: str, uptime_us: int = 0, epoch_offset_us: int | None = None) -> None:
         self.name = name
         self.boot = new_boot_id()
-        now = _mono_us()
         # A device that booted before the agent: its clock does not read 0 now.
-        self.boot_mono_us = now - uptime_us
-        self.boot_epoch_us = time.time_ns() // 1000 - uptime_us
+        self.boot_mono_us = _mono_us() - uptime_us
+        if epoch_offset_us is None:
+            epoch_offset_us = time.time_ns() // 1000 - _mono_us()
+        # Wall time = host monotonic + one fixed offset, shared by the simulated devices,
+        # so t_epoch_us differences between them are exact.
+        self.boot_epoch_us = self.boot_mono_us + epoch_offset_us
         self.seq = 0
 
     def t_us(self, mono_us: int) -> int:
@@ -94,6 +97,7 @@ class SimulatedTracks:
         self.tracks: dict[str, dict] = {}
         self.devices: dict[str, SimDevice] = {}
         self._uptime_rng = random.Random()
+        self._epoch_offset_us = time.time_ns() // 1000 - _mono_us()
         self._lock = threading.Condition()
         self._queue: list[tuple[int, int, Callable[[], None]]] = []
         self._order = itertools.count()
@@ -143,7 +147,7 @@ class SimulatedTracks:
                 for ref in refs:
                     if ref["source"] not in self.devices:
                         uptime = self._uptime_rng.randint(1_000_000, 60_000_000)
-                        device = SimDevice(ref["source"], uptime)
+                        device = SimDevice(ref["source"], uptime, self._epoch_offset_us)
                         self.devices[device.name] = device
                         log.info("simulated device source=%s boot=%s", device.name,
                                  device.boot)
