@@ -6,6 +6,7 @@ bad file leaves the database exactly as it was.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -67,11 +68,20 @@ class _Where:
                     if seen == self.index:
                         start = no
                         break
-        keyre = re.compile(rf"^\s*{re.escape(key.split('.')[0])}\s*=")
+        name = re.escape(key.split('.')[0])
+        keyre = re.compile(rf"^\s*{name}\s*=")
         for no in range(start, len(lines)):
+            if (no > start or header is None) and re.match(r"^\s*\[", lines[no]):
+                break  # the next table: the key is not in this one
             if keyre.match(lines[no]):
                 return no + 1
-        return start + 1 if header is not None and seen == self.index else None
+        if header is None:
+            table_re = re.compile(rf"^\s*\[\[?\s*{name}\s*[\].]")
+            for no, line in enumerate(lines):
+                if table_re.match(line):
+                    return no + 1
+            return None
+        return start + 1 if seen == self.index else None
 
 
 def _check_keys(table: dict, allowed: set[str], where: _Where) -> None:
@@ -158,11 +168,25 @@ def _parse_criteria(value: Any, where: _Where) -> list[dict]:
         if not isinstance(name, str) or not name.strip():
             raise where.fail("criteria", f"criterion {key!r} needs a name")
         for label, num in (("weight", weight), ("max", top)):
-            if isinstance(num, bool) or not isinstance(num, int | float) or num <= 0:
+            if (isinstance(num, bool) or not isinstance(num, int | float) or num <= 0
+                    or not math.isfinite(num)):
                 raise where.fail("criteria", f"criterion {key!r}: {label} must be a positive number")
         seen.add(key)
         out.append({"key": key, "name": name.strip(), "weight": weight, "max": top})
     return out
+
+
+def _not_plain(value: Any) -> str | None:
+    """Why `value` cannot be stored as a category option (JSON), or None if it can."""
+    if isinstance(value, bool | int | str):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"must be a finite number (got {value!r})"
+    if isinstance(value, list):
+        return next((p for p in map(_not_plain, value) if p), None)
+    if isinstance(value, dict):
+        return next((p for p in map(_not_plain, value.values()) if p), None)
+    return f"must be a string, number, boolean, list or table (got {type(value).__name__})"
 
 
 def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
@@ -180,9 +204,13 @@ def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
            "track": None, "attempts": 1, "time_limit_s": None, "ranking": "best",
            "options": {k: v for k, v in table.items() if k in known - {
                "slug", "name", "format", "track", "attempts", "time_limit_s", "ranking"}}}
+    for key, value in cat["options"].items():
+        problem = _not_plain(value)
+        if problem:
+            raise where.fail(key, problem)
     if fmt == "timed":
         track = table.get("track")
-        if track not in tracks:
+        if not isinstance(track, str) or track not in tracks:
             raise where.fail("track", f"must name a track of this file (got {track!r})")
         cat["track"] = track
         cat["attempts"] = _int(table, "attempts", where, 1, 1, 100)
@@ -213,7 +241,9 @@ def parse_event_file(path: str | Path) -> dict:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LoadError(f"{path}: invalid TOML: {exc}") from None
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        at = f"{path}:{found.group(1)}" if found else str(path)
+        raise LoadError(f"{at}: invalid TOML: {exc}") from None
     where = _Where(path, text)
     _check_keys(data, TOP_KEYS, where)
     ev = data.get("event")
