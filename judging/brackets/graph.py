@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from judging.errors import RuleViolation
@@ -124,6 +125,10 @@ class Bracket:
     matches: tuple[MatchSpec, ...]
     final_ids: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Compiled once: resolving is then a single pass over plain indices.
+        object.__setattr__(self, "_plan", _compile(self))
+
     def match(self, match_id: str) -> MatchSpec:
         """The match with this id; a `RuleViolation` if there is none."""
         for spec in self.matches:
@@ -181,14 +186,33 @@ class BracketWarning:
     result: MatchResult
 
 
+# One resolved match, kept as a plain tuple until asked for: the projector asks
+# for every match, the caller of a busy bracket often only for the ready ones.
+_Row = tuple  # (spec, status, home, away, winner, loser, result)
+
+
+def _state_of(row: _Row) -> MatchState:
+    spec, status, home, away, winner, loser, result = row
+    return MatchState(spec.match_id, spec.stage, spec.round, status, home, away, winner,
+                      loser, result)
+
+
 @dataclass(frozen=True)
 class BracketState:
     """Every match's derived state, the champion if decided, and the warnings."""
 
-    matches: tuple[MatchState, ...]
+    rows: tuple[_Row, ...] = field(repr=False)
     champion: str | None
     warnings: tuple[BracketWarning, ...]
-    _index: Mapping[str, MatchState] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def matches(self) -> tuple[MatchState, ...]:
+        """Every match's state, in the bracket's order."""
+        return tuple(_state_of(row) for row in self.rows)
+
+    @cached_property
+    def _index(self) -> dict[str, MatchState]:
+        return {m.match_id: m for m in self.matches}
 
     def __getitem__(self, match_id: str) -> MatchState:
         return self._index[match_id]
@@ -196,12 +220,12 @@ class BracketState:
     @property
     def played(self) -> tuple[MatchState, ...]:
         """The matches decided by a stored result."""
-        return tuple(m for m in self.matches if m.status is MatchStatus.DONE)
+        return tuple(_state_of(r) for r in self.rows if r[1] is MatchStatus.DONE)
 
     @property
     def ready(self) -> tuple[MatchState, ...]:
         """The matches that can be called now."""
-        return tuple(m for m in self.matches if m.status is MatchStatus.READY)
+        return tuple(_state_of(r) for r in self.rows if r[1] is MatchStatus.READY)
 
 
 class _Nobody:
@@ -215,6 +239,46 @@ NOBODY = _Nobody()
 _Entrant = str | _Nobody | None
 
 
+_Step = tuple[MatchSpec, SlotKind, Any, SlotKind, Any, int]
+
+
+def _compile(bracket: Bracket) -> tuple[_Step, ...]:
+    """Each match as (spec, home kind, home ref, away kind, away ref, index of the final it resets).
+
+    A seed slot is resolved to its team (or `NOBODY`) now; a winner/loser slot
+    to the index of an earlier match. Also checks the graph is well formed.
+    """
+    index: dict[str, int] = {}
+    plan: list[_Step] = []
+
+    def ref(slot: Slot, match_id: str) -> tuple[SlotKind, Any]:
+        if slot.kind is SlotKind.SEED:
+            number = int(slot.ref)
+            if number < 1:
+                raise RuleViolation(f"{match_id}: seed numbers start at 1")
+            return SlotKind.SEED, bracket.entrants[number - 1] if number <= len(bracket.entrants) \
+                else NOBODY
+        if slot.ref not in index:
+            raise RuleViolation(f"{match_id}: {slot.label()} is not an earlier match")
+        return slot.kind, index[slot.ref]
+
+    for spec in bracket.matches:
+        if spec.match_id in index:
+            raise RuleViolation(f"match id {spec.match_id} used twice")
+        reset = -1
+        if spec.reset_of is not None:
+            if spec.reset_of not in index:
+                raise RuleViolation(f"{spec.match_id}: resets unknown match {spec.reset_of}")
+            reset = index[spec.reset_of]
+        plan.append((spec, *ref(spec.home, spec.match_id), *ref(spec.away, spec.match_id),
+                     reset))
+        index[spec.match_id] = len(plan) - 1
+    missing = [f for f in bracket.final_ids if f not in index]
+    if missing:
+        raise RuleViolation(f"final_ids: unknown match {', '.join(missing)}")
+    return tuple(plan)
+
+
 def _results_by_id(results: Iterable[MatchResult]) -> dict[str, MatchResult]:
     by_id: dict[str, MatchResult] = {}
     for result in results:
@@ -224,18 +288,12 @@ def _results_by_id(results: Iterable[MatchResult]) -> dict[str, MatchResult]:
     return by_id
 
 
-def _slot_value(slot: Slot, entrants: tuple[str, ...], outcome: Mapping[str, tuple]) -> _Entrant:
-    if slot.kind is SlotKind.SEED:
-        number = int(slot.ref)
-        return entrants[number - 1] if number <= len(entrants) else NOBODY
-    winner, loser = outcome[slot.ref]
-    return winner if slot.kind is SlotKind.WINNER else loser
-
-
 def _check_result(
     spec: MatchSpec, home: str, away: str, result: MatchResult, draws: bool
 ) -> BracketWarning | None:
-    if result.teams != frozenset((home, away)):
+    same = (result.home == home and result.away == away) or (
+        result.home == away and result.away == home)
+    if not same:
         message = (f"{spec.match_id}: stored result {result.home}-{result.away} "
                    f"but the match is now {home}-{away}")
         return BracketWarning(spec.match_id, WarningKind.STALE_ENTRANTS, message, result)
@@ -245,45 +303,36 @@ def _check_result(
     return None
 
 
-def _resolve_one(
-    spec: MatchSpec,
-    home: _Entrant,
-    away: _Entrant,
-    result: MatchResult | None,
-    draws: bool,
-) -> tuple[MatchState, tuple, BracketWarning | None]:
-    """One match's state, its (winner, loser) for later slots, and a warning."""
-    def state(status: MatchStatus, **kw: Any) -> MatchState:
-        shown_home = home if isinstance(home, str) else None
-        shown_away = away if isinstance(away, str) else None
-        return MatchState(spec.match_id, spec.stage, spec.round, status,
-                          shown_home, shown_away, **kw)
-
-    def unused(kind: WarningKind, why: str) -> BracketWarning | None:
-        if result is None:
-            return None
-        return BracketWarning(spec.match_id, kind, f"{spec.match_id}: {why}", result)
-
-    if home is NOBODY and away is NOBODY:
-        return state(MatchStatus.EMPTY), (NOBODY, NOBODY), unused(
-            WarningKind.NOT_PLAYED, "nobody plays this match")
-    if home is NOBODY or away is NOBODY:
-        real = away if home is NOBODY else home
-        if real is None:
-            return state(MatchStatus.PENDING), (None, None), unused(
-                WarningKind.ENTRANTS_UNKNOWN, "an entrant is not decided")
-        return state(MatchStatus.BYE, winner=real), (real, NOBODY), unused(
-            WarningKind.NOT_PLAYED, f"{real} advances on a bye")
-    if home is None or away is None:
-        return state(MatchStatus.PENDING), (None, None), unused(
-            WarningKind.ENTRANTS_UNKNOWN, "an entrant is not decided")
+def _unused(spec: MatchSpec, result: MatchResult | None, kind: WarningKind,
+            why: str) -> BracketWarning | None:
     if result is None:
-        return state(MatchStatus.READY), (None, None), None
-    warning = _check_result(spec, home, away, result, draws)
-    if warning is not None:
-        return state(MatchStatus.READY), (None, None), warning
-    done = state(MatchStatus.DONE, winner=result.winner, loser=result.loser, result=result)
-    return done, (result.winner, result.loser), None
+        return None
+    return BracketWarning(spec.match_id, kind, f"{spec.match_id}: {why}", result)
+
+
+def _resolve_one(
+    spec: MatchSpec, home: _Entrant, away: _Entrant, result: MatchResult | None, draws: bool
+) -> tuple[_Row, _Entrant, _Entrant, BracketWarning | None]:
+    """One match's row, its winner and loser for later slots, and a warning."""
+    shown_home = home if home.__class__ is str else None
+    shown_away = away if away.__class__ is str else None
+    if home is NOBODY and away is NOBODY:
+        return ((spec, MatchStatus.EMPTY, None, None, None, None, None), NOBODY, NOBODY,
+                _unused(spec, result, WarningKind.NOT_PLAYED, "nobody plays this match"))
+    if home is None or away is None:
+        return ((spec, MatchStatus.PENDING, shown_home, shown_away, None, None, None),
+                None, None,
+                _unused(spec, result, WarningKind.ENTRANTS_UNKNOWN, "an entrant is not decided"))
+    if home is NOBODY or away is NOBODY:
+        real = shown_home or shown_away
+        return ((spec, MatchStatus.BYE, shown_home, shown_away, real, None, None),
+                real, NOBODY,
+                _unused(spec, result, WarningKind.NOT_PLAYED, f"{real} advances on a bye"))
+    warning = None if result is None else _check_result(spec, home, away, result, draws)
+    if result is None or warning is not None:
+        return (spec, MatchStatus.READY, home, away, None, None, None), None, None, warning
+    winner, loser = result.winner, result.loser
+    return (spec, MatchStatus.DONE, home, away, winner, loser, result), winner, loser, None
 
 
 def resolve(
@@ -297,51 +346,58 @@ def resolve(
     returned as warnings, so a correction upstream never silently loses a result.
     """
     by_id = _results_by_id(results)
-    outcome: dict[str, tuple] = {}
-    states: list[MatchState] = []
+    plan: tuple[_Step, ...] = bracket._plan  # type: ignore[attr-defined]
+    winners: list[_Entrant] = []
+    losers: list[_Entrant] = []
+    rows: list[_Row] = []
     warnings: list[BracketWarning] = []
-    for spec in bracket.matches:
-        home = _slot_value(spec.home, bracket.entrants, outcome)
-        away = _slot_value(spec.away, bracket.entrants, outcome)
+    seed = SlotKind.SEED
+    for spec, hkind, href, akind, aref, reset in plan:
+        home = href if hkind is seed else (winners if hkind is SlotKind.WINNER else losers)[href]
+        away = aref if akind is seed else (winners if akind is SlotKind.WINNER else losers)[aref]
         result = by_id.get(spec.match_id)
-        if spec.reset_of is not None and outcome[spec.reset_of][0] is None:
-            home = away = None  # the reset waits for the final it may repeat
-        elif spec.reset_of is not None and _reset_not_needed(spec.reset_of, bracket, outcome):
-            state = MatchState(spec.match_id, spec.stage, spec.round, MatchStatus.SKIPPED,
-                               None, None)
-            outcome[spec.match_id] = (NOBODY, NOBODY)
-            states.append(state)
-            if result is not None:
-                warnings.append(BracketWarning(
-                    spec.match_id, WarningKind.NOT_PLAYED,
-                    f"{spec.match_id}: the bracket reset is not needed", result))
-            continue
-        state, advance, warning = _resolve_one(spec, home, away, result, draws)
-        outcome[spec.match_id] = advance
-        states.append(state)
+        if reset >= 0:
+            home, away, skipped = _reset_entrants(plan[reset], winners[reset], winners, losers,
+                                                  home, away)
+            if skipped:
+                rows.append((spec, MatchStatus.SKIPPED, None, None, None, None, None))
+                winners.append(NOBODY)
+                losers.append(NOBODY)
+                if result is not None:
+                    warnings.append(_unused(spec, result, WarningKind.NOT_PLAYED,
+                                            "the bracket reset is not needed"))
+                continue
+        row, winner, loser, warning = _resolve_one(spec, home, away, result, draws)
+        winners.append(winner)
+        losers.append(loser)
+        rows.append(row)
         if warning is not None:
             warnings.append(warning)
-    known = {spec.match_id for spec in bracket.matches}
+    known = {step[0].match_id for step in plan}
     for match_id in sorted(set(by_id) - known):
         warnings.append(BracketWarning(match_id, WarningKind.UNKNOWN_MATCH,
                                        f"{match_id}: no such match in this bracket",
                                        by_id[match_id]))
-    index = {s.match_id: s for s in states}
-    return BracketState(tuple(states), _champion(bracket, index), tuple(warnings), index)
+    champion = _champion(bracket, {r[0].match_id: r for r in rows if r[0].match_id in
+                                   bracket.final_ids})
+    return BracketState(tuple(rows), champion, tuple(warnings))
 
 
-def _reset_not_needed(final_id: str, bracket: Bracket, outcome: Mapping[str, tuple]) -> bool:
-    """A reset is skipped when the final's home side (the unbeaten team) won it."""
-    winner, _ = outcome[final_id]
-    final = bracket.match(final_id)
-    unbeaten = _slot_value(final.home, bracket.entrants, outcome)
-    return winner == unbeaten or winner is NOBODY
+def _reset_entrants(final: _Step, final_winner: _Entrant, winners: list, losers: list,
+                    home: _Entrant, away: _Entrant) -> tuple[_Entrant, _Entrant, bool]:
+    """A reset waits for its final, and is skipped if the final's home side (unbeaten) won it."""
+    if final_winner is None:
+        return None, None, False
+    _, hkind, href, _, _, _ = final
+    final_home = href if hkind is SlotKind.SEED else (
+        winners if hkind is SlotKind.WINNER else losers)[href]
+    return home, away, final_winner == final_home or final_winner is NOBODY
 
 
-def _champion(bracket: Bracket, index: Mapping[str, MatchState]) -> str | None:
+def _champion(bracket: Bracket, finals: Mapping[str, _Row]) -> str | None:
     for match_id in reversed(bracket.final_ids):
-        state = index[match_id]
-        if state.status is MatchStatus.SKIPPED:
+        row = finals[match_id]
+        if row[1] is MatchStatus.SKIPPED:
             continue
-        return state.winner
+        return row[4]
     return None

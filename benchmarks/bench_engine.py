@@ -1,0 +1,76 @@
+"""Benchmarks of the competition engine (goal: each under 50 ms).
+
+Run: ``python benchmarks/bench_engine.py``. Prints the best and median of
+several repetitions in milliseconds; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from judging.brackets import double, resolve, round_robin  # noqa: E402
+from judging.match import MatchResult  # noqa: E402
+from judging.standings import standings  # noqa: E402
+
+REPEATS = 7
+
+
+def play_double_elimination(entrants: int = 512) -> int:
+    """Build a double-elimination bracket and play it out wave by wave; returns matches played."""
+    teams = [f"T{i:03d}" for i in range(entrants)]
+    bracket = double.build(teams)
+    results: list[MatchResult] = []
+    while True:
+        state = resolve(bracket, results)
+        ready = state.ready
+        if not ready:
+            break
+        for index, m in enumerate(ready):
+            # Deterministic upsets: every third callable match goes to the away side.
+            winner = m.away if index % 3 == 0 else m.home
+            results.append(MatchResult(m.match_id, m.home, m.away, winner, 1, 0))
+    assert state.champion is not None
+    return len(results)
+
+
+def group_tables(groups: int = 16, size: int = 8) -> int:
+    """Standings of ``groups`` round-robin groups of ``size`` teams, every match played."""
+    rows = 0
+    for g in range(groups):
+        teams = [f"G{g:02d}-{i}" for i in range(size)]
+        bracket = round_robin.build(teams, prefix=f"G{g:02d}-")
+        results = []
+        for n, m in enumerate(bracket.matches):
+            home, away = bracket.entrants[int(m.home.ref) - 1], bracket.entrants[int(m.away.ref) - 1]
+            goals = (n * 7 % 4, n * 5 % 3)
+            winner = None if goals[0] == goals[1] else home if goals[0] > goals[1] else away
+            results.append(MatchResult(m.match_id, home, away, winner, *goals))
+        rows += len(standings(teams, results))
+    return rows
+
+
+def measure(name: str, func: Callable[[], int]) -> None:
+    """Run ``func`` REPEATS times and print best/median wall time."""
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        size = func()
+        times.append((time.perf_counter() - start) * 1000)
+    sys.stdout.write(f"{name}: best {min(times):.1f} ms, "
+                     f"median {statistics.median(times):.1f} ms ({size} items)\n")
+
+
+def main() -> None:
+    """Run every benchmark."""
+    measure("double elimination, 512 entrants, build + play out", play_double_elimination)
+    measure("standings, 16 groups of 8", group_tables)
+
+
+if __name__ == "__main__":
+    main()
