@@ -27,6 +27,8 @@ def _fail(path: Path, line: int, column: str, value: str, reason: str) -> LoadEr
 
 def _row(path: Path, line: int, row: dict, categories: dict[str, Category]) -> dict:
     code = row["code"].strip()
+    if not code:
+        raise _fail(path, line, "code", code, "required (wajib diisi)")
     if not CODE.match(code):
         raise _fail(path, line, "code", code, "must be 1-32 letters, digits, '.', '_' or '-'")
     name = row["name"].strip()
@@ -55,16 +57,27 @@ def parse_teams_csv(session: Session, path: str | Path) -> list[dict]:
     except OSError as exc:
         raise LoadError(f"{path}: cannot read the file ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise LoadError(f"{path}:{line}: not UTF-8 text") from None
+        line = exc.object[: exc.start].count(b"\n") + 1
+        bad = exc.object[exc.start: exc.end]
+        raise LoadError(f"{path}:{line}: not UTF-8 text (bytes {bad!r}); save the file as "
+                        "CSV UTF-8") from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise LoadError(f"{path}:1: not a valid CSV header ({exc})") from None
     if header is None or [h.strip().lower() for h in header] != HEADER:
         raise LoadError(f"{path}:1: header must be exactly {','.join(HEADER)} (got {header!r})")
     categories = {c.slug: c for c in session.scalars(select(Category))}
     rows, seen = [], {}
-    for cells in reader:
-        line = reader.line_num
+    while True:
+        line = reader.line_num + 1  # where this record starts (a quoted cell may span lines)
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            raise LoadError(f"{path}:{line}: not a valid CSV row ({exc})") from None
+        if cells is None:
+            break
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(HEADER):
