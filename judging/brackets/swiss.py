@@ -63,10 +63,12 @@ def _pair_with_bye(order: list[str], met: set[frozenset[str]], had_bye: set[str]
 
 
 def pair_round(entrants: Sequence[str], results: Iterable[MatchResult], round_no: int,
-               *, byes: Sequence[str] = ()) -> tuple[Pairing, ...]:
+               *, byes: Sequence[str] = (),
+               rules: StandingsRules = SWISS_RULES) -> tuple[Pairing, ...]:
     """The pairings of round ``round_no`` from the results (and byes) of earlier rounds.
 
-    ``entrants`` are in seed order, which breaks ties in the current order.
+    Teams are ordered by the category's standings ``rules``; ``entrants`` are in
+    seed order, which breaks any tie left.
     """
     if len(entrants) < 2:
         raise RuleViolation(f"a Swiss needs at least 2 entrants, got {len(entrants)}")
@@ -74,7 +76,7 @@ def pair_round(entrants: Sequence[str], results: Iterable[MatchResult], round_no
         raise RuleViolation(f"round: must be >= 1, got {round_no}")
     results = tuple(results)
     seed_of = {team: index for index, team in enumerate(entrants)}
-    table = standings(entrants, results, SWISS_RULES, byes=byes)
+    table = standings(entrants, results, rules, byes=byes)
     order = [row.team for row in sorted(table, key=lambda r: (r.rank, seed_of[r.team]))]
     met = {r.teams for r in results}
     found = _pair_with_bye(order, met, set(byes), allow_rematch=False)
