@@ -15,9 +15,20 @@ linear over the window, not a statistical guess.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 EPS = 1e-6  # us: slack for float rounding when testing a vertex against the bounds
+
+# Wall-clock µs that never jump: the wall clock read once, then the monotonic clock.
+# The serial link stamps round trips with it, and the virtual ESP32 uses the same
+# scale for its true clock, so tests can compare the two to the microsecond.
+_EPOCH_BASE_NS = time.time_ns() - time.monotonic_ns()
+
+
+def host_now_us() -> int:
+    """Host time in µs since 1970, monotonic (set once from the wall clock at import)."""
+    return (_EPOCH_BASE_NS + time.monotonic_ns()) // 1000
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,224 @@
+"""SerialSource against a scripted device on a pty: ordering, gaps, acks, dedupe, reboots."""
+
+import os
+import select
+import threading
+import time
+import tty
+
+import pytest
+
+from hardware import krt1
+from hardware.serial_link import SerialSource
+
+
+class ScriptedDevice:
+    """The test plays the ESP32 on the master side of a pty pair."""
+
+    def __init__(self):
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self.rx = b""
+
+    def send(self, *fields):
+        os.write(self.master, krt1.encode(fields))
+
+    def raw(self, data: bytes):
+        view = memoryview(data)
+        while view:
+            select.select([], [self.master], [], 1.0)
+            view = view[os.write(self.master, view[:4096]):]
+
+    def frames(self, wait=0.3):
+        """Payloads the host sent within ``wait`` seconds."""
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            ready, _, _ = select.select([self.master], [], [], 0.02)
+            if ready:
+                self.rx += os.read(self.master, 65536)
+        lines, _, self.rx = self.rx.rpartition(b"\n")
+        return [krt1.decode(line).to_dict() for line in lines.split(b"\n") if line]
+
+    def wait_for(self, predicate, timeout=3.0):
+        seen = []
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            seen += self.frames(0.05)
+            if any(predicate(f) for f in seen):
+                return seen
+        raise AssertionError(f"not seen; got {seen}")
+
+    def close(self):
+        for fd in (self.master, self.slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class Sink:
+    def __init__(self):
+        self.edges = []
+        self.lock = threading.Lock()
+
+    def __call__(self, edge):
+        with self.lock:
+            self.edges.append(edge)
+
+    def plain(self):
+        with self.lock:
+            return [(e["source"], e["boot"], e["seq"], e["gate"], e["edge"], e["t_us"])
+                    for e in self.edges]
+
+
+def wait_until(predicate, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.fixture
+def link():
+    dev = ScriptedDevice()
+    source = SerialSource(dev.path, by_id=False, backoff_s=(0.05, 0.2))
+    sink, stop = Sink(), threading.Event()
+    thread = threading.Thread(target=source.run, args=(sink, stop), daemon=True)
+    thread.start()
+    yield dev, source, sink
+    stop.set()
+    thread.join(5)
+    dev.close()
+
+
+def hello_and_sync(dev, boot="3f9a0c12"):
+    first = dev.wait_for(lambda f: f["type"] == "TQ")
+    assert first[0] == {"type": "WHO"}  # WHO first, whenever the port opens
+    dev.send("HELLO", "esp32-a", boot, "1.0.0", 3)
+    tq = [f for f in first if f["type"] == "TQ"][0]
+    dev.send("TS", tq["nonce"], 1_000_000)
+    return dev.wait_for(lambda f: f == {"type": "RS", "from_seq": 1})
+
+
+def test_in_order_forwarding_gap_request_and_cumulative_ack(link):
+    dev, source, sink = link
+    hello_and_sync(dev)
+    dev.send("EV", 1, 0, "B", 1523004)
+    assert wait_until(lambda: len(sink.edges) == 1)
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 1})
+    dev.send("EV", 3, 1, "B", 13789112)
+    seen = dev.wait_for(lambda f: f == {"type": "RS", "from_seq": 2})
+    assert {"type": "ACK", "seq": 3} not in seen and len(sink.edges) == 1
+    dev.send("EV", 2, 0, "C", 1541230)
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 3})
+    assert sink.plain() == [("esp32-a", "3f9a0c12", 1, 0, "B", 1523004),
+                            ("esp32-a", "3f9a0c12", 2, 0, "C", 1541230),
+                            ("esp32-a", "3f9a0c12", 3, 1, "B", 13789112)]
+    assert all(e["t_epoch_err_us"] >= 0 and isinstance(e["t_epoch_us"], int)
+               for e in sink.edges)
+    # a resend of an edge already forwarded is acked again, not forwarded again
+    dev.send("EV", 2, 0, "C", 1541230)
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 3})
+    assert len(sink.edges) == 3 and source.counts["duplicates"] == 1
+
+
+def test_acked_floor_from_the_device_is_respected(link):
+    dev, source, sink = link
+    hello_and_sync(dev)
+    dev.send("EV", 42, 2, "B", 5_000_000)  # a boot first seen mid-life
+    dev.send("ERR", "ACKED", "41")
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 42})
+    assert sink.plain() == [("esp32-a", "3f9a0c12", 42, 2, "B", 5_000_000)]
+
+
+def test_nothing_is_forwarded_or_acked_before_the_floor_is_known(link):
+    dev, source, sink = link
+    hello_and_sync(dev)
+    dev.send("EV", 7, 0, "B", 900)
+    seen = dev.wait_for(lambda f: f == {"type": "RS", "from_seq": 1}, timeout=2)
+    assert not any(f["type"] == "ACK" for f in seen) and sink.edges == []
+
+
+def test_ack_only_after_sink_returned():
+    gate, got, stop = threading.Event(), [], threading.Event()
+
+    def slow_sink(edge):
+        got.append(edge["seq"])
+        gate.wait(5)  # the outbox is still committing
+
+    dev = ScriptedDevice()
+    source = SerialSource(dev.path, by_id=False)
+    thread = threading.Thread(target=source.run, args=(slow_sink, stop), daemon=True)
+    thread.start()
+    try:
+        hello_and_sync(dev)
+        dev.send("EV", 1, 0, "B", 10)
+        assert wait_until(lambda: got == [1])
+        assert not any(f["type"] == "ACK" for f in dev.frames(0.5))
+        gate.set()
+        dev.wait_for(lambda f: f == {"type": "ACK", "seq": 1})
+    finally:
+        gate.set()
+        stop.set()
+        thread.join(5)
+        dev.close()
+
+
+def test_new_boot_restarts_the_sequence(link):
+    dev, source, sink = link
+    hello_and_sync(dev)
+    dev.send("EV", 1, 0, "B", 100)
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 1})
+    dev.send("HELLO", "esp32-a", "0badbeef", "1.0.0", 3)
+    dev.wait_for(lambda f: f == {"type": "RS", "from_seq": 1})
+    dev.send("EV", 1, 1, "B", 200)
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 1})
+    assert wait_until(lambda: len(sink.edges) == 2)
+    assert sink.plain() == [("esp32-a", "3f9a0c12", 1, 0, "B", 100),
+                            ("esp32-a", "0badbeef", 1, 1, "B", 200)]
+    assert source.status()["boot"] == "0badbeef" and source.counts["reboots"] == 1
+
+
+def test_a_different_edge_under_an_old_seq_means_reboot_and_is_not_acked(link):
+    dev, source, sink = link
+    hello_and_sync(dev)
+    dev.send("EV", 1, 0, "B", 100)
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 1})
+    dev.send("EV", 1, 2, "B", 7)  # the HELLO of a new boot was lost
+    seen = dev.wait_for(lambda f: f == {"type": "WHO"})
+    assert not any(f["type"] == "ACK" for f in seen)
+    assert source.errors["reboot_suspected"] == 1
+    dev.send("HELLO", "esp32-a", "0badbeef", "1.0.0", 3)
+    dev.send("EV", 1, 2, "B", 7)
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 1})
+    assert sink.plain()[-1] == ("esp32-a", "0badbeef", 1, 2, "B", 7)
+
+
+def test_noise_and_bad_frames_are_counted_and_skipped(link):
+    dev, source, sink = link
+    hello_and_sync(dev)
+    dev.raw(b"I (312) boot: ESP-IDF v5.1\n$EV,5,1,B,2000000*A1434AEC\n"
+            b"$EV,6,1,X,2000000*2567EECC\n$ZZ,1,2*50DFF857\n$" + b"A" * 5000 + b"\n"
+            b"junk$EV,1,0,B,1523004*AE494C02\n")
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 1})
+    errors = source.status()["errors"]
+    assert (errors["noise"], errors["bad_crc"], errors["bad_fields"]) == (1, 1, 1), errors
+    assert errors["unknown_type"] == 1 and errors["too_long"] == 1
+    assert errors["resync"] == 1
+    assert sink.plain() == [("esp32-a", "3f9a0c12", 1, 0, "B", 1523004)]
+
+
+def test_status_reports_the_link(link):
+    dev, source, sink = link
+    hello_and_sync(dev)
+    dev.send("EV", 1, 0, "B", 1_000_100)
+    assert wait_until(lambda: source.status()["last_edge_at"] is not None)
+    status = source.status()
+    assert status["kind"] == "serial" and status["port"] == dev.path
+    assert status["device"] == "esp32-a" and status["boot"] == "3f9a0c12"
+    assert status["connected"] is True and status["name"] == "esp32-a"
+    assert status["clock_samples"] >= 1 and status["clock_spread_us"] >= 1
+    assert isinstance(status["errors"], dict)
