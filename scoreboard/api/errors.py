@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify
-from werkzeug.exceptions import HTTPException
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
 
 from judging.errors import RuleViolation
 from scoreboard.api import bp
@@ -33,3 +34,19 @@ def _http(exc: HTTPException):
 def _unexpected(exc: Exception):
     log.exception("unexpected error in the API")
     return jsonify(error="internal error (kesalahan server); it has been logged"), 500
+
+
+@bp.before_app_request
+def _routing_error():
+    """An unknown path or method under /api/v1 never reaches a view of this blueprint, so
+    its error handlers would not run: answer in JSON here instead of Flask's HTML page."""
+    exc = request.routing_exception
+    if (exc is None or isinstance(exc, RequestRedirect)
+            or not request.path.startswith(f"{bp.url_prefix}/")
+            or not isinstance(exc, HTTPException)):
+        return None
+    response = jsonify(error=exc.description or exc.name)
+    response.status_code = exc.code or 404
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
