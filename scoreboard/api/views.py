@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import g, jsonify, request
@@ -17,9 +18,10 @@ from scoreboard.services.ranking import category_ranking
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or 400 naming what is wrong with it."""
-    data = request.get_json(silent=True, force=True)
-    if data is None:
-        raise BadRequest("body: malformed JSON (JSON tidak valid)")
+    try:
+        data = json.loads(request.get_data())
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise BadRequest("body: malformed JSON (JSON tidak valid)") from None
     if not isinstance(data, dict):
         raise BadRequest("body: must be a JSON object")
     return data
@@ -64,7 +66,7 @@ def list_runs():
     if request.args.get("status"):
         query = query.where(Run.status == request.args["status"])
     limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+    if not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= 1000:
         raise Invalid("limit: an integer from 1 to 1000")
     rows = g.db.session.scalars(query.limit(int(limit))).all()
     return jsonify([runs.run_dict(r) for r in rows])
@@ -104,7 +106,7 @@ def disqualify(run_id: int):
 def resolve(run_id: int):
     data = json_body()
     elapsed = data.get("elapsed_us")
-    if isinstance(elapsed, bool) or not isinstance(elapsed, int) or elapsed < 0:
+    if isinstance(elapsed, bool) or not isinstance(elapsed, int) or not 0 <= elapsed < 2**63:
         raise Invalid("elapsed_us: an integer number of microseconds >= 0")
     run = runs.resolve_review(g.db.session, run_id, g.caller.name, elapsed,
                               _reason(data, required=True))
