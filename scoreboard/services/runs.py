@@ -114,7 +114,8 @@ def _announce(session: Session, runs: list[Run]) -> None:
 
 
 def get_run(session: Session, run_id: int) -> Run:
-    run = session.get(Run, run_id)
+    # ids beyond a 64-bit column cannot exist (and would overflow the database driver)
+    run = session.get(Run, run_id) if 0 < run_id < 2**63 else None
     if run is None:
         raise NotFound(f"run {run_id} not found (tidak ditemukan)")
     return run
