@@ -159,3 +159,29 @@ def test_round_robin_of_four_by_the_circle_method():
         ("R2-1", "C", "A", "ready"), ("R2-2", "D", "B", "ready"),
         ("R3-1", "A", "B", "ready"), ("R3-2", "C", "D", "ready"),
     ]
+
+
+def test_corrected_winners_result_reflows_into_the_losers_bracket():
+    bracket = double.build(EIGHT[:4], grand_final=GrandFinal.SIMPLE)
+    first = won("W1-2", "S2", "S3", "S3")
+    losers = won("L1-1", "S4", "S2", "S4")
+    winners_final = won("W2-1", "S1", "S3", "S1")
+    played = [won("W1-1", "S1", "S4", "S1"), first, winners_final, losers]
+    before = resolve(bracket, played)
+    assert summary(before)["L2-1"] == ("ready", "S4", "S3", None)
+    corrected = won("W1-2", "S2", "S3", "S2")
+    after = resolve(bracket, [corrected if r is first else r for r in played])
+    assert summary(after) == {
+        "W1-1": ("done", "S1", "S4", "S1"),
+        "W1-2": ("done", "S2", "S3", "S2"),
+        "W2-1": ("ready", "S1", "S2", None),
+        "L1-1": ("ready", "S4", "S3", None),
+        "L2-1": ("pending", None, None, None),
+        "GF": ("pending", None, None, None),
+    }
+    assert [(w.match_id, w.kind, w.message) for w in after.warnings] == [
+        ("W2-1", WarningKind.STALE_ENTRANTS,
+         "W2-1: stored result S1-S3 but the match is now S1-S2"),
+        ("L1-1", WarningKind.STALE_ENTRANTS,
+         "L1-1: stored result S4-S2 but the match is now S4-S3"),
+    ]
