@@ -111,9 +111,11 @@ class VirtualESP32:
         """A robot passes: beam broken at ``t_us`` (default: now) for ``hold_us``.
 
         ``bounce_us`` adds extra raw transitions at these offsets after the leading edge
-        (alternately clear/broken), which the firmware's debounce must swallow. Returns
-        the leading edge's device time.
+        (alternately clear/broken, an even number of them so the beam ends broken),
+        which the firmware's debounce must swallow. Returns the leading edge's time.
         """
+        if len(bounce_us) % 2:
+            raise ValueError("bounce_us needs an even number of offsets")
         t = self.now_us() if t_us is None else t_us
         self.edge(gate, True, t)
         for k, dt in enumerate(bounce_us):
@@ -301,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         while not stop.wait(args.press_every or 3600):
             if args.press_every:
-                box.press(gate, hold_us=80_000, bounce_us=(40, 90, 300))
+                box.press(gate, hold_us=80_000, bounce_us=(40, 90, 300, 310))
                 gate = (gate + 1) % args.gates
     except KeyboardInterrupt:
         pass
