@@ -39,6 +39,22 @@ def play_double_elimination(entrants: int = 512) -> int:
     return len(results)
 
 
+_FULL: list = []
+
+
+def resolve_full_bracket() -> int:
+    """One `resolve` of a fully played 512-entrant double elimination: the cost per stored result."""
+    if not _FULL:
+        teams = [f"T{i:03d}" for i in range(512)]
+        bracket = double.build(teams)
+        results: list[MatchResult] = []
+        while ready := resolve(bracket, results).ready:
+            results += [MatchResult(m.match_id, m.home, m.away, m.home, 1, 0) for m in ready]
+        _FULL.extend((bracket, results))
+    bracket, results = _FULL
+    return len(resolve(bracket, results).matches)
+
+
 def group_tables(groups: int = 16, size: int = 8) -> int:
     """Standings of ``groups`` round-robin groups of ``size`` teams, every match played."""
     rows = 0
@@ -69,6 +85,7 @@ def measure(name: str, func: Callable[[], int]) -> None:
 def main() -> None:
     """Run every benchmark."""
     measure("double elimination, 512 entrants, build + play out", play_double_elimination)
+    measure("resolve once, 512-entrant double elimination fully played", resolve_full_bracket)
     measure("standings, 16 groups of 8", group_tables)
 
 

@@ -10,7 +10,7 @@ longer fits its match is reported as a `BracketWarning`, never dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -36,7 +36,6 @@ class Stage(StrEnum):
     GRAND_FINAL = "grand_final"
     THIRD_PLACE = "third_place"
     GROUP = "group"
-    SWISS = "swiss"
 
 
 class MatchStatus(StrEnum):
@@ -109,7 +108,6 @@ class BracketKind(StrEnum):
     SINGLE_ELIMINATION = "single_elimination"
     DOUBLE_ELIMINATION = "double_elimination"
     ROUND_ROBIN = "round_robin"
-    SWISS = "swiss"
 
 
 @dataclass(frozen=True)
@@ -239,28 +237,40 @@ NOBODY = _Nobody()
 _Entrant = str | _Nobody | None
 
 
-_Step = tuple[MatchSpec, SlotKind, Any, SlotKind, Any, int]
+@dataclass(frozen=True)
+class _Plan:
+    """A bracket compiled for resolving.
 
-
-def _compile(bracket: Bracket) -> tuple[_Step, ...]:
-    """Each match as (spec, home kind, home ref, away kind, away ref, index of the final it resets).
-
-    A seed slot is resolved to its team (or `NOBODY`) now; a winner/loser slot
-    to the index of an earlier match. Also checks the graph is well formed.
+    Resolving fills one list, ``values``: first the seeded entrants (or
+    `NOBODY`), then for match ``i`` its winner at ``base + 2i`` and its loser
+    at ``base + 2i + 1``. Each step is (spec, home index, away index, index of
+    the final it resets or -1), so finding an entrant is one list lookup.
     """
-    index: dict[str, int] = {}
-    plan: list[_Step] = []
 
-    def ref(slot: Slot, match_id: str) -> tuple[SlotKind, Any]:
+    seeds: tuple[_Entrant, ...]
+    steps: tuple[tuple[MatchSpec, int, int, int], ...]
+    ids: frozenset[str]
+    finals: tuple[int, ...]
+
+
+def _compile(bracket: Bracket) -> _Plan:
+    """Compile the graph into list indices; also checks that it is well formed."""
+    numbers = [int(s.ref) for m in bracket.matches for s in (m.home, m.away)
+               if s.kind is SlotKind.SEED]
+    if any(n < 1 for n in numbers):
+        raise RuleViolation("seed numbers start at 1")
+    top = max(numbers, default=0)
+    seeds = tuple(bracket.entrants[n - 1] if n <= len(bracket.entrants) else NOBODY
+                  for n in range(1, top + 1))
+    index: dict[str, int] = {}
+    steps = []
+
+    def ref(slot: Slot, match_id: str) -> int:
         if slot.kind is SlotKind.SEED:
-            number = int(slot.ref)
-            if number < 1:
-                raise RuleViolation(f"{match_id}: seed numbers start at 1")
-            return SlotKind.SEED, bracket.entrants[number - 1] if number <= len(bracket.entrants) \
-                else NOBODY
+            return int(slot.ref) - 1
         if slot.ref not in index:
             raise RuleViolation(f"{match_id}: {slot.label()} is not an earlier match")
-        return slot.kind, index[slot.ref]
+        return len(seeds) + 2 * index[slot.ref] + (slot.kind is SlotKind.LOSER)
 
     for spec in bracket.matches:
         if spec.match_id in index:
@@ -270,13 +280,13 @@ def _compile(bracket: Bracket) -> tuple[_Step, ...]:
             if spec.reset_of not in index:
                 raise RuleViolation(f"{spec.match_id}: resets unknown match {spec.reset_of}")
             reset = index[spec.reset_of]
-        plan.append((spec, *ref(spec.home, spec.match_id), *ref(spec.away, spec.match_id),
-                     reset))
-        index[spec.match_id] = len(plan) - 1
+        steps.append((spec, ref(spec.home, spec.match_id), ref(spec.away, spec.match_id), reset))
+        index[spec.match_id] = len(steps) - 1
     missing = [f for f in bracket.final_ids if f not in index]
     if missing:
         raise RuleViolation(f"final_ids: unknown match {', '.join(missing)}")
-    return tuple(plan)
+    return _Plan(seeds, tuple(steps), frozenset(index),
+                 tuple(index[f] for f in bracket.final_ids))
 
 
 def _results_by_id(results: Iterable[MatchResult]) -> dict[str, MatchResult]:
@@ -346,57 +356,55 @@ def resolve(
     returned as warnings, so a correction upstream never silently loses a result.
     """
     by_id = _results_by_id(results)
-    plan: tuple[_Step, ...] = bracket._plan  # type: ignore[attr-defined]
-    winners: list[_Entrant] = []
-    losers: list[_Entrant] = []
+    plan: _Plan = bracket._plan  # type: ignore[attr-defined]
+    values: list[_Entrant] = list(plan.seeds)
+    base = len(values)
     rows: list[_Row] = []
     warnings: list[BracketWarning] = []
-    seed = SlotKind.SEED
-    for spec, hkind, href, akind, aref, reset in plan:
-        home = href if hkind is seed else (winners if hkind is SlotKind.WINNER else losers)[href]
-        away = aref if akind is seed else (winners if akind is SlotKind.WINNER else losers)[aref]
+    ready, done = MatchStatus.READY, MatchStatus.DONE
+    for spec, home_at, away_at, reset in plan.steps:
+        home, away = values[home_at], values[away_at]
         result = by_id.get(spec.match_id)
         if reset >= 0:
-            home, away, skipped = _reset_entrants(plan[reset], winners[reset], winners, losers,
-                                                  home, away)
-            if skipped:
+            final_winner, final_home = values[base + 2 * reset], values[plan.steps[reset][1]]
+            if final_winner is None:
+                home = away = None  # the reset waits for the final it may repeat
+            elif final_winner == final_home or final_winner is NOBODY:
                 rows.append((spec, MatchStatus.SKIPPED, None, None, None, None, None))
-                winners.append(NOBODY)
-                losers.append(NOBODY)
+                values += (NOBODY, NOBODY)
                 if result is not None:
                     warnings.append(_unused(spec, result, WarningKind.NOT_PLAYED,
                                             "the bracket reset is not needed"))
                 continue
+        if home.__class__ is str and away.__class__ is str:
+            # The common cases inline: a match to call, or a valid result.
+            warning = None if result is None else _check_result(spec, home, away, result, draws)
+            if result is None or warning is not None:
+                rows.append((spec, ready, home, away, None, None, None))
+                values += (None, None)
+                if warning is not None:
+                    warnings.append(warning)
+                continue
+            winner, loser = result.winner, result.loser
+            rows.append((spec, done, home, away, winner, loser, result))
+            values += (winner, loser)
+            continue
         row, winner, loser, warning = _resolve_one(spec, home, away, result, draws)
-        winners.append(winner)
-        losers.append(loser)
+        values += (winner, loser)
         rows.append(row)
         if warning is not None:
             warnings.append(warning)
-    known = {step[0].match_id for step in plan}
-    for match_id in sorted(set(by_id) - known):
+    for match_id in sorted(by_id.keys() - plan.ids):
         warnings.append(BracketWarning(match_id, WarningKind.UNKNOWN_MATCH,
                                        f"{match_id}: no such match in this bracket",
                                        by_id[match_id]))
-    champion = _champion(bracket, {r[0].match_id: r for r in rows if r[0].match_id in
-                                   bracket.final_ids})
-    return BracketState(tuple(rows), champion, tuple(warnings))
+    return BracketState(tuple(rows), _champion(rows, plan.finals), tuple(warnings))
 
 
-def _reset_entrants(final: _Step, final_winner: _Entrant, winners: list, losers: list,
-                    home: _Entrant, away: _Entrant) -> tuple[_Entrant, _Entrant, bool]:
-    """A reset waits for its final, and is skipped if the final's home side (unbeaten) won it."""
-    if final_winner is None:
-        return None, None, False
-    _, hkind, href, _, _, _ = final
-    final_home = href if hkind is SlotKind.SEED else (
-        winners if hkind is SlotKind.WINNER else losers)[href]
-    return home, away, final_winner == final_home or final_winner is NOBODY
-
-
-def _champion(bracket: Bracket, finals: Mapping[str, _Row]) -> str | None:
-    for match_id in reversed(bracket.final_ids):
-        row = finals[match_id]
+def _champion(rows: list[_Row], finals: tuple[int, ...]) -> str | None:
+    """The winner of the last final that is not skipped (a reset that was not needed)."""
+    for index in reversed(finals):
+        row = rows[index]
         if row[1] is MatchStatus.SKIPPED:
             continue
         return row[4]

@@ -3,7 +3,8 @@
 Teams are ordered by points, then Buchholz, then seed; the highest unpaired
 team meets the next one it has not met yet, with a full backtracking search so
 a rematch happens only when no rematch-free pairing exists at all. With an odd
-field the lowest-ranked team that has not had a bye sits out and scores a win.
+field the lowest-ranked team that has not had a bye sits out and scores a win
+(a team gets a second bye only if that is the only way to avoid a rematch).
 Match ids are ``S<round>-<board>``; home is the higher-ranked team.
 """
 
@@ -14,7 +15,13 @@ from dataclasses import dataclass
 
 from judging.errors import RuleViolation
 from judging.match import MatchResult
-from judging.standings import MetricKey, PointsScheme, StandingsRules, standings
+from judging.standings import (
+    MetricKey,
+    PointsScheme,
+    StandingRow,
+    StandingsRules,
+    standings,
+)
 
 SWISS_POINTS = PointsScheme(win=1, draw=0, loss=0, bye=1)
 SWISS_RULES = StandingsRules(points=SWISS_POINTS,
@@ -54,7 +61,9 @@ def _pair_with_bye(order: list[str], met: set[frozenset[str]], had_bye: set[str]
     if len(order) % 2 == 0:
         pairs = _pairs(order, met, allow_rematch, budget)
         return None if pairs is None else (pairs, None)
-    candidates = [t for t in reversed(order) if t not in had_bye] or list(reversed(order))
+    # Lowest-ranked first; a second bye only if every first bye would force a rematch.
+    fresh = [t for t in reversed(order) if t not in had_bye]
+    candidates = fresh + [t for t in reversed(order) if t in had_bye]
     for bye in candidates:
         pairs = _pairs([t for t in order if t != bye], met, allow_rematch, budget)
         if pairs is not None:
@@ -93,6 +102,7 @@ def pair_round(entrants: Sequence[str], results: Iterable[MatchResult], round_no
 
 
 def swiss_standings(entrants: Sequence[str], results: Iterable[MatchResult],
-                    byes: Sequence[str] = (), rules: StandingsRules = SWISS_RULES):
+                    byes: Sequence[str] = (),
+                    rules: StandingsRules = SWISS_RULES) -> tuple[StandingRow, ...]:
     """The Swiss table: points (a bye is a win), then Buchholz by default."""
     return standings(entrants, results, rules, byes=byes)
