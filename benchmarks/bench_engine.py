@@ -33,8 +33,9 @@ def play_double_elimination(entrants: int = 512) -> int:
             break
         for index, m in enumerate(ready):
             # Deterministic upsets: every third callable match goes to the away side.
-            winner = m.away if index % 3 == 0 else m.home
-            results.append(MatchResult(m.match_id, m.home, m.away, winner, 1, 0))
+            upset = index % 3 == 0
+            results.append(MatchResult(m.match_id, m.home, m.away, m.away if upset else m.home,
+                                       int(not upset), int(upset)))
     assert state.champion is not None
     return len(results)
 

@@ -67,6 +67,23 @@ class MatchResult:
         for name in ("home_score", "away_score", "home_fouls", "away_fouls"):
             if getattr(self, name) < 0:
                 raise RuleViolation(f"{self.match_id}: {name} must be >= 0")
+        self._check_decision()
+
+    def _check_decision(self) -> None:
+        """The winner must agree with how the match was decided."""
+        decided = Decision(self.decided_by)
+        level = self.home_score == self.away_score
+        if decided in (Decision.SCORE, Decision.DRAW):
+            leader = None if level else (
+                self.home if self.home_score > self.away_score else self.away)
+            if self.winner != leader:
+                raise RuleViolation(
+                    f"{self.match_id}: {self.home_score}-{self.away_score} decided by "
+                    f"{decided} cannot have winner {self.winner}")
+            if decided is Decision.DRAW and not level:
+                raise RuleViolation(f"{self.match_id}: a draw needs a level score")
+        elif self.winner is None:
+            raise RuleViolation(f"{self.match_id}: a match decided by {decided} needs a winner")
 
     @property
     def loser(self) -> str | None:

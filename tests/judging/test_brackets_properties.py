@@ -24,7 +24,8 @@ def play_out(bracket, upset_seed: int):
         for m in ready:
             home_wins = zlib.crc32(f"{upset_seed}{m.match_id}{m.home}".encode()) % 3 != 0
             winner = m.home if home_wins else m.away
-            results.append(MatchResult(m.match_id, m.home, m.away, winner, 1, 0))
+            results.append(MatchResult(m.match_id, m.home, m.away, winner, int(home_wins),
+                                       int(not home_wins)))
 
 
 entrant_lists = st.integers(min_value=2, max_value=128).flatmap(
