@@ -38,3 +38,16 @@ def test_impossible_results_are_refused():
         MatchResult("W1-1", "A", "B", "C")
     assert walkover("W1-1", "A", "B", "B") == MatchResult("W1-1", "A", "B", "B",
                                                           decided_by=Decision.WALKOVER)
+
+
+def test_winner_must_agree_with_the_score_and_decision():
+    with pytest.raises(RuleViolation, match="2-1 decided by score cannot have winner B"):
+        MatchResult("W1-1", "A", "B", "B", 2, 1)
+    with pytest.raises(RuleViolation, match="1-1 decided by score cannot have winner A"):
+        MatchResult("W1-1", "A", "B", "A", 1, 1)
+    with pytest.raises(RuleViolation, match="a draw needs a level score"):
+        MatchResult("R1-1", "A", "B", None, 0, 1, Decision.DRAW)
+    with pytest.raises(RuleViolation, match="decided by judges needs a winner"):
+        MatchResult("W1-1", "A", "B", None, 0, 0, Decision.JUDGES)
+    judged = MatchResult("W1-1", "A", "B", "B", 0, 0, Decision.JUDGES)
+    assert judged.loser == "A"
