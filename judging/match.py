@@ -73,6 +73,8 @@ class MatchResult:
         """The winner must agree with how the match was decided."""
         decided = Decision(self.decided_by)
         level = self.home_score == self.away_score
+        if decided is Decision.DRAW and not level:
+            raise RuleViolation(f"{self.match_id}: a draw needs a level score")
         if decided in (Decision.SCORE, Decision.DRAW):
             leader = None if level else (
                 self.home if self.home_score > self.away_score else self.away)
@@ -80,8 +82,6 @@ class MatchResult:
                 raise RuleViolation(
                     f"{self.match_id}: {self.home_score}-{self.away_score} decided by "
                     f"{decided} cannot have winner {self.winner}")
-            if decided is Decision.DRAW and not level:
-                raise RuleViolation(f"{self.match_id}: a draw needs a level score")
         elif self.winner is None:
             raise RuleViolation(f"{self.match_id}: a match decided by {decided} needs a winner")
 
