@@ -227,7 +227,8 @@ def record_edge(session: Session, payload: Any) -> dict[str, Any]:
         return {"ok": False, "error": str(exc)}
     with lock:
         if not _insert_edge(session, edge):
-            return {"ok": True, "duplicate": True}
+            # already stored: ack exactly like the first time (CONTRACT §5)
+            return {"ok": True}
         changed = _drive_runs(session, edge)
         session.commit()
     if changed:
