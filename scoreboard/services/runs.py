@@ -103,10 +103,11 @@ def _audit(session: Session, actor: str, action: str, run: Run, old: dict | None
 
 
 def _announce(session: Session, runs: list[Run]) -> None:
-    """Publish the runs and, where a result may have changed, their category's ranking."""
+    """Publish the runs and their categories' rankings (a team's status is part of the
+    ranking, so arming or starting a run changes it too: CONTRACT §5 "on every change")."""
     for run in runs:
         publish("run", run_dict(run))
-    for slug in sorted({r.category.slug for r in runs if r.status in FINAL + ("review",)}):
+    for slug in sorted({r.category.slug for r in runs}):
         publish("ranking", category_ranking(session, slug))
 
 
