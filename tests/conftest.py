@@ -8,6 +8,7 @@ namespaces are the ones a venue runs. No fixture is autouse, so the other test f
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,35 +27,68 @@ def data_dir() -> Path:
     return DATA
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'kejurda.db'}"
-
-
-@pytest.fixture
-def bare_app(db_url: str) -> Iterator[Any]:
-    """The app on a fresh, migrated and empty database (no event, no teams)."""
-    from scoreboard.app import create_app, get_db
-    from scoreboard.services import publish
-
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True})
-    yield app
-    publish.disconnect_all()
-    get_db(app).dispose()
-
-
-@pytest.fixture
-def app(bare_app: Any) -> Any:
-    """The app with tests/data/event.toml and tests/data/teams.csv loaded."""
+def _build_template(folder: Path, loaded: bool) -> Path:
+    """A migrated SQLite file, optionally with the test event and teams, built once."""
+    from scoreboard.db import Database
     from scoreboard.services.event_file import load_event
     from scoreboard.services.teams_csv import import_teams
 
-    db = bare_app.extensions["kejurda_db"]
-    with db.transaction() as session:
-        load_event(session, EVENT_FILE)
-    with db.transaction() as session:
-        import_teams(session, TEAMS_FILE)
-    return bare_app
+    path = folder / ("loaded.db" if loaded else "empty.db")
+    database = Database(f"sqlite:///{path}")
+    if loaded:
+        with database.transaction() as session:
+            load_event(session, EVENT_FILE)
+        with database.transaction() as session:
+            import_teams(session, TEAMS_FILE)
+    database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory) -> dict[bool, Path]:
+    # Migrating and loading once per session, then copying the file, keeps each test fast.
+    folder = tmp_path_factory.mktemp("templates")
+    return {loaded: _build_template(folder, loaded) for loaded in (False, True)}
+
+
+def _make_app(template: Path, folder: Path) -> Any:
+    from scoreboard.app import create_app
+
+    for suffix in ("", "-wal", "-shm"):
+        source = template.with_name(template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, folder / ("kejurda.db" + suffix))
+    url = f"sqlite:///{folder / 'kejurda.db'}"
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True})
+
+
+def _close(app: Any) -> None:
+    from scoreboard.services import publish
+
+    publish.disconnect_all()
+    app.extensions["kejurda_db"].dispose()
+
+
+@pytest.fixture
+def bare_app(_templates, tmp_path: Path) -> Iterator[Any]:
+    """The app on a fresh, migrated and empty database (no event, no teams)."""
+    app = _make_app(_templates[False], tmp_path)
+    yield app
+    _close(app)
+
+
+@pytest.fixture
+def app(_templates, tmp_path: Path) -> Iterator[Any]:
+    """The app with tests/data/event.toml and tests/data/teams.csv loaded."""
+    app = _make_app(_templates[True], tmp_path)
+    yield app
+    _close(app)
+
+
+def _the_app(request) -> Any:
+    """The app of this test, whichever of `app` and `bare_app` it uses."""
+    name = "bare_app" if "bare_app" in request.fixturenames else "app"
+    return request.getfixturevalue(name)
 
 
 @pytest.fixture
@@ -64,11 +98,11 @@ def db(app: Any) -> Any:
 
 
 @pytest.fixture
-def count(bare_app: Any):
+def count(request):
     """count(Model, **filters) -> number of rows, read in a fresh session."""
     from sqlalchemy import func, select
 
-    database = bare_app.extensions["kejurda_db"]
+    database = _the_app(request).extensions["kejurda_db"]
 
     def _count(model: Any, **filters: Any) -> int:
         query = select(func.count()).select_from(model).filter_by(**filters)
@@ -79,13 +113,13 @@ def count(bare_app: Any):
 
 
 @pytest.fixture
-def snapshot(bare_app: Any):
+def snapshot(request):
     """snapshot() -> every row of every table, as plain tuples (to prove nothing changed)."""
     from sqlalchemy import select
 
     from scoreboard.models import Base
 
-    database = bare_app.extensions["kejurda_db"]
+    database = _the_app(request).extensions["kejurda_db"]
 
     def _snapshot() -> dict[str, list[tuple]]:
         out: dict[str, list[tuple]] = {}

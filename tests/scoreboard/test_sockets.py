@@ -1,0 +1,452 @@
+"""Socket.IO (CONTRACT §5): `/timing` for agents, run timing from gate edges, `/live`.
+
+Times are device microseconds chosen so every expected value is exact.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from scoreboard.models import GateEvent, Run
+from scoreboard.services import runs
+
+T0 = 10_000_000  # the device's clock at the start edge
+
+
+# ------------------------------------------------------------------ connecting to /timing
+
+
+@pytest.mark.parametrize("auth", [
+    None,
+    {},
+    {"token": None},
+    {"token": ""},
+    {"token": 12345},
+    {"token": ["kj_x"]},
+    {"token": "kj_not-a-real-token"},
+    {"token": "x" * 10_000},
+    "kj_just-a-string",
+    ["token"],
+    42,
+])
+def test_timing_refuses_connect_without_an_agent_token(socket_client, auth):
+    sio = socket_client("/timing", auth=auth)
+    assert not sio.is_connected("/timing")
+
+
+@pytest.mark.parametrize("role", ["admin", "timekeeper", "judge"])
+def test_timing_refuses_tokens_of_other_roles(socket_client, tokens, role):
+    sio = socket_client("/timing", auth={"token": tokens[role]})
+    assert not sio.is_connected("/timing")
+
+
+def test_timing_accepts_an_agent_token(socket_client, tokens):
+    sio = socket_client("/timing", auth={"token": tokens["agent"]})
+    assert sio.is_connected("/timing")
+
+
+# ------------------------------------------------------------------ gate_event acks and storage
+
+
+def stored_edges(db) -> list[tuple]:
+    with db.transaction() as s:
+        return [(e.source, e.boot, e.seq, e.gate, e.edge, e.t_us, e.t_epoch_us, e.t_epoch_err_us)
+                for e in s.query(GateEvent).order_by(GateEvent.id)]
+
+
+def test_gate_event_is_acked_and_stored_exactly(agent, db):
+    edge = {"source": "esp32-x", "boot": "3f9a0c12", "seq": 1, "gate": 3, "edge": "B",
+            "t_us": 1_523_004, "t_epoch_us": 1_764_452_840_123_456, "t_epoch_err_us": 120}
+    assert agent.emit(edge) == {"ok": True}
+    edge2 = {"source": "esp32-x", "boot": "3f9a0c12", "seq": 2, "gate": 3, "edge": "C",
+             "t_us": 1_600_000}
+    assert agent.emit(edge2) == {"ok": True}
+    assert stored_edges(db) == [
+        ("esp32-x", "3f9a0c12", 1, 3, "B", 1_523_004, 1_764_452_840_123_456, 120),
+        ("esp32-x", "3f9a0c12", 2, 3, "C", 1_600_000, None, None)]
+
+
+def test_same_source_boot_seq_twice_is_stored_once_and_acked_both_times(agent, count):
+    edge = agent.edge("esp32-x", 0, "B", 1_000)
+    assert agent.emit(edge) == {"ok": True}
+    assert agent.emit(dict(edge)) == {"ok": True}
+    # even with other values: the id is (source, boot, seq), the first one stands
+    assert agent.emit({**edge, "t_us": 999_999}) == {"ok": True}
+    assert count(GateEvent) == 1
+    # a new boot restarts the sequence: a different edge
+    assert agent.emit({**edge, "boot": "b00t0002"}) == {"ok": True}
+    assert count(GateEvent) == 2
+
+
+def test_a_duplicate_does_not_drive_a_run_twice(api, agent, count):
+    run = api.arm("lf-smp", "LF-SMP-001")
+    start = agent.edge("esp32-a", 0, "B", T0)
+    agent.emit(start)
+    finish = agent.edge("esp32-a", 1, "B", T0 + 5_000_000)
+    agent.emit(finish)
+    assert api.run(run["id"])["elapsed_us"] == 5_000_000
+    nxt = api.arm("lf-smp", "LF-SMP-002")
+    assert agent.emit(start) == {"ok": True}  # a late resend of the old start
+    assert api.run(nxt["id"])["status"] == "armed"
+    assert count(GateEvent) == 2
+
+
+VALID = {"source": "esp32-a", "boot": "b00t0001", "seq": 1, "gate": 0, "edge": "B",
+         "t_us": 1_000}
+
+
+def without(key):
+    return {k: v for k, v in VALID.items() if k != key}
+
+
+MALFORMED = [
+    # (id, payload, the field the error names)
+    ("no source", without("source"), "source"),
+    ("no boot", without("boot"), "boot"),
+    ("no seq", without("seq"), "seq"),
+    ("no gate", without("gate"), "gate"),
+    ("no edge", without("edge"), "edge"),
+    ("no t_us", without("t_us"), "t_us"),
+    ("source not a string", {**VALID, "source": 7}, "source"),
+    ("empty source", {**VALID, "source": ""}, "source"),
+    ("source too long", {**VALID, "source": "s" * 65}, "source"),
+    ("boot not a string", {**VALID, "boot": 3}, "boot"),
+    ("seq a string", {**VALID, "seq": "1"}, "seq"),
+    ("seq a float", {**VALID, "seq": 1.0}, "seq"),
+    ("seq a bool", {**VALID, "seq": True}, "seq"),
+    ("seq zero", {**VALID, "seq": 0}, "seq"),
+    ("seq negative", {**VALID, "seq": -1}, "seq"),
+    ("seq beyond 64 bits", {**VALID, "seq": 2**63}, "seq"),
+    ("gate a bool", {**VALID, "gate": False}, "gate"),
+    ("gate negative", {**VALID, "gate": -1}, "gate"),
+    ("gate null", {**VALID, "gate": None}, "gate"),
+    ("edge lowercase", {**VALID, "edge": "b"}, "edge"),
+    ("edge unknown", {**VALID, "edge": "X"}, "edge"),
+    ("edge a number", {**VALID, "edge": 1}, "edge"),
+    ("t_us negative", {**VALID, "t_us": -5}, "t_us"),
+    ("t_us a bool", {**VALID, "t_us": True}, "t_us"),
+    ("t_us a float", {**VALID, "t_us": 1.5}, "t_us"),
+    ("t_us huge", {**VALID, "t_us": 10**30}, "t_us"),
+    ("t_epoch_us a string", {**VALID, "t_epoch_us": "now"}, "t_epoch_us"),
+    ("t_epoch_us a bool", {**VALID, "t_epoch_us": True}, "t_epoch_us"),
+    ("t_epoch_us negative", {**VALID, "t_epoch_us": -1}, "t_epoch_us"),
+    ("t_epoch_err_us negative", {**VALID, "t_epoch_err_us": -1}, "t_epoch_err_us"),
+    ("a list", [VALID], "edge"),
+    ("a string", "EV,1,0,B,1000", "edge"),
+    ("a number", 5, "edge"),
+    ("null", None, "edge"),
+]
+
+
+@pytest.mark.parametrize("payload,field", [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
+def test_malformed_gate_event_is_refused_naming_the_field(agent, api, count, payload, field):
+    run = api.arm("lf-smp", "LF-SMP-001")
+    ack = agent.emit(payload)
+    assert set(ack) == {"ok", "error"}, ack
+    assert ack["ok"] is False
+    assert ack["error"].startswith(f"{field}:"), ack
+    assert count(GateEvent) == 0
+    assert api.run(run["id"])["status"] == "armed"
+
+
+def test_gate_event_without_a_payload(agent, count):
+    ack = agent.sio.emit("gate_event", namespace="/timing", callback=True)
+    assert ack["ok"] is False and ack["error"].startswith("edge:")
+    assert count(GateEvent) == 0
+
+
+def test_unknown_extra_fields_are_ignored(agent, count):
+    assert agent.emit({**VALID, "rssi": -60}) == {"ok": True}
+    assert count(GateEvent) == 1
+
+
+def test_gate_events_batch_extension(agent, count):
+    good = agent.edge("esp32-x", 0, "B", 1)
+    acks = agent.sio.emit("gate_events", [good, {**VALID, "seq": 0}, good],
+                          namespace="/timing", callback=True)
+    assert acks[0] == {"ok": True} and acks[2] == {"ok": True}
+    assert acks[1]["ok"] is False and acks[1]["error"].startswith("seq:")
+    assert count(GateEvent) == 1
+
+
+# ------------------------------------------------------------------ run timing
+
+
+def test_a_run_from_start_through_checkpoint_to_finish(api, agent):
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+
+    def status():
+        r = api.run(run_id)
+        return r["status"], r["elapsed_us"], r["checkpoints_us"]
+
+    agent.send("esp32-a", 0, "C", T0 - 500)             # C edges never count
+    agent.send("esp32-a", 1, "B", T0 - 400)             # finish gate while armed
+    agent.send("esp32-a", 2, "B", T0 - 300)             # checkpoint while armed
+    agent.send("esp32-b", 0, "B", T0 - 200)             # a gate of another device
+    assert status() == ("armed", None, [None])
+    agent.send("esp32-a", 0, "B", T0)                   # the start
+    assert status() == ("running", None, [None])
+    agent.send("esp32-a", 0, "C", T0 + 3_000)
+    agent.send("esp32-a", 0, "B", T0 + 7_000)           # bounce of the start beam
+    agent.send("esp32-a", 0, "B", T0 + 2_500_000)       # start gate again: ignored
+    assert status() == ("running", None, [None])
+    agent.send("esp32-a", 2, "C", T0 + 4_000_000)
+    agent.send("esp32-a", 2, "B", T0 + 4_000_123)       # checkpoint
+    agent.send("esp32-a", 2, "B", T0 + 4_100_000)       # its bounce: first one stays
+    assert status() == ("running", None, [4_000_123])
+    agent.send("esp32-a", 1, "B", T0 + 1_999_999)       # within min_run_ms: ignored
+    agent.send("esp32-a", 1, "C", T0 + 8_000_000)
+    assert status() == ("running", None, [4_000_123])
+    agent.send("esp32-a", 1, "B", T0 + 8_765_432)       # the finish
+    assert status() == ("finished", 8_765_432, [4_000_123])
+    agent.send("esp32-a", 1, "B", T0 + 9_000_000)       # after the finish: nothing
+    assert status() == ("finished", 8_765_432, [4_000_123])
+
+
+def test_finish_exactly_at_min_run_ms(api, agent):
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+    agent.send("esp32-a", 0, "B", T0)
+    agent.send("esp32-a", 1, "B", T0 + 2_000_000)
+    assert (api.run(run_id)["status"], api.run(run_id)["elapsed_us"]) == ("finished", 2_000_000)
+
+
+def test_lap_track_finishes_on_the_start_gate_after_min_run_ms(api, agent):
+    run_id = api.arm("lf-sd", "LF-SD-001")["id"]
+    agent.send("pi-b", 0, "B", T0)
+    agent.send("pi-b", 0, "C", T0 + 40_000)
+    agent.send("pi-b", 0, "B", T0 + 60_000)             # bounce
+    agent.send("pi-b", 0, "B", T0 + 2_999_999)          # 1 µs too early
+    assert api.run(run_id)["status"] == "running"
+    agent.send("pi-b", 0, "B", T0 + 3_000_000)
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"], run["checkpoints_us"]) == ("finished", 3_000_000, [])
+
+
+def test_two_devices_with_epoch_times(api, agent):
+    run_id = api.arm("lf-sma", "LF-SMA-001")["id"]
+    epoch = 1_764_452_840_000_000
+    agent.send("esp32-c1", 0, "B", 123, t_epoch_us=epoch)
+    agent.send("esp32-c2", 0, "B", 999_999_999, t_epoch_us=epoch + 7_654_321)
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"]) == ("finished", 7_654_321)
+
+
+def test_two_devices_without_epoch_times_go_to_review(api, agent):
+    run_id = api.arm("lf-sma", "LF-SMA-001")["id"]
+    agent.send("esp32-c1", 0, "B", 1_000_000)
+    agent.send("esp32-c2", 0, "B", 9_000_000)
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"]) == ("review", None)
+    assert run["reason"]
+    # review holds the track
+    resp = api.post("/api/v1/runs", {"category": "lf-sma", "team": "LF-SMA-001"})
+    assert resp.status_code == 409
+    # and the run takes no more edges
+    agent.send("esp32-c2", 0, "B", 9_500_000, t_epoch_us=1)
+    assert api.run(run_id)["status"] == "review"
+
+
+def test_one_device_that_rebooted_mid_run_goes_to_review(api, agent):
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+    agent.send("esp32-a", 0, "B", T0, boot="aaaa0001")
+    agent.send("esp32-a", 1, "B", 50_000, boot="aaaa0002")  # new boot: t_us restarted
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"]) == ("review", None)
+
+
+def test_one_device_that_rebooted_mid_run_with_epochs(api, agent):
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+    epoch = 1_764_452_840_000_000
+    agent.send("esp32-a", 0, "B", T0, boot="aaaa0001", t_epoch_us=epoch)
+    agent.send("esp32-a", 1, "B", 50_000, boot="aaaa0002", t_epoch_us=epoch + 6_000_001)
+    assert api.run(run_id)["elapsed_us"] == 6_000_001
+
+
+def test_finish_after_the_time_limit_is_timeout_with_the_time_kept(api, agent):
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+    agent.send("esp32-a", 0, "B", T0)
+    agent.send("esp32-a", 1, "B", T0 + 60_000_001)      # limit 60 s
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"]) == ("timeout", 60_000_001)
+    ranking = api.ranking("lf-smp")["entries"]
+    assert (ranking[0]["team"], ranking[0]["best_us"], ranking[0]["status"]) == (
+        "LF-SMP-001", None, "timeout")
+
+
+def test_finish_exactly_at_the_time_limit_counts(api, agent):
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+    agent.send("esp32-a", 0, "B", T0)
+    agent.send("esp32-a", 1, "B", T0 + 60_000_000)
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"]) == ("finished", 60_000_000)
+
+
+def test_a_run_that_never_finishes_times_out_on_the_server_clock(api, agent, db):
+    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]   # time_limit_s = 1
+    agent.send("esp32-d", 0, "B", T0)
+    started = time.monotonic()
+    try:
+        assert runs.expire_runs(db.session) == []      # not yet
+    finally:
+        db.remove()
+    assert api.run(run_id)["status"] == "running"
+    time.sleep(max(0.0, 1.1 - (time.monotonic() - started)))
+    try:
+        expired = runs.expire_runs(db.session)
+        assert [r.id for r in expired] == [run_id]
+    finally:
+        db.remove()
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"]) == ("timeout", None)
+    # a finish arriving later changes nothing
+    agent.send("esp32-d", 1, "B", T0 + 900_000)
+    assert api.run(run_id)["status"] == "timeout"
+    # the track is free again
+    assert api.arm("lf-cepat", "LF-CPT-001")["attempt"] == 2
+
+
+def test_expire_leaves_armed_runs_alone(api, db):
+    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]
+    time.sleep(1.05)
+    try:
+        assert runs.expire_runs(db.session) == []
+    finally:
+        db.remove()
+    assert api.run(run_id)["status"] == "armed"
+
+
+def test_edges_with_no_run_armed_are_stored_and_start_nothing(api, agent, count):
+    agent.send("esp32-a", 0, "B", T0)
+    agent.send("esp32-a", 1, "B", T0 + 5_000_000)
+    agent.send("pi-b", 0, "B", T0)
+    assert count(GateEvent) == 3
+    assert count(Run) == 0
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+    assert api.run(run_id)["status"] == "armed"        # earlier edges do not start it
+    agent.send("esp32-a", 0, "B", T0 + 6_000_000)
+    assert api.run(run_id)["status"] == "running"
+
+
+def test_a_finished_run_frees_the_track_for_the_next_one(api, agent):
+    first = api.arm("lf-smp", "LF-SMP-001")["id"]
+    agent.send("esp32-a", 0, "B", T0)
+    agent.send("esp32-a", 1, "B", T0 + 5_000_000)
+    second = api.arm("lf-smp", "LF-SMP-002")["id"]
+    agent.send("esp32-a", 0, "B", T0 + 20_000_000)
+    agent.send("esp32-a", 1, "B", T0 + 26_000_000)
+    assert api.run(first)["elapsed_us"] == 5_000_000
+    assert api.run(second)["elapsed_us"] == 6_000_000
+
+
+# ------------------------------------------------------------------ /live
+
+
+def received(live) -> list[tuple[str, dict]]:
+    return [(m["name"], m["args"][0]) for m in live.get_received("/live")]
+
+
+def test_live_connect_gets_a_snapshot_of_active_runs(api, socket_client):
+    run = api.arm("lf-smp", "LF-SMP-001")
+    sio = socket_client("/live")
+    messages = [(m["name"], m["args"][0]) for m in sio.get_received("/live")]
+    assert [name for name, _ in messages] == ["snapshot"]
+    assert [r["id"] for r in messages[0][1]["runs"]] == [run["id"]]
+
+
+def test_live_gets_run_on_every_change_and_ranking_after_a_result(api, agent, live):
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+    got = received(live)
+    runs_seen = [p for name, p in got if name == "run"]
+    assert [(r["id"], r["status"]) for r in runs_seen] == [(run_id, "armed")]
+    assert runs_seen[0] == api.run(run_id)
+
+    agent.send("esp32-a", 0, "B", T0)
+    agent.send("esp32-a", 0, "B", T0 + 5_000)           # ignored: no message
+    agent.send("esp32-a", 2, "B", T0 + 3_000_000)
+    got = received(live)
+    assert [(p["status"], p["checkpoints_us"]) for n, p in got if n == "run"] == [
+        ("running", [None]), ("running", [3_000_000])]
+
+    agent.send("esp32-a", 1, "B", T0 + 7_000_000)
+    got = received(live)
+    assert [(p["status"], p["elapsed_us"]) for n, p in got if n == "run"] == [
+        ("finished", 7_000_000)]
+    rankings = [p for n, p in got if n == "ranking"]
+    assert rankings and rankings[-1] == api.ranking("lf-smp")
+    assert rankings[-1]["entries"][0]["best_us"] == 7_000_000
+
+
+def test_live_gets_ranking_when_a_run_is_armed_and_started(api, agent, live):
+    api.arm("lf-smp", "LF-SMP-004")
+    got = received(live)
+    assert [n for n, _ in got] == ["run", "ranking"]
+    entry = next(e for e in got[1][1]["entries"] if e["team"] == "LF-SMP-004")
+    assert (entry["status"], entry["best_us"]) == ("armed", None)
+    agent.send("esp32-a", 0, "B", T0)
+    got = received(live)
+    assert [n for n, _ in got] == ["run", "ranking"]
+    assert got[1][1] == api.ranking("lf-smp")
+    entry = next(e for e in got[1][1]["entries"] if e["team"] == "LF-SMP-004")
+    assert entry["status"] == "running"
+
+
+def test_live_gets_ranking_when_a_team_status_changes(api, live):
+    run_id = api.arm("lf-smp", "LF-SMP-002")["id"]
+    api.post(f"/api/v1/runs/{run_id}/abort")
+    got = received(live)
+    assert [(p["status"]) for n, p in got if n == "run"] == ["armed", "dnf"]
+    rankings = [p for n, p in got if n == "ranking"]
+    assert rankings[-1] == api.ranking("lf-smp")
+    entry = next(e for e in rankings[-1]["entries"] if e["team"] == "LF-SMP-002")
+    assert entry["status"] == "dnf"
+
+
+def test_live_gets_timeout_from_expire(api, agent, live, db):
+    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]
+    agent.send("esp32-d", 0, "B", T0)
+    live.get_received("/live")
+    time.sleep(1.05)
+    try:
+        runs.expire_runs(db.session)
+    finally:
+        db.remove()
+    got = received(live)
+    assert [(p["id"], p["status"]) for n, p in got if n == "run"] == [(run_id, "timeout")]
+    assert any(n == "ranking" and p["category"] == "lf-cepat" for n, p in got)
+
+
+@pytest.mark.parametrize("event,payload", [
+    ("gate_event", VALID),
+    ("gate_events", [VALID]),
+    ("arm", {"category": "lf-smp", "team": "LF-SMP-001"}),
+    ("abort", {"id": 1}),
+    ("run", {"id": 1, "status": "finished", "elapsed_us": 1}),
+    ("ranking", {"category": "lf-smp", "entries": []}),
+    ("agent_status", {"kind": "sim"}),
+    ("message", "hello"),
+])
+def test_live_clients_get_nothing_done(api, live, snapshot, event, payload):
+    run = api.arm("lf-smp", "LF-SMP-003")
+    live.get_received("/live")
+    before = snapshot()
+    ack = live.emit(event, payload, namespace="/live", callback=True)
+    assert ack in (None, [])  # an empty ack at most: no handler ran
+    live.send("hello", namespace="/live")
+    assert snapshot() == before
+    assert api.run(run["id"])["status"] == "armed"
+    assert received(live) == []
+
+
+def test_live_sync_returns_the_active_runs(api, live):
+    run = api.arm("lf-smp", "LF-SMP-001")
+    ack = live.emit("sync", namespace="/live", callback=True)
+    assert [r["id"] for r in ack["runs"]] == [run["id"]]
+    assert isinstance(ack["now_us"], int)
+
+
+def test_timing_clients_cannot_reach_live_only_events(agent, count):
+    assert agent.sio.emit("arm", {"category": "lf-smp", "team": "LF-SMP-001"},
+                          namespace="/timing", callback=True) in (None, [])
+    assert count(Run) == 0
