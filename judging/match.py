@@ -71,7 +71,10 @@ class MatchResult:
 
     def _check_decision(self) -> None:
         """The winner must agree with how the match was decided."""
-        decided = Decision(self.decided_by)
+        try:
+            decided = Decision(self.decided_by)
+        except ValueError:
+            raise RuleViolation(f"{self.match_id}: unknown decision {self.decided_by!r}") from None
         level = self.home_score == self.away_score
         if decided is Decision.DRAW and not level:
             raise RuleViolation(f"{self.match_id}: a draw needs a level score")

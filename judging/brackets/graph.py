@@ -183,6 +183,11 @@ class BracketWarning:
     message: str
     result: MatchResult
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict."""
+        return {"match_id": self.match_id, "kind": str(self.kind), "message": self.message,
+                "result": self.result.to_dict()}
+
 
 # One resolved match, kept as a plain tuple until asked for: the projector asks
 # for every match, the caller of a busy bracket often only for the ready ones.
@@ -214,6 +219,12 @@ class BracketState:
 
     def __getitem__(self, match_id: str) -> MatchState:
         return self._index[match_id]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict for the API and the projector."""
+        return {"champion": self.champion,
+                "matches": [m.to_dict() for m in self.matches],
+                "warnings": [w.to_dict() for w in self.warnings]}
 
     @property
     def played(self) -> tuple[MatchState, ...]:

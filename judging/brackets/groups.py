@@ -20,6 +20,7 @@ from judging.brackets import round_robin, single
 from judging.brackets.graph import Bracket, Slot
 from judging.brackets.seeding import separate_first_round, snake
 from judging.errors import RuleViolation
+from judging.standings import StandingRow
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,26 @@ def _swap_within_pot(dealt: list[list[str]], group: list[str], pot: int,
 def group_stage(groups: Sequence[Group], *, legs: int = 1) -> dict[str, Bracket]:
     """One round-robin bracket per group, its match ids prefixed by the group's name."""
     return {g.name: round_robin.build(g.teams, legs=legs, prefix=f"{g.name}-") for g in groups}
+
+
+def qualifiers(tables: Mapping[str, Sequence[StandingRow]],
+               per_group: int) -> dict[str, tuple[str, ...]]:
+    """The first ``per_group`` teams of each group's final table, for `knockout_from_groups`.
+
+    A tie across the qualifying line (a shared rank that the category's
+    tie-breaks left standing) cannot be decided here: it is a `RuleViolation`
+    naming the teams, so the organisers add ``lots`` or decide it on the field.
+    """
+    chosen: dict[str, tuple[str, ...]] = {}
+    for group, rows in tables.items():
+        if len(rows) < per_group:
+            raise RuleViolation(f"group {group}: {len(rows)} teams cannot send {per_group}")
+        if len(rows) > per_group and rows[per_group].rank <= rows[per_group - 1].rank:
+            tied = [r.team for r in rows if r.rank == rows[per_group - 1].rank]
+            raise RuleViolation(f"group {group}: {', '.join(tied)} are tied across the "
+                                "qualifying place")
+        chosen[group] = tuple(r.team for r in rows[:per_group])
+    return chosen
 
 
 def knockout_from_groups(qualifiers: Mapping[str, Sequence[str]], *,

@@ -185,3 +185,21 @@ def test_corrected_winners_result_reflows_into_the_losers_bracket():
         ("L1-1", WarningKind.STALE_ENTRANTS,
          "L1-1: stored result S4-S2 but the match is now S4-S3"),
     ]
+
+
+def test_bracket_state_as_json_friendly_dict():
+    stale = won("W1-1", "S1", "S3", "S1")
+    state = resolve(single.build(EIGHT[:2]), [stale])
+    assert state.to_dict() == {
+        "champion": None,
+        "matches": [{"id": "W1-1", "stage": "winners", "round": 1, "status": "ready",
+                     "home": "S1", "away": "S2", "winner": None, "loser": None,
+                     "result": None}],
+        "warnings": [{"match_id": "W1-1", "kind": "stale_entrants",
+                      "message": "W1-1: stored result S1-S3 but the match is now S1-S2",
+                      "result": stale.to_dict()}],
+    }
+    assert single.build(EIGHT[:2]).to_dict() == {
+        "kind": "single_elimination", "entrants": ["S1", "S2"], "final_ids": ["W1-1"],
+        "matches": [{"id": "W1-1", "stage": "winners", "round": 1, "home": "seed 1",
+                     "away": "seed 2", "reset_of": None}]}

@@ -5,7 +5,13 @@ from collections import Counter
 import pytest
 
 from judging.brackets import MatchStatus, resolve
-from judging.brackets.groups import Group, draw_groups, group_stage, knockout_from_groups
+from judging.brackets.groups import (
+    Group,
+    draw_groups,
+    group_stage,
+    knockout_from_groups,
+    qualifiers,
+)
 from judging.brackets.seeding import (
     SeedingMethod,
     bracket_positions,
@@ -14,6 +20,8 @@ from judging.brackets.seeding import (
     snake,
 )
 from judging.errors import RuleViolation
+from judging.match import score_match
+from judging.standings import standings
 
 
 def test_bracket_positions_keep_top_seeds_apart():
@@ -93,3 +101,18 @@ def test_knockout_from_an_odd_number_of_groups_avoids_same_group_openers():
     assert ready == [("a2", "c2"), ("c1", "b2")]
     with pytest.raises(RuleViolation, match="same number"):
         knockout_from_groups({"A": ["a1", "a2"], "B": ["b1"]})
+
+
+def test_qualifiers_from_group_tables_and_a_tie_on_the_line():
+    def table(teams, scores):
+        results = [score_match(f"R{i}", h, a, hs, as_, draw_allowed=True)
+                   for i, (h, a, hs, as_) in enumerate(scores)]
+        return standings(teams, results)
+
+    a = table("PQR", [("P", "Q", 2, 0), ("Q", "R", 1, 0), ("P", "R", 1, 0)])
+    b = table("STU", [("S", "T", 0, 0), ("S", "U", 2, 0), ("T", "U", 2, 0)])
+    assert qualifiers({"A": a, "B": b}, 2) == {"A": ("P", "Q"), "B": ("S", "T")}
+    with pytest.raises(RuleViolation, match="group B: S, T are tied across the qualifying"):
+        qualifiers({"A": a, "B": b}, 1)
+    with pytest.raises(RuleViolation, match="group A: 3 teams cannot send 4"):
+        qualifiers({"A": a}, 4)
