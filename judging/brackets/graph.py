@@ -202,7 +202,11 @@ def _state_of(row: _Row) -> MatchState:
 
 @dataclass(frozen=True)
 class BracketState:
-    """Every match's derived state, the champion if decided, and the warnings."""
+    """Every match's derived state, the champion if decided, and the warnings.
+
+    ``rows`` are the raw resolved matches; read them through ``matches``,
+    ``ready``, ``played`` or ``state[match_id]``.
+    """
 
     rows: tuple[_Row, ...] = field(repr=False)
     champion: str | None
@@ -334,7 +338,7 @@ def _unused(spec: MatchSpec, result: MatchResult | None, kind: WarningKind,
 def _resolve_one(
     spec: MatchSpec, home: _Entrant, away: _Entrant, result: MatchResult | None, draws: bool
 ) -> tuple[_Row, _Entrant, _Entrant, BracketWarning | None]:
-    """One match's row, its winner and loser for later slots, and a warning."""
+    """A match with an empty or unknown side: its row, winner and loser, and a warning."""
     shown_home = home if home.__class__ is str else None
     shown_away = away if away.__class__ is str else None
     if home is NOBODY and away is NOBODY:
@@ -344,16 +348,11 @@ def _resolve_one(
         return ((spec, MatchStatus.PENDING, shown_home, shown_away, None, None, None),
                 None, None,
                 _unused(spec, result, WarningKind.ENTRANTS_UNKNOWN, "an entrant is not decided"))
-    if home is NOBODY or away is NOBODY:
-        real = shown_home or shown_away
-        return ((spec, MatchStatus.BYE, shown_home, shown_away, real, None, None),
-                real, NOBODY,
-                _unused(spec, result, WarningKind.NOT_PLAYED, f"{real} advances on a bye"))
-    warning = None if result is None else _check_result(spec, home, away, result, draws)
-    if result is None or warning is not None:
-        return (spec, MatchStatus.READY, home, away, None, None, None), None, None, warning
-    winner, loser = result.winner, result.loser
-    return (spec, MatchStatus.DONE, home, away, winner, loser, result), winner, loser, None
+    # One side is nobody: a bye. (Two named entrants are resolved inline by `resolve`.)
+    real = shown_home or shown_away
+    return ((spec, MatchStatus.BYE, shown_home, shown_away, real, None, None),
+            real, NOBODY,
+            _unused(spec, result, WarningKind.NOT_PLAYED, f"{real} advances on a bye"))
 
 
 def resolve(
