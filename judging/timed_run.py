@@ -313,3 +313,22 @@ def progress(state: RunState) -> tuple[int, int | None]:
         if state.checkpoints[index] is not None:
             return index + 1, state.checkpoints_us[index]
     return 0, None
+
+
+# A beam that flickers as a robot leaves it (B C B within a few ms) is one crossing, not
+# two: a B that follows the gate's clear by less than this is a rebound.
+REBOUND_US = 20_000
+
+
+def is_rebound(previous: Edge | None, edge: Edge, window_us: int = REBOUND_US) -> bool:
+    """True when `edge` is a B that re-blocks the gate within `window_us` of its C.
+
+    `previous` is the edge just before `edge` on the same gate of the same source and
+    boot (by sequence). A rebound must not start, pass or finish a run: otherwise the
+    last flicker of one robot's finish on a lap track would start the next team's run.
+    """
+    if previous is None or edge.edge != "B" or previous.edge != "C":
+        return False
+    if (previous.source, previous.boot, previous.gate) != (edge.source, edge.boot, edge.gate):
+        return False
+    return 0 <= edge.t_us - previous.t_us < window_us

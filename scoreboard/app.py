@@ -42,7 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.user_loader(lambda uid: db.session.get(User, int(uid)))
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[],
+    # async_handlers=False: one client's events are handled in the order it sent them, so a
+    # beam's bounce can never overtake the edge that started a run.
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], async_handlers=False,
                       message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"))
 
     from scoreboard.api import bp as api_bp

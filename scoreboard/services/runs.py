@@ -253,6 +253,14 @@ def _insert_edge(session: Session, edge: timed.Edge) -> bool:
     return True
 
 
+def _previous_on_gate(session: Session, edge: timed.Edge) -> timed.Edge | None:
+    """The edge just before `edge` on the same gate of the same source and boot."""
+    return _edge(session.scalar(
+        select(GateEvent).where(GateEvent.source == edge.source, GateEvent.boot == edge.boot,
+                                GateEvent.gate == edge.gate, GateEvent.seq < edge.seq)
+        .order_by(GateEvent.seq.desc()).limit(1)))
+
+
 def _drive_runs(session: Session, edge: timed.Edge) -> list[Run]:
     changed = []
     for track in session.scalars(select(Track)).all():
