@@ -132,19 +132,19 @@ def test_double_elimination_drops_losers_crosswise():
     assert labels["GF"] == ("winner W3-1", "winner L4-1")
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.integers(2, 24), st.sampled_from([1, 2]))
+@settings(max_examples=25, deadline=None)
+@given(st.integers(2, 128), st.sampled_from([1, 2]))
 def test_round_robin_meets_every_pair_once_per_leg(n, legs):
     teams = [f"T{i}" for i in range(n)]
     bracket = round_robin.build(teams, legs=legs, prefix="A-")
     state = resolve(bracket, [], draws=True)
     pairs = Counter(frozenset((m.home, m.away)) for m in state.matches)
     assert pairs == Counter({frozenset(p): legs for p in combinations(teams, 2)})
-    rounds = Counter(m.round for m in bracket.matches)
-    assert len(rounds) == legs * (n - 1 if n % 2 == 0 else n)
-    for number in rounds:
-        playing = [t for m in state.matches if m.round == number for t in (m.home, m.away)]
-        assert len(playing) == len(set(playing))
+    by_round: dict[int, list[str]] = {}
+    for m in state.matches:
+        by_round.setdefault(m.round, []).extend((m.home, m.away))
+    assert len(by_round) == legs * (n - 1 if n % 2 == 0 else n)
+    assert all(len(playing) == len(set(playing)) for playing in by_round.values())
     if legs == 2:
         home_away = Counter((m.home, m.away) for m in state.matches)
         assert set(home_away.values()) == {1}
