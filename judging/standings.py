@@ -93,7 +93,7 @@ class StandingRow:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict with the record flattened in."""
-        data = {k: v for k, v in vars(self.record).items()}
+        data: dict[str, Any] = dict(vars(self.record))
         data.update(rank=self.rank, shared=self.shared)
         return data
 

@@ -122,12 +122,12 @@ def knockout_from_groups(qualifiers: Mapping[str, Sequence[str]], *,
     count = len(names)
     if depth == 2 and count & (count - 1) == 0:
         seed = {team: n for n, team in enumerate(entrants, start=1)}
+        if count == 1:
+            return single.build(entrants, third_place=third_place)  # A1 against A2
         top, bottom = [], []
-        for i in range(0, count, 2) if count > 1 else []:
-            a, b = names[i], names[i + 1]
+        for a, b in zip(names[0::2], names[1::2], strict=True):
             top.append((Slot.seed(seed[qualifiers[a][0]]), Slot.seed(seed[qualifiers[b][1]])))
             bottom.append((Slot.seed(seed[qualifiers[b][0]]), Slot.seed(seed[qualifiers[a][1]])))
-        pairs = top + bottom or [(Slot.seed(1), Slot.seed(2))]
-        return single.build_from_pairs(entrants, pairs, third_place=third_place)
+        return single.build_from_pairs(entrants, top + bottom, third_place=third_place)
     group_of = {team: g for g in names for team in qualifiers[g]}
     return single.build(separate_first_round(entrants, group_of), third_place=third_place)

@@ -9,6 +9,7 @@ as late as possible and receive the byes.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 
@@ -24,9 +25,8 @@ class SeedingMethod(StrEnum):
 
 
 def _check_unique(entrants: Sequence[str]) -> None:
-    if len(set(entrants)) != len(entrants):
-        seen: set[str] = set()
-        dupes = sorted({e for e in entrants if e in seen or seen.add(e)})
+    dupes = sorted(e for e, n in Counter(entrants).items() if n > 1)
+    if dupes:
         raise RuleViolation(f"entrants listed more than once: {', '.join(dupes)}")
 
 

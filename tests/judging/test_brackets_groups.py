@@ -116,3 +116,8 @@ def test_qualifiers_from_group_tables_and_a_tie_on_the_line():
         qualifiers({"A": a, "B": b}, 1)
     with pytest.raises(RuleViolation, match="group A: 3 teams cannot send 4"):
         qualifiers({"A": a}, 4)
+
+
+def test_one_group_sends_its_top_two_to_a_final():
+    state = resolve(knockout_from_groups({"A": ["a1", "a2"]}), [])
+    assert [(m.match_id, m.home, m.away) for m in state.matches] == [("W1-1", "a1", "a2")]

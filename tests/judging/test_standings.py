@@ -119,3 +119,11 @@ def test_unknown_teams_and_duplicate_results_are_refused():
         standings("AB", [game("R1-1", "A", "Z", 1, 0)])
     with pytest.raises(RuleViolation, match="more than one result for R1-1"):
         standings("AB", [game("R1-1", "A", "B", 1, 0)] * 2)
+
+
+def test_row_as_json_friendly_dict():
+    rows = standings("AB", [game("R1-1", "A", "B", 2, 1, away_fouls=1)])
+    assert rows[1].to_dict() == {"rank": 2, "team": "B", "shared": False, "played": 1,
+                                 "won": 0, "drawn": 0, "lost": 1, "score_for": 1,
+                                 "score_against": 2, "goal_difference": -1, "fouls": 1,
+                                 "byes": 0, "points": 0}
