@@ -79,6 +79,18 @@ class TimedConfig:
         """The time limit in microseconds, as the timing rules take it."""
         return None if self.time_limit_s is None else self.time_limit_s * 1_000_000
 
+    def penalised_us(self, elapsed_us: int, counts: Mapping[str, int]) -> int:
+        """A run's time with its penalties added (``counts``: penalty key -> occurrences)."""
+        added = {p.key: p.added_us for p in self.penalties}
+        total = elapsed_us
+        for key, count in counts.items():
+            if key not in added:
+                raise RuleViolation(f"penalty {key!r}: not a penalty of this category")
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise RuleViolation(f"penalty {key!r}: count must be an integer >= 0")
+            total += added[key] * count
+        return total
+
 
 @dataclass(frozen=True)
 class MatchConfig:
@@ -119,6 +131,17 @@ class CategoryConfig:
     timed: TimedConfig | None = None
     match: MatchConfig | None = None
     judged: RubricRules | None = None
+
+    def check_team(self, level: str, members: int) -> None:
+        """Refuse a team whose level or size this category does not admit."""
+        if self.levels and level not in self.levels:
+            raise RuleViolation(f"level: {level!r} is not one of {', '.join(self.levels)} "
+                                f"for {self.slug}")
+        if members < self.team_size_min or (self.team_size_max is not None
+                                            and members > self.team_size_max):
+            most = "" if self.team_size_max is None else f"..{self.team_size_max}"
+            raise RuleViolation(f"members: {self.slug} admits {self.team_size_min}{most} "
+                                f"members, got {members}")
 
 
 COMMON_KEYS = {"slug", "name", "format", "levels", "team_size"}

@@ -160,3 +160,20 @@ def test_every_category_in_the_engine_docs_parses():
     assert len(categories) >= 5
     for table in categories:
         assert parse_category(table).slug == table["slug"]
+
+
+def test_penalties_and_team_admission():
+    config = parse_category({"slug": "lf", "name": "LF", "format": "timed", "track": "a",
+                             "levels": ["SD", "SMP"], "team_size": [2, 3],
+                             "penalties": {"sentuh": 5, "keluar": 10}})
+    assert config.timed.penalised_us(12_345_678, {"sentuh": 2, "keluar": 1}) == 32_345_678
+    assert config.timed.penalised_us(12_345_678, {}) == 12_345_678
+    with pytest.raises(RuleViolation, match="penalty 'jatuh': not a penalty"):
+        config.timed.penalised_us(1, {"jatuh": 1})
+    with pytest.raises(RuleViolation, match="penalty 'sentuh': count must be"):
+        config.timed.penalised_us(1, {"sentuh": -1})
+    config.check_team("SMP", 3)
+    with pytest.raises(RuleViolation, match="level: 'SMA' is not one of SD, SMP for lf"):
+        config.check_team("SMA", 2)
+    with pytest.raises(RuleViolation, match="members: lf admits 2..3 members, got 1"):
+        config.check_team("SD", 1)
