@@ -189,6 +189,33 @@ def _not_plain(value: Any) -> str | None:
     return f"must be a string, number, boolean, list or table (got {type(value).__name__})"
 
 
+def _is_int(value: Any, lo: int, hi: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and value >= 0)
+
+
+# Category options whose values docs/engine.md fixes: (test, what a good value is).
+OPTION_CHECKS = {
+    "levels": (lambda v: isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v),
+               "a list of school levels, e.g. [\"SD\", \"SMP\"]"),
+    "team_size": (lambda v: _is_int(v, 1, 100) or (
+        isinstance(v, list) and len(v) == 2 and all(_is_int(x, 1, 100) for x in v)
+        and v[0] <= v[1]), "an integer from 1 to 100, or [min, max]"),
+    "penalties": (lambda v: isinstance(v, dict) and all(_is_number(x) for x in v.values()),
+                  "a table of name = seconds (numbers >= 0)"),
+    "seeding": (lambda v: v in ("rank", "random", "as_listed"),
+                "one of rank, random, as_listed"),
+    "grand_final": (lambda v: v in ("none", "simple", "reset"), "one of none, simple, reset"),
+    "third_place": (lambda v: isinstance(v, bool), "true or false"),
+    "best_of": (lambda v: _is_int(v, 1, 99) and v % 2 == 1, "an odd integer from 1 to 99"),
+    "groups": (lambda v: _is_int(v, 1, 256), "an integer from 1 to 256"),
+}
+
+
 def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
     if not isinstance(table, dict):
         raise where.fail("category", "must be a table")
@@ -208,6 +235,9 @@ def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
         problem = _not_plain(value)
         if problem:
             raise where.fail(key, problem)
+        check = OPTION_CHECKS.get(key)
+        if check is not None and not check[0](value):
+            raise where.fail(key, f"must be {check[1]} (got {value!r})")
     if fmt == "timed":
         track = table.get("track")
         if not isinstance(track, str) or track not in tracks:
