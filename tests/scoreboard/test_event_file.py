@@ -87,6 +87,19 @@ def test_the_contract_example_parses_with_defaults(tmp_path):
         {"key": "teknis", "name": "Teknis", "weight": 1, "max": 10}]
 
 
+def test_documented_options_are_accepted_and_kept(tmp_path):
+    text = SMALL.replace("time_limit_s = 90", 'time_limit_s = 90\nlevels = ["SMP"]\n'
+                         "team_size = [1, 2]\npenalties = { sentuh = 5, keluar-jalur = 2.5 }")
+    text += ('\n[[category]]\nslug = "s"\nname = "S"\nformat = "match"\nmatch = "sumo"\n'
+             'bracket = "double_elimination"\nseeding = "as_listed"\ngrand_final = "simple"\n'
+             "best_of = 3\n")
+    c1, _, s = parse_event_file(write(tmp_path, text))["categories"]
+    assert c1["options"] == {"levels": ["SMP"], "team_size": [1, 2],
+                             "penalties": {"sentuh": 5, "keluar-jalur": 2.5}}
+    assert s["options"] == {"match": "sumo", "bracket": "double_elimination",
+                            "seeding": "as_listed", "grand_final": "simple", "best_of": 3}
+
+
 def test_load_test_event_stores_every_table(bare_app, data_dir):
     db = bare_app.extensions["kejurda_db"]
     with db.transaction() as s:
@@ -219,6 +232,18 @@ finish = { source = "esp32-b", gate = 1 }
     ("a date as an option", lambda t: t.replace("time_limit_s = 90", "time_limit_s = 90\n"
                                                 "levels = 2026-05-01"),
      19, "levels", "got date"),
+    ("levels not a list", lambda t: t.replace("time_limit_s = 90", "time_limit_s = 90\nlevels = 5"),
+     19, "levels", "must be a list of school levels"),
+    ("team_size upside down", lambda t: t.replace("time_limit_s = 90",
+                                                  "time_limit_s = 90\nteam_size = [3, 2]"),
+     19, "team_size", "got [3, 2]"),
+    ("penalty not a number", lambda t: t.replace("time_limit_s = 90",
+                                                 'time_limit_s = 90\npenalties = { sentuh = "lima" }'),
+     19, "penalties", "numbers >= 0"),
+    ("even best_of", lambda t: t + '\n[[category]]\nslug = "s"\nname = "S"\nformat = "match"\n'
+     "best_of = 2\n", 30, "best_of", "odd integer"),
+    ("third_place not a bool", lambda t: t + '\n[[category]]\nslug = "s"\nname = "S"\n'
+     'format = "match"\nthird_place = "ya"\n', 30, "third_place", "true or false"),
     ("event not a table", lambda t: 'event = "uji"\n' + t.split("\n", 3)[3],
      1, "event", "a [event] table is required"),
     ("track not an array of tables", lambda t: t.replace("[[track]]", "[track]"),
