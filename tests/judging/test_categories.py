@@ -92,7 +92,7 @@ def test_every_option_of_a_soccer_group_stage():
     assert config.match.draws_in_table_play
 
 
-def test_judged_and_timed_options():
+def test_judged_and_line_follower_options():
     judged = parse_category({
         "slug": "kreatif", "name": "Kreatif", "format": "judged", "judges": 5,
         "aggregation": "trimmed_mean", "trim_min_judges": 5, "normalisation": "mean",
