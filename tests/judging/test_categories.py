@@ -111,7 +111,7 @@ SUMO = {"slug": "sumo", "name": "Sumo", "format": "match", "match": "sumo",
         "bracket": "single_elimination"}
 
 
-@pytest.mark.parametrize(("change", "message"), [
+BAD_OPTIONS = [
     ({"atempts": 3}, "category 'sumo': atempts: unknown key"),
     ({"format": "race"}, "format: must be one of timed | match | judged, got 'race'"),
     ({"bracket": "ladder"}, "bracket: must be one of single_elimination | double_elimination"),
@@ -129,7 +129,11 @@ SUMO = {"slug": "sumo", "name": "Sumo", "format": "match", "match": "sumo",
     ({"levels": "SMA"}, "levels: must be a list of strings, got 'SMA'"),
     ({"name": ""}, "name: must be a non-empty string, got ''"),
     ({"match": None}, "match: must be one of sumo | soccer | score, got None"),
-])
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_OPTIONS,
+                         ids=[next(iter(change)) for change, _ in BAD_OPTIONS])
 def test_bad_options_name_the_key(change, message):
     with pytest.raises(RuleViolation, match=re.escape(message)):
         parse_category({**SUMO, **change})
