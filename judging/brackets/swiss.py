@@ -1,7 +1,7 @@
 """Swiss system: each round pairs teams with equal (or nearest) scores, never twice.
 
 Teams are ordered by points, then Buchholz, then seed; the highest unpaired
-team meets the next one it has not met yet, with a full backtracking search so
+team meets the next one it has not met yet (Monrad style: neighbours meet), with a full backtracking search so
 a rematch happens only when no rematch-free pairing exists at all. With an odd
 field the lowest-ranked team that has not had a bye sits out and scores a win
 (a team gets a second bye only if that is the only way to avoid a rematch).
@@ -99,6 +99,13 @@ def pair_round(entrants: Sequence[str], results: Iterable[MatchResult], round_no
     if bye is not None:
         boards.append(Pairing(f"S{round_no}-{len(boards) + 1}", bye, None))
     return tuple(boards)
+
+
+def default_rounds(entrants: int) -> int:
+    """Rounds when the category does not say: enough for one unbeaten team, ceil(log2 N)."""
+    if entrants < 2:
+        raise RuleViolation(f"a Swiss needs at least 2 entrants, got {entrants}")
+    return (entrants - 1).bit_length()
 
 
 def swiss_standings(entrants: Sequence[str], results: Iterable[MatchResult],

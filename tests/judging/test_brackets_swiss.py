@@ -6,7 +6,7 @@ from itertools import permutations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from judging.brackets.swiss import Pairing, pair_round, swiss_standings
+from judging.brackets.swiss import Pairing, default_rounds, pair_round, swiss_standings
 from judging.match import MatchResult
 
 
@@ -84,3 +84,7 @@ def test_a_rematch_only_when_no_other_pairing_exists(n, salt):
         new_results, new_byes = play(pairings, salt)
         results += new_results
         byes += new_byes
+
+
+def test_default_rounds_leave_one_unbeaten_team():
+    assert [default_rounds(n) for n in (2, 3, 4, 5, 8, 9, 128)] == [1, 2, 2, 3, 3, 4, 7]
