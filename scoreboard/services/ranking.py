@@ -25,7 +25,15 @@ def category_ranking(session: Session, slug: str) -> dict[str, Any]:
                            .where(Run.category_id == category.id)).all()
     attempts = [timed.Attempt(code, attempt, status, elapsed)
                 for code, attempt, status, elapsed in rows]
-    entries = timed.rank_timed(list(names), attempts)
-    return {"category": slug, "entries": [
-        {"rank": e.rank, "team": e.team, "team_name": names[e.team], "best_us": e.best_us,
-         "status": e.status, "times_us": list(e.times_us)} for e in entries]}
+    # the event file's `ranking` (and `best_n`) choose how finished times rank
+    rules = timed.RankingRules(method=category.ranking or "best",
+                               n=(category.options or {}).get("best_n", 1))
+    entries = timed.rank_timed(list(names), attempts, rules)
+    out = []
+    for e in entries:
+        entry = {"rank": e.rank, "team": e.team, "team_name": names[e.team],
+                 "best_us": e.best_us, "status": e.status, "times_us": list(e.times_us)}
+        if rules.method != "best":
+            entry["score_us"] = e.score_us
+        out.append(entry)
+    return {"category": slug, "entries": out}
