@@ -249,6 +249,15 @@ def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
         if ranking not in RANKINGS:
             raise where.fail("ranking", f"must be one of {', '.join(RANKINGS)} (got {ranking!r})")
         cat["ranking"] = ranking
+        if ranking == "best":
+            if "best_n" in table:
+                raise where.fail("best_n", "only with ranking = \"sum_best_n\" or "
+                                 "\"average_best_n\"")
+        else:
+            cat["options"]["best_n"] = _int(table, "best_n", where, None, 1, cat["attempts"])
+            if cat["options"]["best_n"] is None:
+                raise where.fail("best_n", f"required with ranking = {ranking!r}: how many "
+                                 "best finished attempts count")
     elif fmt == "match":
         if table.get("match", "generic") not in MATCH_KINDS:
             raise where.fail("match", f"must be one of {', '.join(MATCH_KINDS)}")
