@@ -424,3 +424,53 @@ def test_openapi_error_schema_and_run_fields(api):
                                                "elapsed_us", "checkpoints_us"}
     post = doc["paths"]["/api/v1/runs"]["post"]
     assert {"201", "400", "401", "403", "404", "409", "422"} <= set(post["responses"])
+
+
+SUM_EVENT = """\
+[event]
+name = "Uji Jumlah"
+slug = "uji-jumlah"
+
+[[track]]
+slug = "lintasan-s"
+name = "Lintasan S"
+start  = { source = "esp32-s", gate = 0 }
+finish = { source = "esp32-s", gate = 1 }
+
+[[category]]
+slug = "lf-jumlah"
+name = "Line Follower Jumlah"
+format = "timed"
+track = "lintasan-s"
+attempts = 3
+ranking = "sum_best_n"
+best_n = 2
+"""
+
+
+def test_sum_best_n_ranking_from_the_event_file(app, api, agent, tmp_path):
+    from scoreboard.services.event_file import load_event
+    from scoreboard.services.teams_csv import import_teams
+
+    db = app.extensions["kejurda_db"]
+    (tmp_path / "sum.toml").write_text(SUM_EVENT)
+    (tmp_path / "sum.csv").write_text(
+        "code,name,institution,category,level,members,contact\n"
+        "S-A,Tim A,X,lf-jumlah,SMA,a,0\nS-B,Tim B,X,lf-jumlah,SMA,b,0\n"
+        "S-C,Tim C,X,lf-jumlah,SMA,c,0\n")
+    with db.transaction() as s:
+        load_event(s, tmp_path / "sum.toml")
+    with db.transaction() as s:
+        import_teams(s, tmp_path / "sum.csv")
+    t = 1_000_000
+    for team, elapsed in (("S-A", 10_000_000), ("S-A", 10_000_000), ("S-B", 8_000_000),
+                          ("S-B", 13_000_000), ("S-C", 7_000_000)):
+        api.arm("lf-jumlah", team)
+        agent.send("esp32-s", 0, "B", t)
+        agent.send("esp32-s", 1, "B", t + elapsed)
+        t += 60_000_000
+    entries = api.ranking("lf-jumlah")["entries"]
+    # two counted runs beat one; then the smaller sum
+    assert [(e["rank"], e["team"], e["score_us"], e["best_us"]) for e in entries] == [
+        (1, "S-A", 20_000_000, 10_000_000), (2, "S-B", 21_000_000, 8_000_000),
+        (3, "S-C", 7_000_000, 7_000_000)]

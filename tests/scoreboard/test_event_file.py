@@ -244,6 +244,15 @@ finish = { source = "esp32-b", gate = 1 }
      "best_of = 2\n", 30, "best_of", "odd integer"),
     ("third_place not a bool", lambda t: t + '\n[[category]]\nslug = "s"\nname = "S"\n'
      'format = "match"\nthird_place = "ya"\n', 30, "third_place", "true or false"),
+    ("best_n with ranking best", lambda t: t.replace("time_limit_s = 90",
+                                                     "time_limit_s = 90\nbest_n = 2"),
+     19, "best_n", "only with ranking"),
+    ("sum_best_n without best_n", lambda t: t.replace("time_limit_s = 90",
+                                                      'time_limit_s = 90\nranking = "sum_best_n"'),
+     12, "best_n", "required with ranking = 'sum_best_n'"),
+    ("best_n over attempts", lambda t: t.replace(
+        "time_limit_s = 90", 'time_limit_s = 90\nranking = "average_best_n"\nbest_n = 3'),
+     20, "best_n", "must be an integer from 1 to 2 (got 3)"),
     ("event not a table", lambda t: 'event = "uji"\n' + t.split("\n", 3)[3],
      1, "event", "a [event] table is required"),
     ("track not an array of tables", lambda t: t.replace("[[track]]", "[track]"),
