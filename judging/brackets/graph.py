@@ -356,15 +356,17 @@ def _resolve_one(
 
 
 def resolve(
-    bracket: Bracket, results: Iterable[MatchResult], *, draws: bool = False
+    bracket: Bracket, results: Iterable[MatchResult], *, draws: bool | None = None
 ) -> BracketState:
     """Derive every match's entrants, winner and status from the seeding and results.
 
-    ``draws`` allows drawn results (round robin); elimination brackets need a
-    winner. Results for unknown match ids, for byes, for matches whose entrants
+    ``draws`` allows drawn results; by default a round robin allows them and
+    an elimination bracket needs a winner. Results for unknown match ids, for byes, for matches whose entrants
     are not decided yet or are now different teams are not used and are
     returned as warnings, so a correction upstream never silently loses a result.
     """
+    if draws is None:
+        draws = bracket.kind is BracketKind.ROUND_ROBIN
     by_id = _results_by_id(results)
     plan: _Plan = bracket._plan  # type: ignore[attr-defined]
     values: list[_Entrant] = list(plan.seeds)
