@@ -190,3 +190,13 @@ def test_agent_status_is_reported(server, tmp_path):
     assert status["outbox_depth"] == 0
     assert status["sources"] == [gates.status()]
     assert isinstance(status["version"], str)
+
+
+def test_single_events_are_used_when_the_server_has_no_batches(server, tmp_path):
+    gates = ScriptedGates()
+    gates.push(200)
+    running = Running(Agent(server.url, TOKEN, [gates], tmp_path, use_batches=True))
+    assert wait_for(lambda: len(server.stored_edges()) == 200)
+    running.stop()
+    assert server.stored_edges() == gates.committed
+    assert server.received == 200

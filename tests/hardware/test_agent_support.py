@@ -110,8 +110,18 @@ class TinyServer:
             self.statuses.append(status)
 
     def start(self) -> TinyServer:
-        self._http = make_server("127.0.0.1", self.port, self.app, threaded=True,
-                                 request_handler=_QuietHandler)
+        # Restarting on the same port can briefly collide with a client socket that a
+        # retrying agent bound to it (a TCP self-connect), so binding is retried.
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                self._http = make_server("127.0.0.1", self.port, self.app, threaded=True,
+                                         request_handler=_QuietHandler)
+                break
+            except (OSError, SystemExit):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         threading.Thread(target=self._http.serve_forever, daemon=True).start()
         return self
 
