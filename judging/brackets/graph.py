@@ -316,6 +316,7 @@ def _results_by_id(results: Iterable[MatchResult]) -> dict[str, MatchResult]:
 def _check_result(
     spec: MatchSpec, home: str, away: str, result: MatchResult, draws: bool
 ) -> BracketWarning | None:
+    """Why a stored result does not fit the match, or ``None`` if it does."""
     same = (result.home == home and result.away == away) or (
         result.home == away and result.away == home)
     if not same:
@@ -389,17 +390,19 @@ def resolve(
                                             "the bracket reset is not needed"))
                 continue
         if home.__class__ is str and away.__class__ is str:
-            # The common cases inline: a match to call, or a valid result.
-            warning = None if result is None else _check_result(spec, home, away, result, draws)
-            if result is None or warning is not None:
-                rows.append((spec, ready, home, away, None, None, None))
-                values += (None, None)
-                if warning is not None:
-                    warnings.append(warning)
-                continue
-            winner, loser = result.winner, result.loser
-            rows.append((spec, done, home, away, winner, loser, result))
-            values += (winner, loser)
+            # The common cases inline (this loop is the engine's hot path): a valid
+            # result for the two entrants, or a match to call.
+            if result is not None:
+                r_home, r_away, winner = result.home, result.away, result.winner
+                if ((r_home == home and r_away == away) or (r_home == away and r_away == home)) \
+                        and (winner is not None or draws):
+                    loser = None if winner is None else (r_away if winner == r_home else r_home)
+                    rows.append((spec, done, home, away, winner, loser, result))
+                    values += (winner, loser)
+                    continue
+                warnings.append(_check_result(spec, home, away, result, draws))
+            rows.append((spec, ready, home, away, None, None, None))
+            values += (None, None)
             continue
         row, winner, loser, warning = _resolve_one(spec, home, away, result, draws)
         values += (winner, loser)
