@@ -54,9 +54,12 @@ def _edge(ev: GateEvent | None) -> timed.Edge | None:
 
 
 def _state(session: Session, run: Run) -> timed.RunState:
-    ids = run.checkpoint_event_ids or [None] * len(run.track.checkpoints)
+    # one slot per checkpoint the track has now: an event reload may have changed them
+    # while this run was live, and judging.timed indexes the slots by the track's order
+    n = len(run.track.checkpoints)
+    ids = (list(run.checkpoint_event_ids or []) + [None] * n)[:n]
     cps = tuple(_edge(session.get(GateEvent, i)) if i else None for i in ids)
-    times = tuple(run.checkpoints_us or [None] * len(ids))
+    times = tuple((list(run.checkpoints_us or []) + [None] * n)[:n])
     return timed.RunState(
         status=timed.RunStatus(run.status), start=_edge(run.start_event),
         finish=_edge(run.finish_event), checkpoints=cps, elapsed_us=run.elapsed_us,
