@@ -11,6 +11,7 @@ import pytest
 
 from scoreboard.models import GateEvent, Run
 from scoreboard.services import runs
+from scoreboard.services.event_file import load_event
 
 T0 = 10_000_000  # the device's clock at the start edge
 
@@ -450,3 +451,24 @@ def test_timing_clients_cannot_reach_live_only_events(agent, count):
     assert agent.sio.emit("arm", {"category": "lf-smp", "team": "LF-SMP-001"},
                           namespace="/timing", callback=True) in (None, [])
     assert count(Run) == 0
+
+
+# ------------------------------------------------------------------ reload while live
+
+
+def test_reload_adding_a_checkpoint_while_a_run_is_running(app, api, agent, data_dir, tmp_path):
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+    agent.send("esp32-a", 0, "B", 1_000_000)
+    text = (data_dir / "event.toml").read_text().replace(
+        'checkpoints = [ { source = "esp32-a", gate = 2 } ]',
+        'checkpoints = [ { source = "esp32-a", gate = 2 }, { source = "esp32-a", gate = 3 } ]')
+    (tmp_path / "event.toml").write_text(text)
+    db = app.extensions["kejurda_db"]
+    with db.transaction() as s:
+        load_event(s, tmp_path / "event.toml")
+    agent.send("esp32-a", 3, "B", 3_000_000)
+    agent.send("esp32-a", 2, "B", 2_000_000)
+    agent.send("esp32-a", 1, "B", 9_000_000)
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"], run["checkpoints_us"]) == (
+        "finished", 8_000_000, [1_000_000, 2_000_000])
