@@ -102,3 +102,21 @@ def test_top_seeds_get_the_byes(n):
     byes = sorted(m.winner for m in state.matches if m.status is MatchStatus.BYE)
     size = 1 << (n - 1).bit_length()
     assert byes == entrants[: size - n]
+
+
+@SETTINGS
+@given(entrant_lists, st.sampled_from(list(GrandFinal)), st.integers(0, 10**6), st.data())
+def test_a_correction_never_loses_a_stored_result(entrants, grand_final, upsets, data):
+    bracket = double.build(entrants, grand_final=grand_final)
+    _, results = play_out(bracket, upsets)
+    index = data.draw(st.integers(0, len(results) - 1))
+    old = results[index]
+    flipped = MatchResult(old.match_id, old.home, old.away, old.loser, old.away_score,
+                          old.home_score)
+    corrected = [*results[:index], flipped, *results[index + 1:]]
+    state = resolve(bracket, corrected)
+    warned = {w.result for w in state.warnings}
+    for result in corrected:
+        used = state[result.match_id].result == result
+        assert used != (result in warned)
+    assert state[old.match_id].winner == old.loser
