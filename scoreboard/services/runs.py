@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 LIVE = (timed.RunStatus.armed.value, timed.RunStatus.running.value)
 HOLDS_TRACK = LIVE + (timed.RunStatus.review.value,)
 FINAL = ("finished", "timeout", "dnf", "dsq")
+REASON_MAX = Run.reason.type.length
 lock = threading.RLock()
 
 
@@ -82,7 +83,8 @@ def _store_state(session: Session, run: Run, state: timed.RunState) -> None:
     run.checkpoint_event_ids = [_event_id(session, e) for e in state.checkpoints]
     run.checkpoints_us = list(state.checkpoints_us)
     run.elapsed_us = state.elapsed_us
-    run.reason = state.reason
+    # the column holds 200 characters (PostgreSQL enforces it); the audit keeps the full text
+    run.reason = state.reason[:REASON_MAX] if state.reason else state.reason
 
 
 def run_dict(run: Run) -> dict[str, Any]:
