@@ -472,3 +472,24 @@ def test_reload_adding_a_checkpoint_while_a_run_is_running(app, api, agent, data
     run = api.run(run_id)
     assert (run["status"], run["elapsed_us"], run["checkpoints_us"]) == (
         "finished", 8_000_000, [1_000_000, 2_000_000])
+
+
+def test_long_reasons_fit_the_run_column(api, agent, db):
+    from scoreboard.models import AuditRecord
+
+    # a review reason names both clocks: two 64-char sources and boots
+    run_id = api.arm("lf-sma", "LF-SMA-001")["id"]
+    agent.send("esp32-c1", 0, "B", 1_000, boot="b" * 64)
+    agent.send("esp32-c2", 0, "B", 9_000, boot="c" * 64)
+    run = api.run(run_id)
+    assert run["status"] == "review"
+    assert run["reason"].startswith("no common clock between start (esp32-c1/bbbb")
+    assert len(run["reason"]) == 200
+    # an abort reason of 300 characters is kept whole in the audit trail
+    reason = "r" * 300
+    resp = api.post(f"/api/v1/runs/{run_id}/abort", {"reason": reason})
+    assert resp.status_code == 200
+    assert resp.get_json()["reason"] == "r" * 200
+    with db.transaction() as s:
+        audit = s.query(AuditRecord).filter_by(action="abort", entity_id=str(run_id)).one()
+        assert audit.reason == reason
