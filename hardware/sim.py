@@ -25,12 +25,13 @@ from typing import Any
 import requests
 import socketio
 
-from hardware.sim_plan import RobotPlan, plan_robot
+from hardware.sim_plan import PlannedEdge, RobotPlan, plan_robot
 from hardware.source import Sink, SourceHealth, new_boot_id
 
 log = logging.getLogger(__name__)
 
 LIVE = "/live"
+ABORTED = ("dnf", "dsq", "timeout")
 
 
 def _mono_us() -> int:
@@ -70,6 +71,7 @@ class _Robot:
         self.run = run
         self.plan = plan
         self.start_mono_us = start_mono_us
+        self.stopped_at_us: int | None = None
 
 
 class SimulatedTracks:
@@ -103,6 +105,7 @@ class SimulatedTracks:
         self._order = itertools.count()
         self._track_free_at: dict[str, int] = {}
         self._seen_runs: set[Any] = set()
+        self._robots: dict[Any, _Robot] = {}
         self._live_connected = False
         self._sink: Sink | None = None
 
@@ -196,7 +199,12 @@ class SimulatedTracks:
 
     def on_run(self, run: Any) -> None:
         """A ``run`` event from ``/live``: an armed run on our track gets a robot."""
-        if not isinstance(run, dict) or run.get("status") != "armed":
+        if not isinstance(run, dict):
+            return
+        if run.get("status") in ABORTED:
+            self.take_off(run.get("id"))
+            return
+        if run.get("status") != "armed":
             return
         with self._lock:
             track = self.tracks.get(run.get("track"))
@@ -215,11 +223,13 @@ class SimulatedTracks:
             now = _mono_us()
             begin = max(now, self._track_free_at.get(plan.track, 0))
             robot = _Robot(run, plan, begin + plan.delay_us)
+            self._robots[run.get("id")] = robot
             self._track_free_at[plan.track] = robot.start_mono_us + plan.duration_us
             for planned in plan.edges:
                 due = robot.start_mono_us + planned.offset_us
-                self._push(due, lambda p=planned, d=due: self._emit(p.source, p.gate, p.edge, d))
-            self._push(robot.start_mono_us + plan.duration_us, lambda: self._finish(robot))
+                self._push(due, lambda p=planned, d=due: self._emit(robot, p, d))
+            self._push(robot.start_mono_us + plan.duration_us,
+                       lambda: self._finish(robot, scheduled=True))
         log.info("robot placed run_id=%s team=%s track=%s attempt=%s outcome=%s "
                  "elapsed_us=%s starts_in_ms=%d", run.get("id"), plan.team, plan.track,
                  plan.attempt, plan.outcome, plan.elapsed_us,
@@ -246,7 +256,29 @@ class SimulatedTracks:
                 self.health.error("emit")
                 log.exception("simulator action failed")
 
-    def _emit(self, source: str, gate: int, kind: str, due_mono_us: int) -> None:
+    def take_off(self, run_id: Any) -> None:
+        """The server ended this run (aborted, timed out): the robot leaves the track now.
+
+        Without this, an aborted robot would still cross the finish and the edges
+        would time the next run armed on the same track.
+        """
+        with self._lock:
+            robot = self._robots.get(run_id)
+            if robot is None or robot.stopped_at_us is not None:
+                return
+            now = _mono_us()
+            if now >= robot.start_mono_us + robot.plan.duration_us:
+                return
+            robot.stopped_at_us = now
+            self._track_free_at[robot.plan.track] = now
+        log.info("robot taken off run_id=%s team=%s track=%s", run_id, robot.plan.team,
+                 robot.plan.track)
+        self._finish(robot)
+
+    def _emit(self, robot: _Robot, planned: PlannedEdge, due_mono_us: int) -> None:
+        if robot.stopped_at_us is not None:
+            return
+        source, gate, kind = planned.source, planned.gate, planned.edge
         device = self.devices[source]
         edge = device.edge(gate, kind, device.t_us(due_mono_us))
         self._sink(edge)
@@ -254,29 +286,46 @@ class SimulatedTracks:
         log.debug("sim edge source=%s boot=%s seq=%d gate=%d edge=%s t_us=%d",
                   source, device.boot, edge["seq"], gate, kind, edge["t_us"])
 
-    def _finish(self, robot: _Robot) -> None:
-        """The robot's last edge is out: write its ground truth."""
+    def _finish(self, robot: _Robot, *, scheduled: bool = False) -> None:
+        """The robot's last edge is out (or it was taken off): write its ground truth."""
+        with self._lock:
+            self._robots.pop(robot.run.get("id"), None)
+        if scheduled and robot.stopped_at_us is not None:
+            return
         plan = robot.plan
+        outcome, elapsed_us, checkpoints_us = plan.outcome, plan.elapsed_us, plan.checkpoints_us
         start_device = self.devices[plan.start[0]]
-        finish_device = self.devices[plan.finish[0]]
+        start_t_us: int | None = start_device.t_us(robot.start_mono_us)
+        if robot.stopped_at_us is not None:
+            # Only what happened before it was taken off is true.
+            ran_us = robot.stopped_at_us - robot.start_mono_us
+            if elapsed_us is None or elapsed_us > ran_us:
+                outcome, elapsed_us = "dnf", None
+            checkpoints_us = tuple(
+                cp if cp is not None and cp <= ran_us else None for cp in checkpoints_us
+            )
+            if ran_us < 0:
+                start_t_us = None
         finish_t_us = None
-        if plan.elapsed_us is not None:
-            finish_t_us = finish_device.t_us(robot.start_mono_us + plan.elapsed_us)
+        if elapsed_us is not None:
+            finish_device = self.devices[plan.finish[0]]
+            finish_t_us = finish_device.t_us(robot.start_mono_us + elapsed_us)
         truth = {
             "run_id": robot.run.get("id"),
             "team": plan.team,
             "track": plan.track,
-            "outcome": plan.outcome,
-            "start_t_us": start_device.t_us(robot.start_mono_us),
+            "outcome": outcome,
+            "start_t_us": start_t_us,
             "finish_t_us": finish_t_us,
-            "elapsed_us": plan.elapsed_us,
-            "checkpoints_us": list(plan.checkpoints_us),
+            "elapsed_us": elapsed_us,
+            "checkpoints_us": list(checkpoints_us),
             "attempt": plan.attempt,
             "start_source": start_device.name,
             "start_boot": start_device.boot,
+            "taken_off": robot.stopped_at_us is not None,
         }
         with open(self.truth_path, "a", encoding="utf-8") as out:
             out.write(json.dumps(truth) + "\n")
             out.flush()
         log.info("robot done run_id=%s team=%s track=%s outcome=%s elapsed_us=%s",
-                 truth["run_id"], plan.team, plan.track, plan.outcome, plan.elapsed_us)
+                 truth["run_id"], plan.team, plan.track, outcome, elapsed_us)

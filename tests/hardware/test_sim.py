@@ -197,7 +197,7 @@ def test_armed_runs_play_robots_in_real_time_with_ground_truth(tmp_path):
         assert -1_000 <= sent_at - edge["t_epoch_us"] <= 100_000
     assert list(read_truth(truth_path)[0]) == [
         "run_id", "team", "track", "outcome", "start_t_us", "finish_t_us", "elapsed_us",
-        "checkpoints_us", "attempt", "start_source", "start_boot"]
+        "checkpoints_us", "attempt", "start_source", "start_boot", "taken_off"]
 
 
 def test_a_dnf_robot_writes_null_finish(tmp_path):
@@ -234,3 +234,35 @@ def test_simulator_reconnects_to_live(tmp_path):
     status = sim.status()
     assert status["errors"]["live_dropped"] == 1
     assert status["devices"]["esp32-a"]["seq"] == len(sink.edges)
+
+
+def test_an_aborted_run_takes_the_robot_off_the_track(tmp_path):
+    srv = TinyServer(tracks=[TRACK_A]).start()
+    sim = SimulatedTracks(srv.url, tmp_path, seed=5, scale=0.1, dnf_rate=0.0)
+    sink = Collector()
+    stop = threading.Event()
+    thread = threading.Thread(target=sim.run, args=(sink, stop), daemon=True)
+    thread.start()
+    assert wait_for(lambda: sim.status()["live_connected"])
+    srv.emit_run(armed(1, "LF-SD-001", "lintasan-a"))
+    assert wait_for(lambda: sink.edges, timeout=5)
+    srv.emit_run(armed(1, "LF-SD-001", "lintasan-a", status="dnf"))
+    truth_path = tmp_path / "ground_truth.jsonl"
+    assert wait_for(lambda: read_truth(truth_path), timeout=5)
+    taken_off = len(sink.edges)
+    srv.emit_run(armed(2, "LF-SD-001", "lintasan-a", attempt=2))
+    assert wait_for(lambda: len(read_truth(truth_path)) == 2, timeout=10)
+    stop.set()
+    thread.join(timeout=5)
+    srv.stop()
+    first, second = read_truth(truth_path)
+    assert first["outcome"] == "dnf"
+    assert first["taken_off"] is True
+    assert (first["finish_t_us"], first["elapsed_us"], first["checkpoints_us"]) == (
+        None, None, [None])
+    assert first["start_t_us"] == sink.edges[0]["t_us"]
+    assert {e["gate"] for e in sink.edges[:taken_off]} == {0}
+    plan = plan_robot(TRACK_A, "LF-SD-001", 2, seed=5, scale=0.1, dnf_rate=0.0)
+    assert second["taken_off"] is False
+    assert second["elapsed_us"] == plan.elapsed_us
+    assert len(sink.edges) == taken_off + len(plan.edges)
