@@ -22,7 +22,7 @@ def fmt(us: int) -> str:
 def test_display_runs_a_live_clock_then_shows_the_final_time(browser, venue: Venue,
                                                            outside_requests):
     venue.start_server()
-    venue.start_agent("--simulate", "--sim-seed", "3", "--sim-scale", "0.35",
+    venue.start_agent("--simulate", "--sim-seed", "3", "--sim-scale", "0.15",
                       "--sim-dnf-rate", "0")
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     watch_requests(page, venue.url, outside_requests)
