@@ -103,6 +103,21 @@ def test_get_run(api):
         "status": "armed", "elapsed_us": None, "checkpoints_us": [None]}
 
 
+def test_run_object_carries_the_internals_extensions(api):
+    run = api.arm("lf-sd", "LF-SD-002")
+    assert (run["team_name"], run["track"], run["reason"], run["start_t_epoch_us"]) == (
+        "Arjuna Junior 2", "lintasan-b", None, None)
+    assert run["checkpoints_us"] == []
+
+
+def test_server_time(api):
+    import time
+
+    before = time.time_ns() // 1000
+    now = api.get("/api/v1/time").get_json()["now_us"]
+    assert before <= now <= time.time_ns() // 1000
+
+
 @pytest.mark.parametrize("path", [f"{RUNS}/999", f"{RUNS}/0", f"{RUNS}/99999999999999999999999",
                                   f"{RUNS}/abc", f"{RUNS}/-1", "/api/v1/tidak-ada"])
 def test_unknown_run_or_path_is_json_404(api, path):

@@ -493,3 +493,27 @@ def test_long_reasons_fit_the_run_column(api, agent, db):
     with db.transaction() as s:
         audit = s.query(AuditRecord).filter_by(action="abort", entity_id=str(run_id)).one()
         assert audit.reason == reason
+
+
+@pytest.mark.parametrize("auth_role", [None, "judge", "timekeeper"])
+def test_a_refused_client_that_emits_anyway_stores_nothing(socket_client, tokens, count,
+                                                           auth_role):
+    from socketio import packet
+
+    from scoreboard.extensions import socketio
+
+    auth = {"token": tokens[auth_role]} if auth_role else None
+    sio = socket_client("/timing", auth=auth)
+    assert not sio.is_connected("/timing")
+    live = socket_client("/live")
+    # the test client will not emit on a refused namespace: send the raw packet as a
+    # misbehaving client would, on the same engine.io connection
+    for client in (sio, live):
+        raw = packet.Packet(packet.EVENT, data=["gate_event", VALID], namespace="/timing", id=1)
+        socketio.server._handle_eio_message(client.eio_sid, raw.encode())
+    assert count(GateEvent) == 0
+    # the same raw path does store for a connected agent (so the check above can fail)
+    agent = socket_client("/timing", auth={"token": tokens["agent"]})
+    raw = packet.Packet(packet.EVENT, data=["gate_event", VALID], namespace="/timing", id=2)
+    socketio.server._handle_eio_message(agent.eio_sid, raw.encode())
+    assert count(GateEvent) == 1
