@@ -42,7 +42,7 @@ def _routing_error():
     its error handlers would not run: answer in JSON here instead of Flask's HTML page."""
     exc = request.routing_exception
     if (exc is None or isinstance(exc, RequestRedirect)
-            or not request.path.startswith(f"{bp.url_prefix}/")
+            or not (request.path + "/").startswith(f"{bp.url_prefix}/")
             or not isinstance(exc, HTTPException)):
         return None
     response = jsonify(error=exc.description or exc.name)
