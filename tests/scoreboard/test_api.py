@@ -119,7 +119,8 @@ def test_server_time(api):
 
 
 @pytest.mark.parametrize("path", [f"{RUNS}/999", f"{RUNS}/0", f"{RUNS}/99999999999999999999999",
-                                  f"{RUNS}/abc", f"{RUNS}/-1", "/api/v1/tidak-ada"])
+                                  f"{RUNS}/abc", f"{RUNS}/-1", "/api/v1/tidak-ada", "/api/v1",
+                                  "/api/v1/"])
 def test_unknown_run_or_path_is_json_404(api, path):
     error(api.get(path), 404)
 
