@@ -89,6 +89,7 @@ class Agent:
         window: int = 64,
         batch_size: int = 128,
         use_batches: bool = True,
+        auth_retry_s: float = AUTH_RETRY_S,
     ) -> None:
         self.server_url = server_url
         self.token = token
@@ -98,6 +99,7 @@ class Agent:
         self.window = window
         self.batch_size = batch_size
         self.use_batches = use_batches
+        self.auth_retry_s = auth_retry_s
         self.outbox: Outbox | None = None
         self._wake = threading.Event()
         self._halt = threading.Event()
@@ -141,7 +143,9 @@ class Agent:
             time.sleep(0.02)
         self._halt.set()
         self._wake.set()
-        sender.join(timeout=3.0)
+        # A connect in progress cannot be interrupted; the sender is a daemon and stops
+        # at its next check of the halt flag.
+        sender.join(timeout=1.0)
         with self._lock:
             depth = self.outbox.depth()
             self.outbox.close()
@@ -177,25 +181,34 @@ class Agent:
     # -- connection ----------------------------------------------------------------------
 
     def _send_forever(self) -> None:
-        """Connect, pump, reconnect with backoff, until halted."""
+        """Connect, pump, reconnect with backoff, until halted. Never dies on an error."""
         backoff = Backoff()
         while not self._halt.is_set():
-            link, refused = self._connect()
+            try:
+                link, refused = self._connect()
+            except Exception:
+                log.exception("connect failed unexpectedly server=%s", self.server_url)
+                link, refused = None, False
             if link is None:
-                delay = AUTH_RETRY_S if refused else backoff.next()
-                self._halt.wait(delay)
+                self._halt.wait(self.auth_retry_s if refused else backoff.next())
                 continue
-            backoff.reset()
+            connected_at = time.monotonic()
             self._connected.set()
             try:
                 self._pump(link)
             except socketio.exceptions.SocketIOError as exc:
                 log.warning("link lost server=%s: %s", self.server_url, exc)
             except Exception:
-                log.exception("sender failed; reconnecting server=%s", self.server_url)
+                if not self._halt.is_set():
+                    log.exception("sender failed; reconnecting server=%s", self.server_url)
             finally:
                 self._connected.clear()
                 self._drop_link(link)
+            # A server that accepts and then drops us at once must not be hammered.
+            if time.monotonic() - connected_at > 5:
+                backoff.reset()
+            else:
+                self._halt.wait(backoff.next())
 
     def _connect(self) -> tuple[_Link | None, bool]:
         """Open a connection; returns (link, False), or (None, refused_for_auth)."""
@@ -225,7 +238,7 @@ class Agent:
                 log.error(
                     "server refused the agent at connect (check --token and its role 'agent');"
                     " retrying in %.0fs server=%s reason=%s",
-                    AUTH_RETRY_S, self.server_url, _reason(refusals[-1]),
+                    self.auth_retry_s, self.server_url, _reason(refusals[-1]),
                 )
                 return None, True
             log.warning("cannot reach server=%s: %s", self.server_url, exc)

@@ -159,6 +159,7 @@ def test_bad_token_is_logged_and_retried_without_crashing(server, tmp_path, capl
     with caplog.at_level(logging.ERROR, logger="hardware.agent"):
         running = Running(Agent(server.url, "wrong", [gates], tmp_path))
         assert wait_for(lambda: server.refused_connects == 1)
+        assert wait_for(lambda: "server refused the agent" in caplog.text)
         time.sleep(0.5)
         assert running.stop() < 3.0
     assert server.refused_connects == 1
@@ -200,3 +201,15 @@ def test_single_events_are_used_when_the_server_has_no_batches(server, tmp_path)
     running.stop()
     assert server.stored_edges() == gates.committed
     assert server.received == 200
+
+
+def test_a_refused_agent_retries_and_delivers_once_the_token_is_valid(server, tmp_path):
+    server.token = "not-yet-created"
+    gates = ScriptedGates()
+    gates.push(5)
+    running = Running(Agent(server.url, "agent-token-2", [gates], tmp_path, auth_retry_s=0.2))
+    assert wait_for(lambda: server.refused_connects >= 2, timeout=20)
+    server.token = "agent-token-2"  # the organiser creates the token
+    assert wait_for(lambda: len(server.stored_edges()) == 5, timeout=20)
+    running.stop()
+    assert server.stored_edges() == gates.committed

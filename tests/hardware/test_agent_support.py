@@ -36,6 +36,7 @@ class TinyServer:
 
     def __init__(self, port=None, tracks=None, batches=False, refuse=None, drop_after_store=0):
         self.port = port or free_port()
+        self.token = TOKEN
         self.url = f"http://127.0.0.1:{self.port}"
         self.tracks = tracks or []
         self.batches = batches
@@ -72,7 +73,7 @@ class TinyServer:
         return [b'{"error": "not found"}']
 
     def _on_connect(self, sid, environ, auth=None):
-        if not isinstance(auth, dict) or auth.get("token") != TOKEN:
+        if not isinstance(auth, dict) or auth.get("token") != self.token:
             with self.lock:
                 self.refused_connects += 1
             raise socketio.exceptions.ConnectionRefusedError("invalid token")
