@@ -11,6 +11,7 @@ import os
 import sys
 
 import click
+import sqlalchemy.exc
 
 from scoreboard import config as cfg
 from scoreboard.errors import KejurdaError
@@ -35,7 +36,9 @@ def _fail(message: str, code: int = 1) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """kejurda: competition manager and timing for school robotics championships."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One-shot commands stay quiet (their result is one line); servers log at INFO.
+    logging.basicConfig(level=logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "werkzeug", "engineio", "socketio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -134,6 +137,7 @@ def serve(host: str, port: int, event_file: str | None, db_url: str | None) -> N
     """Run the scoreboard server."""
     from scoreboard.server import run_server
 
+    logging.getLogger().setLevel(logging.INFO)
     run_server(host, port, cfg.database_url(db_url), event_file=event_file)
 
 
@@ -148,6 +152,7 @@ def demo(host: str, port: int, workdir: str | None, sim_scale: float, db_url: st
     """Load the demo championship and run it with a simulated timing agent."""
     from scoreboard.demo import run_demo
 
+    logging.getLogger().setLevel(logging.INFO)
     run_demo(host, port, workdir, sim_scale, db_url)
 
 
@@ -174,12 +179,16 @@ def main(argv: list[str] | None = None) -> None:
         _fail(exc.message, 1)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ArgumentError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        _fail(f"database: cannot use it ({reason})", 1)
     except SystemExit:
         raise
     except Exception as exc:  # a bug, but still no traceback on a user's terminal
         if os.environ.get("KEJURDA_DEBUG"):
             raise
-        _fail(f"unexpected error: {exc.__class__.__name__}: {exc} "
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        _fail(f"unexpected error: {exc.__class__.__name__}: {first} "
               "(run with KEJURDA_DEBUG=1 for details)", 1)
 
 

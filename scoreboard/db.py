@@ -55,13 +55,15 @@ def alembic_config(url: str) -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent, cheap when already there)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    # Features add their tables in their own revisions branching from the baseline, so
+    # there may be several heads; all of them are applied.
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
     with _upgrade_lock, engine.begin() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
+        if set(MigrationContext.configure(conn).get_current_heads()) == heads:
             return
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-        log.info("database schema upgraded to %s", head)
+        command.upgrade(cfg, "heads")
+        log.info("database schema upgraded to %s", ", ".join(sorted(heads)))
 
 
 class Database:

@@ -129,13 +129,23 @@ SCHEMAS = {
 }
 
 
+_extra_paths: dict[str, dict] = {}
+_extra_schemas: dict[str, dict] = {}
+
+
+def register(paths: dict[str, dict], schemas: dict[str, dict] | None = None) -> None:
+    """Add a feature module's endpoints (and schemas) to the document."""
+    _extra_paths.update(paths)
+    _extra_schemas.update(schemas or {})
+
+
 def document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "kejurda API", "version": "1",
                  "description": "Times are integer microseconds (*_us)."},
-        "paths": PATHS,
-        "components": {"schemas": SCHEMAS, "securitySchemes": {
+        "paths": {**PATHS, **_extra_paths},
+        "components": {"schemas": {**SCHEMAS, **_extra_schemas}, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"}}},
     }
 

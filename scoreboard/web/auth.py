@@ -6,12 +6,13 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from scoreboard.services.accounts import authenticate
+from scoreboard.web.access import role_required
 
 bp = Blueprint("auth", __name__)
 HOME_BY_ROLE = {"timekeeper": "desk.index", "admin": "desk.index",
@@ -66,8 +67,6 @@ def logout():
 
 
 @bp.get("/juri")
-@login_required
+@role_required("judge", "head_judge")
 def juri():
-    if current_user.role not in ("judge", "head_judge", "admin"):
-        abort(403)
     return render_template("juri.html")

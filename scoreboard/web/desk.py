@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
-from flask_login import current_user, login_required
+from flask import Blueprint, g, render_template
 from sqlalchemy import select
 
 from scoreboard.models import Category, Team
+from scoreboard.web.access import role_required
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
 
 @bp.get("/")
-@login_required
+@role_required("timekeeper")
 def index():
-    if current_user.role not in ("timekeeper", "admin"):
-        abort(403)
     session = g.db.session
     categories = session.scalars(select(Category).where(Category.format == "timed")
                                  .order_by(Category.id)).all()
