@@ -10,6 +10,11 @@ Extension (CONTRACT §5 allows extending): if the server answers a probe ``gate_
 ``[]`` with the ack ``[]``, the agent ships lists of edges with ``gate_events`` and
 expects the ack to be a list of per-edge results (``{"ok": true}`` or
 ``{"ok": false, "error"}``) in the same order. Servers without it keep ``gate_event``.
+
+Extension ``clock``: the agent emits ``{"agent_us": T0}`` and a server that answers
+``{"server_us": S}`` lets the agent shift each edge's ``t_epoch_us`` into server time
+(``hardware.clock_server``), widening ``t_epoch_err_us`` by the estimate's doubt. ``t_us``
+is never changed. Without an answer, edges keep the source's own ``t_epoch_us``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 
 import socketio
 
+from hardware.clock_server import ClockOffset, wall_us
 from hardware.outbox import Outbox
 from hardware.source import Edge, Source
 
@@ -36,6 +42,10 @@ STATUS_EVERY_S = 2.0
 ACK_TIMEOUT_S = 10.0
 AUTH_RETRY_S = 30.0
 DRAIN_S = 2.0
+PROBE_WAIT_S = 1.0
+CLOCK_FIRST_S = 0.2
+CLOCK_FIRST_PROBES = 5
+CLOCK_EVERY_S = 10.0
 
 
 def agent_version() -> str:
@@ -74,6 +84,18 @@ class _Link:
         self.batch = False
         self.cursor = 0
         self.last_status = 0.0
+        self.last_clock = 0.0
+        self.clock_probes = 0
+        # Set once the server answered (or ignored) the probes sent at connect, so the
+        # first edges already use batches and the server-clock offset if available.
+        self.probes_left = 0
+        self.probes_done = threading.Event()
+
+    def probe_answered(self) -> None:
+        """One connect-time probe got its answer."""
+        self.probes_left -= 1
+        if self.probes_left <= 0:
+            self.probes_done.set()
 
 
 class Agent:
@@ -110,6 +132,7 @@ class Agent:
         self._retry_from: int | None = None
         self._connected = threading.Event()
         self.delivered = 0
+        self.clock = ClockOffset()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -245,15 +268,41 @@ class Agent:
             return None, False
         log.info("connected server=%s namespace=%s depth=%d", self.server_url, NAMESPACE,
                  self.outbox.depth())
+        self.clock.reset()
+        link.probes_left = 2 if self.use_batches else 1
         if self.use_batches:
             client.emit("gate_events", [], namespace=NAMESPACE,
                         callback=lambda *ack: self._on_probe(link, ack))
+        self._ask_time(link)
         return link, False
 
     def _on_probe(self, link: _Link, ack: tuple) -> None:
         if len(ack) == 1 and ack[0] == []:
             link.batch = True
             log.info("server accepts gate_events batches server=%s", self.server_url)
+        link.probe_answered()
+
+    def _ask_time(self, link: _Link) -> None:
+        """Send a ``clock`` probe; its ack refines the server-clock offset."""
+        link.last_clock = time.monotonic()
+        link.clock_probes += 1
+        t0_us = wall_us()
+        link.client.emit("clock", {"agent_us": t0_us}, namespace=NAMESPACE,
+                         callback=lambda *ack: self._on_time(link, t0_us, ack))
+
+    def _on_time(self, link: _Link, t0_us: int, ack: tuple) -> None:
+        t1_us = wall_us()
+        answer = ack[0] if len(ack) == 1 else None
+        server_us = answer.get("server_us") if isinstance(answer, dict) else None
+        if isinstance(server_us, int) and not isinstance(server_us, bool):
+            first = self.clock.estimate() is None
+            self.clock.add(t0_us, server_us, t1_us)
+            if first:
+                offset_us, err_us = self.clock.estimate()
+                log.info("server clock offset_us=%d err_us=%d server=%s", offset_us, err_us,
+                         self.server_url)
+        if link.clock_probes == 1:
+            link.probe_answered()
 
     def _drop_link(self, link: _Link) -> None:
         with self._lock:
@@ -274,10 +323,15 @@ class Agent:
 
     def _pump(self, link: _Link) -> None:
         """Ship the outbox on ``link`` until it drops or the agent halts."""
+        if not link.probes_done.wait(PROBE_WAIT_S):
+            log.info("server did not answer the gate_events/clock probes within %.0fs; "
+                     "sending single gate_event with local wall time server=%s",
+                     PROBE_WAIT_S, self.server_url)
         while not self._halt.is_set() and not link.gone.is_set():
             self._wake.clear()
             self._settle_acks()
             self._send_status(link)
+            self._sync_clock(link)
             self._expire_inflight(link)
             window = max(self.window, 4 * self.batch_size) if link.batch else self.window
             with self._lock:
@@ -301,6 +355,7 @@ class Agent:
                 self._inflight[edge_id] = now
         if not rows:
             return True
+        rows = [(edge_id, self.clock.to_server_time(edge)) for edge_id, edge in rows]
         if link.batch:
             ids = [edge_id for edge_id, _ in rows]
             link.client.emit("gate_events", [edge for _, edge in rows], namespace=NAMESPACE,
@@ -375,6 +430,12 @@ class Agent:
                 log.error("server refused edge outbox_id=%d error=%s (kept in rejected table)",
                           edge_id, error)
 
+    def _sync_clock(self, link: _Link) -> None:
+        """A few quick clock probes after connect, then one every CLOCK_EVERY_S."""
+        every = CLOCK_FIRST_S if link.clock_probes < CLOCK_FIRST_PROBES else CLOCK_EVERY_S
+        if time.monotonic() - link.last_clock >= every:
+            self._ask_time(link)
+
     def _send_status(self, link: _Link) -> None:
         now = time.monotonic()
         if now - link.last_status < STATUS_EVERY_S:
@@ -395,6 +456,7 @@ class Agent:
             "sources": sources,
             "outbox_depth": self.outbox.depth(),
             "rejected": self.outbox.rejected_count(),
+            "clock": self.clock.status(),
             "version": agent_version(),
         }
 

@@ -213,3 +213,36 @@ def test_a_refused_agent_retries_and_delivers_once_the_token_is_valid(server, tm
     assert wait_for(lambda: len(server.stored_edges()) == 5, timeout=20)
     running.stop()
     assert server.stored_edges() == gates.committed
+
+
+def stamped(seq, t_epoch_us):
+    return {"source": "pi-b", "boot": "0badcafe", "seq": seq, "gate": 0, "edge": "B",
+            "t_us": 5_000_000 + seq, "t_epoch_us": t_epoch_us, "t_epoch_err_us": 100}
+
+
+def test_wall_times_are_shifted_into_server_time_when_the_server_tells_it(tmp_path):
+    srv = TinyServer(clock_offset_us=3_600_000_000, batches=True).start()  # an hour ahead
+    gates = ScriptedGates()
+    gates.pending.put(stamped(1, 1_764_452_840_000_000))
+    running = Running(Agent(srv.url, TOKEN, [gates], tmp_path))
+    assert wait_for(lambda: len(srv.stored_edges()) == 1)
+    assert wait_for(lambda: srv.statuses and srv.statuses[-1]["clock"]["samples"] >= 1)
+    running.stop()
+    srv.stop()
+    (edge,) = srv.stored_edges()
+    err_us = edge["t_epoch_err_us"] - 100
+    assert 0 <= err_us < 50_000
+    assert abs(edge["t_epoch_us"] - (1_764_452_840_000_000 + 3_600_000_000)) <= err_us + 1
+    assert (edge["source"], edge["boot"], edge["seq"], edge["t_us"]) == (
+        "pi-b", "0badcafe", 1, 5_000_001)
+    clock = srv.statuses[-1]["clock"]
+    assert abs(clock["offset_us"] - 3_600_000_000) <= clock["err_us"] + 1
+
+
+def test_wall_times_travel_unchanged_when_the_server_has_no_clock(server, tmp_path):
+    gates = ScriptedGates()
+    gates.pending.put(stamped(1, 1_764_452_840_000_000))
+    running = Running(Agent(server.url, TOKEN, [gates], tmp_path))
+    assert wait_for(lambda: len(server.stored_edges()) == 1)
+    running.stop()
+    assert server.stored_edges() == [stamped(1, 1_764_452_840_000_000)]

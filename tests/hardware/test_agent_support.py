@@ -34,7 +34,8 @@ def free_port() -> int:
 class TinyServer:
     """A threaded python-socketio server; its store outlives stop()/start()."""
 
-    def __init__(self, port=None, tracks=None, batches=False, refuse=None, drop_after_store=0):
+    def __init__(self, port=None, tracks=None, batches=False, refuse=None, drop_after_store=0,
+                 clock_offset_us=None):
         self.port = port or free_port()
         self.token = TOKEN
         self.url = f"http://127.0.0.1:{self.port}"
@@ -42,6 +43,7 @@ class TinyServer:
         self.batches = batches
         self.refuse = refuse or (lambda edge: None)
         self.drop_after_store = drop_after_store
+        self.clock_offset_us = clock_offset_us
         self.lock = threading.Lock()
         self.stored: dict[tuple, dict] = {}
         self.order: list[tuple] = []
@@ -61,6 +63,8 @@ class TinyServer:
         self.sio.on("agent_status", self._on_status, namespace="/timing")
         if self.batches:
             self.sio.on("gate_events", self._on_gate_events, namespace="/timing")
+        if self.clock_offset_us is not None:
+            self.sio.on("clock", self._on_clock, namespace="/timing")
         self.sio.on("connect", lambda sid, environ, auth=None: True, namespace="/live")
         self.app = socketio.WSGIApp(self.sio, self._http_app)
 
@@ -105,6 +109,9 @@ class TinyServer:
 
     def _on_gate_events(self, sid, edges):
         return [self._store(edge) for edge in edges]
+
+    def _on_clock(self, sid, data):
+        return {"server_us": time.time_ns() // 1000 + self.clock_offset_us}
 
     def _on_status(self, sid, status):
         with self.lock:
