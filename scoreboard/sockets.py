@@ -81,9 +81,12 @@ class TimingNamespace(Namespace):
     def _guard(self) -> bool:
         return agents.is_agent(request.sid)
 
-    def on_gate_event(self, data: Any = None) -> dict[str, Any]:
+    def on_gate_event(self, data: Any = None, *extra: Any) -> dict[str, Any]:
         if not self._guard():
             return {"ok": False, "error": "unauthorized"}
+        if extra:  # a handler that raised TypeError here would never ack at all
+            return {"ok": False,
+                    "error": f"edge: one object per gate_event (got {1 + len(extra)} arguments)"}
         db = _db()
         try:
             return runs.record_edge(db.session, data)
@@ -94,7 +97,7 @@ class TimingNamespace(Namespace):
         finally:
             db.remove()
 
-    def on_gate_events(self, data: Any = None) -> list[dict[str, Any]] | dict[str, Any]:
+    def on_gate_events(self, data: Any = None, *_extra: Any) -> list[dict[str, Any]] | dict[str, Any]:
         """Extension: a batch of edges, acked with one result per edge, in order."""
         if not self._guard():
             return {"ok": False, "error": "unauthorized"}
@@ -102,7 +105,7 @@ class TimingNamespace(Namespace):
             return {"ok": False, "error": f"body: a list of at most {MAX_BATCH} gate events"}
         return [self.on_gate_event(item) for item in data]
 
-    def on_agent_status(self, data: Any = None) -> dict[str, Any]:
+    def on_agent_status(self, data: Any = None, *_extra: Any) -> dict[str, Any]:
         if not self._guard():
             return {"ok": False, "error": "unauthorized"}
         if not isinstance(data, dict):
@@ -110,7 +113,7 @@ class TimingNamespace(Namespace):
         agents.report(request.sid, data)
         return {"ok": True}
 
-    def on_clock(self, data: Any = None) -> dict[str, Any]:
+    def on_clock(self, *_args: Any) -> dict[str, Any]:
         """Extension: the server's clock for an agent's offset estimate."""
         return {"now_us": runs.now_us()}
 
