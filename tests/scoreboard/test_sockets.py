@@ -517,3 +517,23 @@ def test_a_refused_client_that_emits_anyway_stores_nothing(socket_client, tokens
     raw = packet.Packet(packet.EVENT, data=["gate_event", VALID], namespace="/timing", id=2)
     socketio.server._handle_eio_message(agent.eio_sid, raw.encode())
     assert count(GateEvent) == 1
+
+
+def test_extra_arguments_are_acked_as_malformed(agent, count):
+    ack = agent.sio.emit("gate_event", VALID, {"x": 1}, namespace="/timing", callback=True)
+    assert ack["ok"] is False and ack["error"].startswith("edge:")
+    assert count(GateEvent) == 0
+    acks = agent.sio.emit("gate_events", [VALID], "more", namespace="/timing", callback=True)
+    assert acks == [{"ok": True}]
+    assert agent.sio.emit("agent_status", {"kind": "sim"}, 2, namespace="/timing",
+                          callback=True) == {"ok": True}
+    assert isinstance(agent.sio.emit("clock", 1, 2, namespace="/timing",
+                                     callback=True)["now_us"], int)
+    assert count(GateEvent) == 1
+
+
+def test_gate_events_batch_must_be_a_short_list(agent, count):
+    for bad in ({"a": 1}, "x", None, [VALID] * 501):
+        ack = agent.sio.emit("gate_events", bad, namespace="/timing", callback=True)
+        assert ack == {"ok": False, "error": "body: a list of at most 500 gate events"}
+    assert count(GateEvent) == 0
