@@ -490,3 +490,18 @@ def test_sum_best_n_ranking_from_the_event_file(app, api, agent, tmp_path):
     assert [(e["rank"], e["team"], e["score_us"], e["best_us"]) for e in entries] == [
         (1, "S-A", 20_000_000, 10_000_000), (2, "S-B", 21_000_000, 8_000_000),
         (3, "S-C", 7_000_000, 7_000_000)]
+
+
+def test_disqualify_a_finished_run_keeps_the_time_but_not_the_rank(api, agent):
+    run = timed_run(api, agent, "lf-smp", "LF-SMP-001", 7_000_000)
+    path = f"{RUNS}/{run['id']}/dsq"
+    error(api.post(path, {}), 422)
+    error(api.post(path, {"reason": "potong jalur"}, role="judge"), 403)
+    resp = api.post(path, {"reason": "potong jalur"})
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert (body["status"], body["elapsed_us"], body["reason"]) == ("dsq", 7_000_000,
+                                                                    "potong jalur")
+    entry = next(e for e in api.ranking("lf-smp")["entries"] if e["team"] == "LF-SMP-001")
+    assert (entry["rank"], entry["best_us"], entry["status"]) == (None, None, "dsq")
+    error(api.post(path, {"reason": "lagi"}), 409)
