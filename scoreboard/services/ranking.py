@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -11,12 +12,29 @@ from judging import timed
 from scoreboard.errors import NotFound
 from scoreboard.models import Category, Run, Team
 
+Ranker = Callable[[Session, Category], list[dict[str, Any]]]
+_rankers: dict[str, Ranker] = {}
+
+
+def register_ranker(fmt: str, ranker: Ranker) -> None:
+    """Let a format's feature module rank its categories (match: placements, judged: rubric).
+
+    A ranker returns the entries: every team of the category once, best first, each with at
+    least `rank`, `team`, `team_name`, `best_us` (null outside timed), `status`.
+    """
+    _rankers[fmt] = ranker
+
 
 def category_ranking(session: Session, slug: str) -> dict[str, Any]:
     """`{"category", "entries"}` as in CONTRACT §4: best first, every team listed."""
     category = session.scalar(select(Category).where(Category.slug == slug))
     if category is None:
         raise NotFound(f"category: {slug!r} not found")
+    ranker = _rankers.get(category.format, _timed_entries)
+    return {"category": slug, "entries": ranker(session, category)}
+
+
+def _timed_entries(session: Session, category: Category) -> list[dict[str, Any]]:
     teams = session.scalars(select(Team).where(Team.category_id == category.id)
                             .order_by(Team.code)).all()
     names = {t.code: t.name for t in teams}
@@ -36,4 +54,4 @@ def category_ranking(session: Session, slug: str) -> dict[str, Any]:
         if rules.method != "best":
             entry["score_us"] = e.score_us
         out.append(entry)
-    return {"category": slug, "entries": out}
+    return out
