@@ -298,6 +298,7 @@ def parse_event_file(path: str | Path) -> dict:
               for i, t in enumerate(_table_list(data, "track", path, text))]
     track_slugs = {t["slug"] for t in tracks}
     _no_repeats([t["slug"] for t in tracks], "track", path, text)
+    _no_shared_gates(tracks, path, text)
     categories = [_parse_category(c, _Where(path, text, "category", i), track_slugs)
                   for i, c in enumerate(_table_list(data, "category", path, text))]
     _no_repeats([c["slug"] for c in categories], "category", path, text)
@@ -309,6 +310,24 @@ def _table_list(data: dict, key: str, path: Path, text: str) -> list:
     if not isinstance(value, list):
         raise _Where(path, text).fail(key, f"must be an array of tables [[{key}]]")
     return value
+
+
+def _no_shared_gates(tracks: list[dict], path: Path, text: str) -> None:
+    """A gate belongs to one place on one track (a lap track's start is its finish):
+    an edge of a shared gate would drive two runs, or a checkpoint that never counts."""
+    owner: dict[tuple[str, int], str] = {}
+    for i, track in enumerate(tracks):
+        places = [("start", track["start"])]
+        if track["finish"] != track["start"]:
+            places.append(("finish", track["finish"]))
+        places += [("checkpoints", c) for c in track["checkpoints"]]
+        for key, gate in places:
+            ref = (gate["source"], gate["gate"])
+            if ref in owner:
+                raise _Where(path, text, "track", i, repr(track["slug"])).fail(
+                    key, f"gate {{ source = {ref[0]!r}, gate = {ref[1]} }} is already the "
+                         f"{owner[ref]}")
+            owner[ref] = f"{key.rstrip('s')} of track {track['slug']!r}"
 
 
 def _no_repeats(slugs: list[str], table: str, path: Path, text: str) -> None:
