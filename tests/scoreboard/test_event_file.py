@@ -216,6 +216,19 @@ start  = { source = "esp32-b", gate = 0 }
 finish = { source = "esp32-b", gate = 1 }
 
 [[category]]""", 1), 13, "slug", "used twice"),
+    ("a gate on two tracks", lambda t: t.replace("[[category]]", """[[track]]
+slug = "t2"
+name = "Trek 2"
+start  = { source = "esp32-b", gate = 0 }
+finish = { source = "esp32-a", gate = 1 }
+
+[[category]]""", 1), 16, "finish", "is already the finish of track 't1'"),
+    ("a checkpoint on the finish gate", lambda t: t.replace(
+        "min_run_ms = 1500", 'min_run_ms = 1500\ncheckpoints = [ { source = "esp32-a", gate = 1 } ]'),
+     11, "checkpoints", "a checkpoint is also the start or finish gate"),
+    ("the same checkpoint twice", lambda t: t.replace(
+        "min_run_ms = 1500", "min_run_ms = 1500\ncheckpoints = [ { source = \"x\", gate = 2 }, "
+        "{ source = \"x\", gate = 2 } ]"), 11, "checkpoints", "a gate is listed twice"),
     ("duplicate category slug", lambda t: t.replace('slug = "c2"', 'slug = "c1"'),
      21, "slug", "used twice"),
     ("bad match kind", lambda t: t + '\n[[category]]\nslug = "s"\nname = "S"\nformat = "match"\n'
