@@ -286,17 +286,19 @@ def test_finish_exactly_at_the_time_limit_counts(api, agent):
 
 def test_a_run_that_never_finishes_times_out_on_the_server_clock(api, agent, db):
     run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]   # time_limit_s = 1
-    agent.send("esp32-d", 0, "B", T0)
     started = time.monotonic()
+    agent.send("esp32-d", 0, "B", T0)
     try:
-        assert runs.expire_runs(db.session) == []      # not yet
+        early = runs.expire_runs(db.session)
     finally:
         db.remove()
-    assert api.run(run_id)["status"] == "running"
+    if time.monotonic() - started < 0.9:  # (a stalled machine may already be past the limit)
+        assert early == []
+        assert api.run(run_id)["status"] == "running"
     time.sleep(max(0.0, 1.1 - (time.monotonic() - started)))
     try:
         expired = runs.expire_runs(db.session)
-        assert [r.id for r in expired] == [run_id]
+        assert [r.id for r in early + expired] == [run_id]
     finally:
         db.remove()
     run = api.run(run_id)
