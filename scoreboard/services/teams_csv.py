@@ -81,7 +81,10 @@ def parse_teams_csv(session: Session, path: str | Path) -> list[dict]:
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(HEADER):
-            raise LoadError(f"{path}:{line}: expected {len(HEADER)} columns, found {len(cells)}")
+            row = ",".join(cells)
+            shown = row if len(row) <= 60 else row[:57] + "..."
+            raise LoadError(f"{path}:{line}: row {shown!r}: expected {len(HEADER)} columns "
+                            f"({','.join(HEADER)}), found {len(cells)}")
         row = _row(path, line, dict(zip(HEADER, cells, strict=True)), categories)
         if row["code"] in seen:
             raise _fail(path, line, "code", row["code"], f"already used on line {seen[row['code']]}")
