@@ -92,9 +92,10 @@ BAD = [
     ("duplicate code in the file", HEADER + ROW1 + ROW2 + ROW1.replace("Merapi", "Lain"), 4,
      "column 'code' value 'T-001': already used on line 2"),
     ("too few columns", HEADER + ROW1 + "T-002,Kelud,SMPN 3,lf-sd,SD,Rizky\n", 3,
-     "expected 7 columns, found 6"),
+     "row 'T-002,Kelud,SMPN 3,lf-sd,SD,Rizky': expected 7 columns"),
     ("too many columns", HEADER + ROW1.replace("0812", "0812,extra"), 2,
-     "expected 7 columns, found 8"),
+     "row 'T-001,Merapi Tim,SMPN 1 Blitar,lf-smp,SMP,Sari Santoso; B...': expected 7 columns "
+     "(code,name,institution,category,level,members,contact), found 8"),
     ("name too long", HEADER + ROW1.replace("Merapi Tim", "x" * 121), 2,
      "column 'name' value 'xxxxx"),
     ("bad row after a multi-line cell", HEADER + 'T-009,"Tim\nDua",i,lf-smp,SMP,m,c\n'
