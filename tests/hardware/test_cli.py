@@ -104,3 +104,29 @@ def test_simulated_agent_runs_and_stops(tmp_path, monkeypatch):
     assert result == [0]
     assert srv.statuses[-1]["agent"] == "pi-x"
     assert Outbox(tmp_path / "outbox.sqlite3").depth() == 0
+
+
+def test_sigterm_stops_the_agent_cleanly(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.hardware.test_agent_support import free_port
+
+    env = {**os.environ, "KEJURDA_TOKEN": "t", "PYTHONPATH": str(Path.cwd())}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hardware.cli", "--server", f"http://127.0.0.1:{free_port()}",
+         "--simulate", "--data-dir", str(tmp_path), "--sim-seed", "1"],
+        stderr=subprocess.PIPE, text=True, env=env)
+    assert wait_for(lambda: (tmp_path / "outbox.sqlite3").exists(), timeout=10)
+    time.sleep(0.5)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert time.monotonic() - started < 4.0
+    assert "simulator seed=1 scale=1 dnf_rate=0.05 (replay with --sim-seed 1)" in err
+    assert "signal SIGTERM received; stopping" in err
+    assert "agent stopped name=" in err
+    assert "Traceback" not in err
