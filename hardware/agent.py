@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Sequence
 from importlib import metadata
-from typing import Any
+from typing import IO, Any
 
 import socketio
 
@@ -137,8 +137,19 @@ class Agent:
     # -- lifecycle ---------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        """Run until ``stop`` is set, then flush for up to ~2 s and return."""
+        """Run until ``stop`` is set, then flush for up to ~2 s and return.
+
+        Raises DataDirBusy if another agent already uses ``data_dir``.
+        """
         os.makedirs(self.data_dir, exist_ok=True)
+        dir_lock = lock_data_dir(self.data_dir)
+        try:
+            self._run(stop)
+        finally:
+            if dir_lock is not None:
+                dir_lock.close()
+
+    def _run(self, stop: threading.Event) -> None:
         self.outbox = Outbox(os.path.join(self.data_dir, "outbox.sqlite3"))
         log.info(
             "agent starting name=%s server=%s sources=%s depth=%d",
@@ -459,6 +470,29 @@ class Agent:
             "clock": self.clock.status(),
             "version": agent_version(),
         }
+
+
+class DataDirBusy(RuntimeError):
+    """Another agent process already owns this data folder (and its outbox)."""
+
+
+def lock_data_dir(data_dir: str) -> IO | None:
+    """Lock ``<data_dir>/agent.lock`` for this agent's lifetime (None where unsupported).
+
+    Two agents on one outbox would both ship it; harmless for the server, but it hides
+    a mistake (e.g. a second service started by hand), so it is refused.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    handle = open(os.path.join(data_dir, "agent.lock"), "a+")  # noqa: SIM115
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        handle.close()
+        raise DataDirBusy(f"another agent is already using data dir {data_dir}") from exc
+    return handle
 
 
 def _close_quietly(client: socketio.Client) -> None:

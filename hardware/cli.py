@@ -19,6 +19,7 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from hardware.source import Source
@@ -135,20 +136,28 @@ def build_sources(args: argparse.Namespace) -> list[Source]:
     return sources
 
 
-def _install_signal_handlers(stop: threading.Event) -> None:
+def _install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
+    """SIGTERM/SIGINT set ``stop``; returns a function that restores the old handlers."""
+
     def on_signal(signum: int, _frame: object) -> None:
         log.info("signal %s received; stopping", signal.Signals(signum).name)
         stop.set()
 
     # Signal handlers can only be installed from the main thread (e.g. not in tests).
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> int:
     """Run ``kejurda agent``; returns the exit status (2 for a usage error)."""
-    from hardware.agent import Agent
+    from hardware.agent import Agent, DataDirBusy
 
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -167,9 +176,16 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
     stop = stop or threading.Event()
-    _install_signal_handlers(stop)
+    restore_signals = _install_signal_handlers(stop)
     agent = Agent(args.server, args.token, sources, args.data_dir, name=args.name)
-    agent.run(stop)
+    try:
+        agent.run(stop)
+    except DataDirBusy as exc:
+        print(f"{PROG}: error: {exc} (or pass another --data-dir)", file=sys.stderr)
+        return 2
+    finally:
+        # The scoreboard may call main() in-process (kejurda demo): leave its handlers.
+        restore_signals()
     return 0
 
 

@@ -130,3 +130,17 @@ def test_sigterm_stops_the_agent_cleanly(tmp_path):
     assert "signal SIGTERM received; stopping" in err
     assert "agent stopped name=" in err
     assert "Traceback" not in err
+
+
+def test_a_second_agent_on_the_same_data_dir_is_refused(tmp_path, capsys, monkeypatch):
+    from hardware.agent import lock_data_dir
+
+    held = lock_data_dir(str(tmp_path))
+    try:
+        code, _, err = run_cli(["--server", "http://127.0.0.1:9", "--token", "t",
+                                "--simulate", "--data-dir", str(tmp_path)], capsys, monkeypatch)
+    finally:
+        held.close()
+    assert code == 2
+    assert err == (f"kejurda agent: error: another agent is already using data dir {tmp_path}"
+                   " (or pass another --data-dir)\n")
