@@ -1,14 +1,19 @@
 """``kejurda agent`` command line: clear one-line errors, defaults, a real short run."""
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from hardware.agent import lock_data_dir
 from hardware.cli import default_data_dir, main, parse_args
 from hardware.outbox import Outbox
-from tests.hardware.test_agent_support import TOKEN, TinyServer, wait_for
+from tests.hardware.test_agent_support import TOKEN, TinyServer, free_port, wait_for
 
 
 def run_cli(argv, capsys, monkeypatch, env=None):
@@ -107,13 +112,6 @@ def test_simulated_agent_runs_and_stops(tmp_path, monkeypatch):
 
 
 def test_sigterm_stops_the_agent_cleanly(tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    from tests.hardware.test_agent_support import free_port
-
     env = {**os.environ, "KEJURDA_TOKEN": "t", "PYTHONPATH": str(Path.cwd())}
     proc = subprocess.Popen(
         [sys.executable, "-m", "hardware.cli", "--server", f"http://127.0.0.1:{free_port()}",
@@ -133,8 +131,7 @@ def test_sigterm_stops_the_agent_cleanly(tmp_path):
 
 
 def test_a_second_agent_on_the_same_data_dir_is_refused(tmp_path, capsys, monkeypatch):
-    from hardware.agent import lock_data_dir
-
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     held = lock_data_dir(str(tmp_path))
     try:
         code, _, err = run_cli(["--server", "http://127.0.0.1:9", "--token", "t",
@@ -144,3 +141,4 @@ def test_a_second_agent_on_the_same_data_dir_is_refused(tmp_path, capsys, monkey
     assert code == 2
     assert err == (f"kejurda agent: error: another agent is already using data dir {tmp_path}"
                    " (or pass another --data-dir)\n")
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
