@@ -45,7 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # async_handlers=False: one client's events are handled in the order it sent them, so a
     # beam's bounce can never overtake the edge that started a run.
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], async_handlers=False,
-                      message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"))
+                      message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
+                      channel=app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda")
 
     from scoreboard.api import bp as api_bp
     from scoreboard.sockets import register_namespaces

@@ -52,5 +52,7 @@ def default_config(db_url: str | None = None) -> dict:
         # times out a run on its own clock
         "KEJURDA_EXPIRE_GRACE_S": 2.0,
         "KEJURDA_DEMO_AUTOARM": False,
+        # scale-out: several server processes share broadcasts through this queue (Redis)
         "KEJURDA_SOCKETIO_MESSAGE_QUEUE": os.environ.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
+        "KEJURDA_SOCKETIO_CHANNEL": os.environ.get("KEJURDA_SOCKETIO_CHANNEL"),
     }

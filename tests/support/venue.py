@@ -39,10 +39,13 @@ class Proc:
     args: list[str]
     log: Path
     popen: subprocess.Popen | None = None
+    env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> Proc:
+        env = dict(os.environ, PYTHONUNBUFFERED="1",
+                   KEJURDA_INSTANCE=str(self.log.parent / "instance"), **self.env)
         self.popen = subprocess.Popen(self.args, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
-                                      cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                                      cwd=ROOT, env=env)
         return self
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -72,17 +75,20 @@ class Venue:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start_server(self) -> Proc:
-        proc = Proc([sys.executable, "-m", "scoreboard.cli", "serve", "--port", str(self.port),
-                     "--db", self.db_url], self.tmp / "server.log").start()
+    def start_server(self, port: int | None = None, env: dict[str, str] | None = None,
+                     name: str = "server") -> Proc:
+        port = port or self.port
+        proc = Proc([sys.executable, "-m", "scoreboard.cli", "serve", "--port", str(port),
+                     "--db", self.db_url], self.tmp / f"{name}.log", env=env or {}).start()
         self.procs.append(proc)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"{self.url}/api/v1/categories", timeout=1).ok:
+                if requests.get(f"http://127.0.0.1:{port}/api/v1/categories", timeout=1).ok:
                     return proc
             except requests.RequestException:
                 time.sleep(0.1)
+            assert proc.popen.poll() is None, "server exited:\n" + proc.tail()
         raise AssertionError("server did not start:\n" + proc.tail())
 
     def start_agent(self, *extra: str, data_dir: Path | None = None) -> Proc:
@@ -119,9 +125,9 @@ def ground_truth(data_dir: Path) -> dict[int, dict]:
     return {row["run_id"]: row for row in rows}
 
 
-def make_venue(tmp_path: Path) -> Venue:
+def make_venue(tmp_path: Path, db_url: str | None = None) -> Venue:
     """A database with the e2e event, its teams and one token per role; no process yet."""
-    db_url = f"sqlite:///{tmp_path / 'venue.db'}"
+    db_url = db_url or f"sqlite:///{tmp_path / 'venue.db'}"
     kejurda("event", "load", str(DATA / "event.toml"), "--db", db_url)
     kejurda("teams", "import", str(DATA / "teams.csv"), "--db", db_url)
     tokens = {role: kejurda("token", "create", "--role", role, "--name", f"e2e-{role}",
