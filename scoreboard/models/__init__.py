@@ -2,6 +2,7 @@
 
 from scoreboard.models.base import Base
 from scoreboard.models.event import Category, Event, Track
+from scoreboard.models.matches import MatchDraw, MatchRecord
 from scoreboard.models.people import ApiToken, Team, User
 from scoreboard.models.timing import AuditRecord, GateEvent, Run
 
@@ -12,6 +13,8 @@ __all__ = [
     "Category",
     "Event",
     "GateEvent",
+    "MatchDraw",
+    "MatchRecord",
     "Run",
     "Team",
     "Track",
