@@ -12,7 +12,7 @@ expects the ack to be a list of per-edge results (``{"ok": true}`` or
 ``{"ok": false, "error"}``) in the same order. Servers without it keep ``gate_event``.
 
 Extension ``clock``: the agent emits ``{"agent_us": T0}`` and a server that answers
-``{"server_us": S}`` lets the agent shift each edge's ``t_epoch_us`` into server time
+``{"now_us": S}`` (its wall clock, µs) lets the agent shift each edge's ``t_epoch_us`` into server time
 (``hardware.clock_server``), widening ``t_epoch_err_us`` by the estimate's doubt. ``t_us``
 is never changed. Without an answer, edges keep the source's own ``t_epoch_us``.
 """
@@ -42,6 +42,7 @@ STATUS_EVERY_S = 2.0
 ACK_TIMEOUT_S = 10.0
 AUTH_RETRY_S = 30.0
 DRAIN_S = 2.0
+RETRY_PAUSE_S = 1.0
 PROBE_WAIT_S = 1.0
 CLOCK_FIRST_S = 0.2
 CLOCK_FIRST_PROBES = 5
@@ -130,6 +131,7 @@ class Agent:
         self._acked: list[int] = []
         self._refused: list[tuple[int, str]] = []
         self._retry_from: int | None = None
+        self._pause_until = 0.0
         self._connected = threading.Event()
         self.delivered = 0
         self.clock = ClockOffset()
@@ -304,7 +306,10 @@ class Agent:
     def _on_time(self, link: _Link, t0_us: int, ack: tuple) -> None:
         t1_us = wall_us()
         answer = ack[0] if len(ack) == 1 else None
-        server_us = answer.get("server_us") if isinstance(answer, dict) else None
+        server_us = None
+        if isinstance(answer, dict):
+            # The scoreboard answers {"now_us": S}; "server_us" is accepted as well.
+            server_us = answer.get("now_us", answer.get("server_us"))
         if isinstance(server_us, int) and not isinstance(server_us, bool):
             first = self.clock.estimate() is None
             self.clock.add(t0_us, server_us, t1_us)
@@ -347,6 +352,8 @@ class Agent:
             window = max(self.window, 4 * self.batch_size) if link.batch else self.window
             with self._lock:
                 free = window - len(self._inflight)
+            if time.monotonic() < self._pause_until:
+                free = 0
             sent = self._send_some(link, free) if free > 0 else False
             if not sent:
                 self._wake.wait(0.1)
@@ -402,6 +409,12 @@ class Agent:
         """File one ack result; caller holds the lock."""
         if isinstance(result, dict) and result.get("ok") is True:
             self._acked.append(edge_id)
+        elif isinstance(result, dict) and result.get("ok") is False and result.get("retry"):
+            # The server could not store it this time (its own error): not a refusal.
+            log.warning("server asks to resend outbox id=%d error=%s", edge_id,
+                        result.get("error"))
+            self._resend_from(edge_id)
+            self._pause_until = time.monotonic() + RETRY_PAUSE_S
         elif isinstance(result, dict) and result.get("ok") is False:
             self._refused.append((edge_id, str(result.get("error", "no reason given"))))
         else:

@@ -5,7 +5,7 @@ can be minutes or hours off. Edges carry ``t_epoch_us`` (this host's estimate of
 time); the server compares ``t_epoch_us`` of edges from different devices and shows
 running clocks from ``start_t_epoch_us``, so those estimates must be in *the server's*
 time. The agent asks the server for its time (extension event ``clock`` on ``/timing``:
-the agent emits ``{"agent_us": T0}`` and the server acks ``{"server_us": S}``), and this
+the agent emits ``{"agent_us": T0}`` and the server acks ``{"now_us": S}``), and this
 estimator turns round trips into an offset the way NTP does, trusting the fastest trips.
 """
 

@@ -35,7 +35,7 @@ class TinyServer:
     """A threaded python-socketio server; its store outlives stop()/start()."""
 
     def __init__(self, port=None, tracks=None, batches=False, refuse=None, drop_after_store=0,
-                 clock_offset_us=None):
+                 clock_offset_us=None, fail_first=0):
         self.port = port or free_port()
         self.token = TOKEN
         self.url = f"http://127.0.0.1:{self.port}"
@@ -44,6 +44,7 @@ class TinyServer:
         self.refuse = refuse or (lambda edge: None)
         self.drop_after_store = drop_after_store
         self.clock_offset_us = clock_offset_us
+        self.fail_first = fail_first
         self.lock = threading.Lock()
         self.stored: dict[tuple, dict] = {}
         self.order: list[tuple] = []
@@ -88,6 +89,13 @@ class TinyServer:
         reason = self.refuse(edge)
         if reason:
             return {"ok": False, "error": reason}
+        with self.lock:
+            fail = self.fail_first > 0
+            if fail:
+                self.fail_first -= 1
+        if fail:
+            # As the scoreboard answers when its database write failed.
+            return {"ok": False, "retry": True, "error": "server error; not stored, send again"}
         key = (edge["source"], edge["boot"], edge["seq"])
         with self.lock:
             self.received += 1
@@ -111,7 +119,7 @@ class TinyServer:
         return [self._store(edge) for edge in edges]
 
     def _on_clock(self, sid, data):
-        return {"server_us": time.time_ns() // 1000 + self.clock_offset_us}
+        return {"now_us": time.time_ns() // 1000 + self.clock_offset_us}
 
     def _on_status(self, sid, status):
         with self.lock:
