@@ -175,6 +175,7 @@ class SimulatedTracks:
             gone.set()
 
         client.on("run", self.on_run, namespace=LIVE)
+        client.on("snapshot", self.on_snapshot, namespace=LIVE)
         client.on("disconnect", on_disconnect, namespace=LIVE)
         try:
             self.load_tracks()
@@ -196,6 +197,12 @@ class SimulatedTracks:
             self.health.error("live_dropped")
             log.warning("simulator lost %s server=%s; reconnecting", LIVE, self.server_url)
         return True
+
+    def on_snapshot(self, snapshot: Any) -> None:
+        """The scoreboard's ``snapshot`` at connect: armed runs we missed get robots too."""
+        runs = snapshot.get("runs") if isinstance(snapshot, dict) else None
+        for run in runs if isinstance(runs, list) else []:
+            self.on_run(run)
 
     def on_run(self, run: Any) -> None:
         """A ``run`` event from ``/live``: an armed run on our track gets a robot."""

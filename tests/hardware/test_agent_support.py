@@ -44,6 +44,7 @@ class TinyServer:
         self.refuse = refuse or (lambda edge: None)
         self.drop_after_store = drop_after_store
         self.clock_offset_us = clock_offset_us
+        self.live_runs: list[dict] = []  # what the snapshot at /live connect reports
         self.fail_first = fail_first
         self.lock = threading.Lock()
         self.stored: dict[tuple, dict] = {}
@@ -66,8 +67,13 @@ class TinyServer:
             self.sio.on("gate_events", self._on_gate_events, namespace="/timing")
         if self.clock_offset_us is not None:
             self.sio.on("clock", self._on_clock, namespace="/timing")
-        self.sio.on("connect", lambda sid, environ, auth=None: True, namespace="/live")
+        self.sio.on("connect", self._on_live_connect, namespace="/live")
         self.app = socketio.WSGIApp(self.sio, self._http_app)
+
+    def _on_live_connect(self, sid, environ, auth=None):
+        # Like the scoreboard: the runs holding a track, sent to the new client.
+        self.sio.emit("snapshot", {"now_us": time.time_ns() // 1000, "runs": self.live_runs},
+                      to=sid, namespace="/live")
 
     def _http_app(self, environ, start_response):
         if environ.get("PATH_INFO") == "/api/v1/tracks":

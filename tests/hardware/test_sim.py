@@ -304,3 +304,19 @@ def test_an_aborted_run_takes_the_robot_off_the_track(tmp_path):
     assert second["taken_off"] is False
     assert second["elapsed_us"] == plan.elapsed_us
     assert len(sink.edges) == taken_off + len(plan.edges)
+
+
+def test_an_armed_run_in_the_connect_snapshot_gets_a_robot(tmp_path):
+    srv = TinyServer(tracks=[TRACK_A])
+    srv.live_runs = [armed(4, "LF-SD-005", "lintasan-a"),
+                     armed(5, "LF-SD-006", "lintasan-a", status="running")]
+    srv.start()
+    sim, sink, stop, thread = start_sim(srv, tmp_path, dnf_rate=0.0)
+    assert wait_for(lambda: read_truth(tmp_path / "ground_truth.jsonl"), timeout=10)
+    stop.set()
+    thread.join(timeout=5)
+    srv.stop()
+    (truth,) = read_truth(tmp_path / "ground_truth.jsonl")
+    assert (truth["run_id"], truth["team"], truth["outcome"]) == (4, "LF-SD-005", "finished")
+    assert truth["elapsed_us"] == plan_robot(TRACK_A, "LF-SD-005", 1, seed=5, scale=0.01,
+                                             dnf_rate=0.0).elapsed_us
