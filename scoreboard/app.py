@@ -41,7 +41,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.user_loader(lambda uid: db.session.get(User, int(uid)))
+    # a deactivated account is signed out at its next request, not only at its next login
+    login_manager.user_loader(lambda uid: (lambda u: u if u is not None and u.active else None)(
+        db.session.get(User, int(uid))))
     # async_handlers=False: one client's events are handled in the order it sent them, so a
     # beam's bounce can never overtake the edge that started a run.
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], async_handlers=False,

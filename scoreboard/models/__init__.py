@@ -1,9 +1,12 @@
 """The championship's stored facts, one module per domain."""
 
 from scoreboard.models.base import Base
+from scoreboard.models.display import DisplayScreen
 from scoreboard.models.event import Category, Event, Track
+from scoreboard.models.judges import CategoryJudging, JudgeAssignment, ScoreSheetVersion
 from scoreboard.models.matches import MatchDraw, MatchRecord
 from scoreboard.models.people import ApiToken, Team, User
+from scoreboard.models.registration import CallUpEntry, Registration  # noqa: F401
 from scoreboard.models.timing import AuditRecord, GateEvent, Run
 
 __all__ = [
@@ -11,11 +14,15 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Category",
+    "CategoryJudging",
+    "DisplayScreen",
     "Event",
     "GateEvent",
+    "JudgeAssignment",
     "MatchDraw",
     "MatchRecord",
     "Run",
+    "ScoreSheetVersion",
     "Team",
     "Track",
     "User",

@@ -46,6 +46,11 @@ def find_token(session: Session, token: str) -> ApiToken | None:
     return row
 
 
+def hash_password(password: str) -> str:
+    """The argon2 hash stored for `password`."""
+    return _hasher.hash(password)
+
+
 def create_user(session: Session, role: str, name: str, password: str) -> User:
     """Create a person's account with an argon2 hash of `password`."""
     if role not in ROLES_USER:
