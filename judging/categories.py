@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from judging.brackets.double import GrandFinal
 from judging.brackets.seeding import SeedingMethod
 from judging.errors import RuleViolation
+from judging.registration import Refusal, check_capacity, parse_deadline
 from judging.rubric import Aggregation, Criterion, Normalisation, RubricRules
 from judging.soccer import KnockoutTieBreak, SoccerRules
 from judging.standings import MetricKey, PointsScheme, StandingsRules
@@ -128,6 +130,8 @@ class CategoryConfig:
     levels: tuple[str, ...] = ()
     team_size_min: int = 1
     team_size_max: int | None = None
+    capacity: int | None = None
+    registration_closes: datetime | None = None
     timed: TimedConfig | None = None
     match: MatchConfig | None = None
     judged: RubricRules | None = None
@@ -144,7 +148,8 @@ class CategoryConfig:
                                 f"members, got {members}")
 
 
-COMMON_KEYS = {"slug", "name", "format", "levels", "team_size"}
+COMMON_KEYS = {"slug", "name", "format", "levels", "team_size", "capacity",
+               "registration_closes"}
 FORMAT_KEYS = {
     Format.TIMED: {"track", "attempts", "time_limit_s", "ranking", "penalties"},
     Format.MATCH: {"match", "bracket", "seeding", "seeding_seed", "separate_institutions",
@@ -251,12 +256,26 @@ def parse_category(options: Mapping[str, Any]) -> CategoryConfig:
     read.only(COMMON_KEYS | FORMAT_KEYS[fmt])
     size_min, size_max = _team_size(read)
     common = {"slug": slug, "name": name, "format": fmt, "levels": read.strings("levels"),
-              "team_size_min": size_min, "team_size_max": size_max}
+              "team_size_min": size_min, "team_size_max": size_max, **_registration(read)}
     if fmt is Format.TIMED:
         return CategoryConfig(**common, timed=_timed(read))
     if fmt is Format.MATCH:
         return CategoryConfig(**common, match=_match(read))
     return CategoryConfig(**common, judged=_judged(read))
+
+
+def _registration(read: _Reader) -> dict[str, Any]:
+    """`capacity` and `registration_closes` (judging.registration checks them)."""
+    out: dict[str, Any] = {}
+    try:
+        if "capacity" in read.table:
+            out["capacity"] = check_capacity(read.table["capacity"])
+        if "registration_closes" in read.table:
+            out["registration_closes"] = parse_deadline(read.table["registration_closes"])
+    except Refusal as exc:
+        key, _, reason = str(exc).partition(": ")
+        raise read.fail(key, reason) from None
+    return out
 
 
 def _team_size(read: _Reader) -> tuple[int, int | None]:

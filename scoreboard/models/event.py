@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scoreboard.models.base import Base
@@ -15,6 +15,8 @@ class Event(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8), default="id")
+    # only checked-in teams may run (migration 0003)
+    require_checkin: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     tracks: Mapped[list["Track"]] = relationship(back_populates="event")
     categories: Mapped[list["Category"]] = relationship(back_populates="event")

@@ -20,6 +20,8 @@ class Team(Base):
     level: Mapped[str] = mapped_column(String(40), default="")
     members: Mapped[list[str]] = mapped_column(JSON, default=list)
     contact: Mapped[str] = mapped_column(String(80), default="")
+    # set at the check-in desk (migration 0003); see [event] require_checkin
+    checked_in_at: Mapped[datetime | None]
 
     category: Mapped[Category] = relationship()
 

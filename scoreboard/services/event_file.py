@@ -10,6 +10,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from judging import timed
 from judging.errors import RuleViolation
+from judging.registration import Refusal, parse_deadline
 from scoreboard.errors import LoadError
 from scoreboard.models import Category, Event, Track
 
@@ -26,10 +28,11 @@ FORMATS = ("timed", "match", "judged")
 RANKINGS = ("best", "sum_best_n", "average_best_n")
 LANGUAGES = ("id", "en")
 TOP_KEYS = {"event", "track", "category"}
-EVENT_KEYS = {"name", "slug", "language"}
+EVENT_KEYS = {"name", "slug", "language", "require_checkin"}
 TRACK_KEYS = {"slug", "name", "start", "finish", "checkpoints", "min_run_ms"}
 CATEGORY_KEYS = {
-    "common": {"slug", "name", "format", "levels", "team_size"},
+    "common": {"slug", "name", "format", "levels", "team_size", "capacity",
+               "registration_closes"},
     "timed": {"track", "attempts", "time_limit_s", "ranking", "best_n", "penalties"},
     "match": {"match", "bracket", "seeding", "grand_final", "third_place", "groups",
               "best_of", "tiebreak"},
@@ -213,7 +216,17 @@ OPTION_CHECKS = {
     "third_place": (lambda v: isinstance(v, bool), "true or false"),
     "best_of": (lambda v: _is_int(v, 1, 99) and v % 2 == 1, "an odd integer from 1 to 99"),
     "groups": (lambda v: _is_int(v, 1, 256), "an integer from 1 to 256"),
+    "capacity": (lambda v: _is_int(v, 1, 100_000), "an integer from 1 to 100000"),
 }
+
+
+def _deadline(value: Any, where: _Where) -> str:
+    """`registration_closes` as an ISO 8601 text with its offset (options are JSON)."""
+    try:
+        closes: datetime = parse_deadline(value)
+    except Refusal as exc:
+        raise where.fail("registration_closes", str(exc).partition(": ")[2]) from None
+    return closes.isoformat()
 
 
 def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
@@ -231,6 +244,8 @@ def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
            "track": None, "attempts": 1, "time_limit_s": None, "ranking": "best",
            "options": {k: v for k, v in table.items() if k in known - {
                "slug", "name", "format", "track", "attempts", "time_limit_s", "ranking"}}}
+    if "registration_closes" in cat["options"]:
+        cat["options"]["registration_closes"] = _deadline(table["registration_closes"], where)
     for key, value in cat["options"].items():
         problem = _not_plain(value)
         if problem:
@@ -293,7 +308,12 @@ def parse_event_file(path: str | Path) -> dict:
     language = ev.get("language", "id")
     if language not in LANGUAGES:
         raise where.fail("language", f"must be one of {', '.join(LANGUAGES)} (got {language!r})")
+    checkin = ev.get("require_checkin", False)
+    if not isinstance(checkin, bool):
+        raise where.fail("require_checkin", f"must be true or false (got {checkin!r})")
     event = {"slug": _slug(ev, where), "name": _req_str(ev, "name", where), "language": language}
+    if checkin:
+        event["require_checkin"] = True
     tracks = [_parse_track(t, _Where(path, text, "track", i))
               for i, t in enumerate(_table_list(data, "track", path, text))]
     track_slugs = {t["slug"] for t in tracks}
@@ -342,6 +362,7 @@ def load_event(session: Session, path: str | Path) -> Event:
     ev = parsed["event"]
     event = session.scalar(select(Event).where(Event.slug == ev["slug"])) or Event(slug=ev["slug"])
     event.name, event.language = ev["name"], ev["language"]
+    event.require_checkin = ev.get("require_checkin", False)
     session.add(event)
     session.flush()
     by_slug: dict[str, Track] = {}
