@@ -1,7 +1,6 @@
 """The championship's stored facts, one module per domain."""
 
 from scoreboard.models.base import Base
-from scoreboard.models.display import DisplayScreen
 from scoreboard.models.event import Category, Event, Track
 from scoreboard.models.judges import CategoryJudging, JudgeAssignment, ScoreSheetVersion
 from scoreboard.models.matches import MatchDraw, MatchRecord
@@ -16,7 +15,6 @@ __all__ = [
     "Base",
     "Category",
     "CategoryJudging",
-    "DisplayScreen",
     "Event",
     "GateEvent",
     "JudgeAssignment",
