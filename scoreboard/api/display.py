@@ -1,0 +1,61 @@
+"""Projector screens and their playlists: anyone reads, an admin sets."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from scoreboard.api import bp, openapi
+from scoreboard.api.auth import require
+from scoreboard.api.views import json_body
+from scoreboard.services import display
+
+
+@bp.get("/display/screens")
+def list_screens():
+    return jsonify(display.list_screens(g.db.session))
+
+
+@bp.get("/display/screens/<screen>")
+def get_screen(screen: str):
+    return jsonify(display.get_screen(g.db.session, screen))
+
+
+@bp.put("/display/screens/<screen>")
+@require("admin")
+def set_screen(screen: str):
+    data = json_body()
+    return jsonify(display.set_playlist(g.db.session, screen, data.get("playlist"),
+                                        g.caller.name))
+
+
+SCREEN_PARAM = [{"name": "screen", "in": "path", "required": True,
+                 "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,32}$"}}]
+SCREEN = {"$ref": "#/components/schemas/DisplayScreen"}
+openapi.register({
+    "/api/v1/display/screens": {"get": {
+        "summary": "Projector screens that have a playlist",
+        "responses": {"200": openapi._resp("screens", {"type": "array", "items": SCREEN})}}},
+    "/api/v1/display/screens/{screen}": {
+        "get": {"summary": "A screen's playlist (empty: the live run and its ranking)",
+                "parameters": SCREEN_PARAM,
+                "responses": {"200": openapi._resp("the screen", SCREEN),
+                              **openapi._errors(404)}},
+        "put": {"summary": "Set a screen's playlist (admin); screens follow via /live `display`",
+                "security": openapi.SECURE, "parameters": SCREEN_PARAM,
+                "requestBody": openapi._body({"playlist": {"type": "array", "items": {
+                    "$ref": "#/components/schemas/Scene"}}}, ["playlist"]),
+                "responses": {"200": openapi._resp("the screen", SCREEN),
+                              **openapi._errors(400, 401, 403, 404, 422)}}},
+}, {
+    "Scene": {"type": "object", "required": ["scene"], "properties": {
+        "scene": {"enum": list(display.SCENES)},
+        "seconds": {"type": "integer", "minimum": display.SECONDS[0],
+                    "maximum": display.SECONDS[1], "default": display.DEFAULT_SECONDS},
+        "category": {"type": "string", "description": "required for ranking and bracket"},
+        "text": {"type": "string", "maxLength": display.TEXT_MAX,
+                 "description": "announcement only"}}},
+    "DisplayScreen": {"type": "object", "properties": {
+        "screen": {"type": "string"},
+        "playlist": {"type": "array", "items": {"$ref": "#/components/schemas/Scene"}},
+        "updated_at": {"type": ["string", "null"]}}},
+})

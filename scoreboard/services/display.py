@@ -1,0 +1,93 @@
+"""Projector screens: which scenes each screen rotates through (set by an admin)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scoreboard.errors import Invalid, NotFound
+from scoreboard.models import AuditRecord, Category, DisplayScreen
+from scoreboard.models.base import utcnow
+from scoreboard.services.publish import publish
+
+SCREEN = re.compile(r"^[a-z0-9-]{1,32}$")
+# scene -> does it need a category?
+SCENES = {"live": False, "ranking": True, "bracket": True, "match": False, "callup": False,
+          "announcement": False}
+MAX_SCENES = 30
+SECONDS = (3, 600)
+TEXT_MAX = 300
+DEFAULT_SECONDS = 15
+
+
+def check_screen(slug: Any) -> str:
+    if not isinstance(slug, str) or not SCREEN.match(slug):
+        raise NotFound("screen: 1 to 32 characters a-z, 0-9 or '-' (layar tidak ditemukan)")
+    return slug
+
+
+def screen_dict(slug: str, row: DisplayScreen | None) -> dict[str, Any]:
+    return {"screen": slug, "playlist": list(row.playlist) if row else [],
+            "updated_at": row.updated_at.isoformat() if row else None}
+
+
+def get_screen(session: Session, slug: str) -> dict[str, Any]:
+    """A screen's playlist; a screen nobody configured has an empty one (live run + ranking)."""
+    slug = check_screen(slug)
+    return screen_dict(slug, session.scalar(select(DisplayScreen).where(DisplayScreen.slug == slug)))
+
+
+def list_screens(session: Session) -> list[dict[str, Any]]:
+    rows = session.scalars(select(DisplayScreen).order_by(DisplayScreen.slug)).all()
+    return [screen_dict(r.slug, r) for r in rows]
+
+
+def _scene(session: Session, i: int, item: Any) -> dict[str, Any]:
+    where = f"playlist[{i}]"
+    if not isinstance(item, dict):
+        raise Invalid(f"{where}: must be an object with 'scene'")
+    kind = item.get("scene")
+    if kind not in SCENES:
+        raise Invalid(f"{where}.scene: one of {', '.join(SCENES)}")
+    seconds = item.get("seconds", DEFAULT_SECONDS)
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not (
+            SECONDS[0] <= seconds <= SECONDS[1]):
+        raise Invalid(f"{where}.seconds: an integer from {SECONDS[0]} to {SECONDS[1]}")
+    out: dict[str, Any] = {"scene": kind, "seconds": seconds}
+    category = item.get("category")
+    if SCENES[kind] or category is not None:
+        if not isinstance(category, str) or session.scalar(
+                select(Category.id).where(Category.slug == category)) is None:
+            raise Invalid(f"{where}.category: a category slug of this event")
+        out["category"] = category
+    if kind == "announcement":
+        text = item.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > TEXT_MAX:
+            raise Invalid(f"{where}.text: a text of 1 to {TEXT_MAX} characters")
+        out["text"] = text.strip()
+    return out
+
+
+def set_playlist(session: Session, slug: Any, playlist: Any, actor: str) -> dict[str, Any]:
+    """Replace a screen's playlist (validated whole), audit it, then tell the screens."""
+    slug = check_screen(slug)
+    if not isinstance(playlist, list) or len(playlist) > MAX_SCENES:
+        raise Invalid(f"playlist: a list of at most {MAX_SCENES} scenes")
+    scenes = [_scene(session, i, item) for i, item in enumerate(playlist)]
+    row = session.scalar(select(DisplayScreen).where(DisplayScreen.slug == slug))
+    old = {"playlist": list(row.playlist)} if row else None
+    if row is None:
+        row = DisplayScreen(slug=slug)
+        session.add(row)
+    row.playlist = scenes
+    row.updated_at = utcnow()
+    row.updated_by = actor
+    session.add(AuditRecord(actor=actor, action="playlist", entity="display_screen",
+                            entity_id=slug, old=old, new={"playlist": scenes}, reason=None))
+    session.commit()
+    out = screen_dict(slug, row)
+    publish("display", out)
+    return out
