@@ -1,9 +1,14 @@
-/* The projector: the live run with a smoothly running clock, then its final time,
-   and the ranking of its category, all from /live. */
+/* The projector. With no playlist: the live run with a smoothly running clock, then its
+   final time, and the ranking of its category. With a playlist (set per screen by an admin,
+   followed live): its scenes in turn; a running run takes the screen while the playlist has
+   a "live" scene. Everything comes from /live and the public API; after a lost connection
+   socket.io reconnects by itself and the snapshot it sends resynchronises the page. */
 (function () {
   "use strict";
   var root = document.getElementById("display");
+  var screen = root.dataset.screen;
   var categories = JSON.parse(root.dataset.categories || "[]");
+  var T = JSON.parse(root.dataset.texts || "{}");
   var el = {
     team: document.getElementById("live-team"),
     clock: document.getElementById("live-clock"),
@@ -11,31 +16,47 @@
     label: document.getElementById("live-label"),
     conn: document.getElementById("conn"),
     rankTitle: document.getElementById("ranking-title"),
-    rankBody: document.getElementById("ranking-body")
+    rankBody: document.getElementById("ranking-body"),
+    sceneRankTitle: document.getElementById("scene-ranking-title"),
+    sceneRankBody: document.getElementById("scene-ranking-body"),
+    dataTitle: document.getElementById("scene-data-title"),
+    dataBody: document.getElementById("scene-data-body"),
+    announcement: document.getElementById("announcement-text"),
+    progress: document.getElementById("scene-progress")
   };
-  var STATUS = {
-    armed: "Bersiap", running: "Berjalan", finished: "Selesai", timeout: "Waktu habis",
-    dnf: "Tidak selesai (DNF)", dsq: "Diskualifikasi", review: "Ditinjau juri"
-  };
+  var HOLD_MS = 5000;        // a final time stays on screen this long before the playlist moves on
   var current = null;        // the run on screen
   var shownAt = 0;           // when it reached a final state (ms, browser clock)
   var rankingCategory = null;
-  var highlight = null;      // team code to highlight in the ranking
+  var highlight = null;      // team code of the newest result
+  var playlist = [];
+  var sceneIndex = -1;
+  var scene = null;          // the playlist item on screen
+  var sceneTimer = null;
+  var sceneRows = {};        // team -> row text of the ranking scene, to highlight what changed
 
   function isFinal(run) { return ["finished", "timeout", "dnf", "dsq", "review"].indexOf(run.status) >= 0; }
+  function catName(slug) {
+    var cat = categories.filter(function (c) { return c.slug === slug; })[0];
+    return cat ? cat.name : slug;
+  }
+  function td(tr, text) { var c = document.createElement("td"); c.textContent = text; tr.appendChild(c); }
+  function getJson(url) {
+    return fetch(url, {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; });
+  }
 
+  // ------------------------------------------------------------ the live run
   function render() {
     if (!current) { return; }
     el.team.textContent = current.team_name + " (" + current.team + ")";
-    el.label.textContent = current.track + " · " + current.category + " · #" + current.attempt;
-    el.status.textContent = STATUS[current.status] || current.status;
+    el.label.textContent = current.track + " · " + catName(current.category) + " · #" + current.attempt;
+    el.status.textContent = T[current.status] || current.status;
     el.clock.dataset.status = current.status;
     el.clock.dataset.runId = current.id;
-    if (current.status === "finished" || (current.status === "timeout" && current.elapsed_us !== null)) {
-      el.clock.textContent = KJClock.format(current.elapsed_us);
-    } else if (current.status === "armed") {
+    if (current.status === "armed") {
       el.clock.textContent = "0.000";
     } else if (current.status !== "running") {
+      // the final time exactly as the server measured it (truncated, never rounded up)
       el.clock.textContent = current.elapsed_us !== null ? KJClock.format(current.elapsed_us) : "—";
     }
   }
@@ -63,19 +84,17 @@
     if (isFinal(run)) { shownAt = Date.now(); highlight = run.team; }
     render();
     if (changedCategory) { loadRanking(run.category); }
+    if (run.status === "running" && hasLive() && (!scene || scene.scene !== "live")) { play(liveIndex()); }
   }
 
   function renderRanking(data) {
     if (data.category !== rankingCategory) { return; }
-    var cat = categories.filter(function (c) { return c.slug === data.category; })[0];
-    el.rankTitle.textContent = "Peringkat · " + (cat ? cat.name : data.category);
+    el.rankTitle.textContent = T.ranking + " · " + catName(data.category);
     el.rankBody.innerHTML = "";
     data.entries.slice(0, 12).forEach(function (e) {
       var tr = document.createElement("tr");
       if (e.team === highlight) { tr.className = "new-result"; }
-      [e.rank === null ? "–" : String(e.rank), e.team_name, KJClock.format(e.best_us)].forEach(function (text) {
-        var td = document.createElement("td"); td.textContent = text; tr.appendChild(td);
-      });
+      [e.rank === null ? "–" : String(e.rank), e.team_name, KJClock.format(e.best_us)].forEach(function (t) { td(tr, t); });
       tr.dataset.team = e.team;
       el.rankBody.appendChild(tr);
     });
@@ -83,27 +102,160 @@
 
   function loadRanking(slug) {
     rankingCategory = slug;
-    fetch("/api/v1/categories/" + encodeURIComponent(slug) + "/ranking", {cache: "no-store"})
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data) { renderRanking(data); } })
-      .catch(function () {});
+    getJson("/api/v1/categories/" + encodeURIComponent(slug) + "/ranking")
+      .then(function (data) { if (data) { renderRanking(data); } }).catch(function () {});
   }
 
+  // ------------------------------------------------------------ playlist scenes
+  function hasLive() { return playlist.length === 0 || liveIndex() >= 0; }
+  function liveIndex() {
+    for (var i = 0; i < playlist.length; i++) { if (playlist[i].scene === "live") { return i; } }
+    return -1;
+  }
+  function holdLive() {
+    return current && scene && scene.scene === "live" &&
+      (current.status === "running" || (isFinal(current) && Date.now() - shownAt < HOLD_MS));
+  }
+
+  function show(id) {
+    Array.prototype.forEach.call(root.querySelectorAll(".scene"), function (s) { s.hidden = s.id !== id; });
+    root.dataset.scene = id.replace("scene-", "");
+  }
+
+  function renderSceneRanking(data) {
+    if (!scene || scene.scene !== "ranking" || data.category !== scene.category) { return; }
+    el.sceneRankTitle.textContent = T.ranking + " · " + catName(data.category);
+    el.sceneRankBody.innerHTML = "";
+    var before = sceneRows;
+    sceneRows = {};
+    data.entries.slice(0, 15).forEach(function (e) {
+      var tr = document.createElement("tr");
+      tr.dataset.team = e.team;
+      [e.rank === null ? "–" : String(e.rank), e.team_name, KJClock.format(e.best_us)]
+        .forEach(function (t) { td(tr, t); });
+      sceneRows[e.team] = tr.textContent;
+      if ((before[e.team] !== undefined && before[e.team] !== tr.textContent) || e.team === highlight) {
+        tr.className = "new-result";
+      }
+      el.sceneRankBody.appendChild(tr);
+    });
+  }
+
+  /* Scenes fed by other parts of the system (brackets, matches, the call-up queue): shown
+     from their API when it answers, otherwise an honest "not available yet". */
+  var SOURCES = {
+    bracket: function (s) { return "/api/v1/categories/" + encodeURIComponent(s.category) + "/bracket"; },
+    match: function (s) { return "/api/v1/matches" + (s.category ? "?category=" + encodeURIComponent(s.category) : ""); },
+    callup: function (s) { return "/api/v1/callup" + (s.category ? "?category=" + encodeURIComponent(s.category) : ""); }
+  };
+
+  function listOf(data) {
+    if (Array.isArray(data)) { return data; }
+    if (!data || typeof data !== "object") { return null; }
+    var keys = ["entries", "queue", "matches", "items"];
+    for (var i = 0; i < keys.length; i++) { if (Array.isArray(data[keys[i]])) { return data[keys[i]]; } }
+    if (Array.isArray(data.rounds)) {
+      return data.rounds.reduce(function (all, r) { return all.concat(Array.isArray(r.matches) ? r.matches : [r]); }, []);
+    }
+    return null;
+  }
+
+  function renderData(item, data) {
+    el.dataBody.innerHTML = "";
+    var rows = listOf(data);
+    var note = document.createElement("p");
+    note.className = "scene-note";
+    if (rows === null) { note.textContent = T.unavailable; el.dataBody.appendChild(note); return; }
+    if (rows.length === 0) { note.textContent = T.empty; el.dataBody.appendChild(note); return; }
+    var table = document.createElement("table");
+    table.className = "scene-table";
+    rows.slice(0, 15).forEach(function (row) {
+      var tr = document.createElement("tr");
+      Object.keys(row).filter(function (k) {
+        return (typeof row[k] === "string" || typeof row[k] === "number") && !/(^id$|_id$|_us$)/.test(k);
+      }).slice(0, 6).forEach(function (k) { td(tr, String(row[k])); });
+      table.appendChild(tr);
+    });
+    el.dataBody.appendChild(table);
+  }
+
+  function loadData(item) {
+    el.dataTitle.textContent = T[item.scene] + (item.category ? " · " + catName(item.category) : "");
+    getJson(SOURCES[item.scene](item)).then(function (data) {
+      if (scene === item) { renderData(item, data); }
+    }).catch(function () { if (scene === item) { renderData(item, null); } });
+  }
+
+  function play(i) {
+    clearTimeout(sceneTimer);
+    if (playlist.length === 0) { scene = null; show("scene-live"); el.progress.style.width = "0"; return; }
+    sceneIndex = i % playlist.length;
+    var item = playlist[sceneIndex];
+    scene = item;
+    if (item.scene === "live") {
+      show("scene-live");
+    } else if (item.scene === "ranking") {
+      show("scene-ranking");
+      sceneRows = {};
+      getJson("/api/v1/categories/" + encodeURIComponent(item.category) + "/ranking")
+        .then(function (data) { if (data) { renderSceneRanking(data); } }).catch(function () {});
+    } else if (item.scene === "announcement") {
+      show("scene-announcement");
+      el.announcement.textContent = item.text;
+    } else {
+      show("scene-data");
+      el.dataBody.innerHTML = "";
+      loadData(item);
+    }
+    el.progress.style.transition = "none";
+    el.progress.style.width = "0";
+    window.setTimeout(function () {
+      el.progress.style.transition = "width " + item.seconds + "s linear";
+      el.progress.style.width = "100%";
+    }, 30);
+    sceneTimer = window.setTimeout(next, item.seconds * 1000);
+  }
+
+  function next() {
+    if (holdLive()) { sceneTimer = window.setTimeout(next, 1000); return; }
+    play(sceneIndex + 1);
+  }
+
+  function setPlaylist(data) {
+    if (!data || data.screen !== screen) { return; }
+    var same = JSON.stringify(data.playlist) === JSON.stringify(playlist);
+    playlist = data.playlist || [];
+    root.dataset.playlist = String(playlist.length);
+    if (!same || !scene) { play(0); }
+  }
+
+  function loadPlaylist() {
+    getJson("/api/v1/display/screens/" + encodeURIComponent(screen)).then(setPlaylist).catch(function () {});
+  }
+
+  // ------------------------------------------------------------ connection
   var socket = io("/live", {transports: ["websocket", "polling"]});
-  socket.on("connect", function () { el.conn.dataset.state = "online"; KJClock.sync(); });
+  socket.on("connect", function () { el.conn.dataset.state = "online"; KJClock.sync(); loadPlaylist(); });
   socket.on("disconnect", function () { el.conn.dataset.state = "offline"; });
   socket.on("snapshot", function (snap) {
     var runs = snap.runs || [];
     var pick = runs.filter(function (r) { return r.status === "running"; })[0] || runs[0];
     if (pick) { current = null; onRun(pick); }
-    if (current && current.id && !pick) {
-      fetch("/api/v1/runs/" + current.id, {cache: "no-store"}).then(function (r) { return r.json(); })
-        .then(function (run) { current = null; onRun(run); }).catch(function () {});
+    if (current && current.id && !pick) {  // it ended while we were away: fetch how
+      getJson("/api/v1/runs/" + current.id)
+        .then(function (run) { if (run) { current = null; onRun(run); } }).catch(function () {});
     }
     if (rankingCategory) { loadRanking(rankingCategory); }
   });
   socket.on("run", onRun);
-  socket.on("ranking", function (data) { if (data.category === rankingCategory) { renderRanking(data); } });
+  socket.on("ranking", function (data) {
+    if (data.category === rankingCategory) { renderRanking(data); }
+    renderSceneRanking(data);
+  });
+  socket.on("display", setPlaylist);
+  ["bracket", "match", "callup"].forEach(function (kind) {
+    socket.on(kind, function () { if (scene && scene.scene === kind) { loadData(scene); } });
+  });
 
   var firstTimed = categories.filter(function (c) { return c.format === "timed"; })[0];
   if (firstTimed) { loadRanking(firstTimed.slug); }

@@ -1,0 +1,62 @@
+"""Public pages for phones: categories, a category's ranking, a team. No login anywhere."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template
+from sqlalchemy import select
+
+from scoreboard.errors import NotFound
+from scoreboard.models import Category, Run, Team
+from scoreboard.services import results
+from scoreboard.services.ranking import category_ranking
+from scoreboard.services.runs import run_dict
+
+bp = Blueprint("public", __name__)
+STATUSES = ("armed", "running", "finished", "timeout", "dnf", "dsq", "review", "not_started")
+
+
+@bp.get("/kategori")
+def categories():
+    rows = g.db.session.scalars(select(Category).order_by(Category.id)).all()
+    return render_template("public/categories.html", categories=rows)
+
+
+@bp.get("/kategori/<slug>")
+def ranking(slug: str):
+    category = g.db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        abort(404)
+    return render_template("public/ranking.html", category=category, status_labels=_labels(),
+                           ranking=category_ranking(g.db.session, slug))
+
+
+@bp.get("/tim/<code>")
+def team(code: str):
+    session = g.db.session
+    row = session.scalar(select(Team).where(Team.code == code[:64]))
+    if row is None:
+        abort(404)
+    try:
+        entries = category_ranking(session, row.category.slug)["entries"]
+    except NotFound:
+        abort(404)
+    entry = next((e for e in entries if e["team"] == row.code), None)
+    runs = session.scalars(select(Run).where(Run.team_id == row.id).order_by(Run.attempt)).all()
+    return render_template("public/team.html", team=row, entry=entry, status_labels=_labels(),
+                           runs=[run_dict(r) for r in runs])
+
+
+def _labels() -> dict[str, str]:
+    """Status names in the page's language, for the live updates in public.js."""
+    return {s: results.status_label(s) for s in STATUSES}
+
+
+@bp.app_template_filter("time_us")
+def time_us(us: int | None) -> str:
+    """µs → "12.345" (truncated) in templates; "—" when there is no time."""
+    return results.fmt_us(us) or "—"
+
+
+@bp.app_template_filter("status_label")
+def status_label(status: str) -> str:
+    return results.status_label(status)
