@@ -1,6 +1,7 @@
 """The championship's stored facts, one module per domain."""
 
 from scoreboard.models.base import Base
+from scoreboard.models.display import DisplayScreen
 from scoreboard.models.event import Category, Event, Track
 from scoreboard.models.judges import CategoryJudging, JudgeAssignment, ScoreSheetVersion
 from scoreboard.models.matches import MatchDraw, MatchRecord
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "Category",
     "CategoryJudging",
+    "DisplayScreen",
     "Event",
     "GateEvent",
     "JudgeAssignment",
