@@ -1,0 +1,241 @@
+"""Every match kind and bracket type through the API, and migration 0004 against the models."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.scoreboard.matches_support import add_match_categories
+
+
+@pytest.fixture
+def matches(app, api):
+    add_match_categories(app)
+    return api
+
+
+def published(api, slug):
+    assert api.post(f"/api/v1/categories/{slug}/draw", role="admin").status_code == 201
+    resp = api.post(f"/api/v1/categories/{slug}/draw/publish", role="admin")
+    assert resp.status_code == 200
+    return resp.get_json()
+
+
+def post(api, slug, match_id, body):
+    return api.post(f"/api/v1/categories/{slug}/matches/{match_id}/result", body)
+
+
+def enter(api, slug, match_id, body):
+    resp = post(api, slug, match_id, body)
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()
+
+
+def bracket(api, slug):
+    return api.get(f"/api/v1/categories/{slug}/bracket").get_json()
+
+
+def by_id(body):
+    return {m["id"]: m for m in body["matches"]}
+
+
+# ------------------------------------------------------------------ sumo
+
+
+def test_sumo_rounds_with_warnings_and_the_third_place_match(matches):
+    body = published(matches, "sumo-4")
+    assert [(m["id"], m["home"], m["away"]) for m in body["matches"]] == [
+        ("W1-1", "SM-1", "SM-4"), ("W1-2", "SM-2", "SM-3"), ("3P", None, None),
+        ("W2-1", None, None)]
+    bout = enter(matches, "sumo-4", "W1-1", {"rounds": [
+        {"end": "away_yuko"}, {"end": "rematch"},
+        {"end": "time_up", "home_warnings": 0, "away_warnings": 2}, {"end": "home_yuko"}]})
+    result = bout["result"]
+    assert (bout["winner"], result["home_score"], result["away_score"],
+            result["away_fouls"], result["decided_by"]) == ("SM-1", 2, 1, 2, "score")
+    enter(matches, "sumo-4", "W1-2", {"home_yuko": 0, "away_yuko": 2})
+    state = by_id(bracket(matches, "sumo-4"))
+    assert (state["3P"]["home"], state["3P"]["away"]) == ("SM-4", "SM-2")
+    assert (state["W2-1"]["home"], state["W2-1"]["away"]) == ("SM-1", "SM-3")
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"home_yuko": 3, "away_yuko": 0}, "sumo: round 3 recorded after the bout was decided"),
+    ({"rounds": [{"end": "home_yuko"}]}, "W1-1: the bout is not decided yet; next is round"),
+    ({"rounds": [{"end": "knockout"}]}, "rounds[0].end: one of home_yuko, away_yuko, time_up, "
+                                        "rematch"),
+    ({"rounds": []}, "rounds: a list of 1 to 50 rounds"),
+    ({"rounds": [{"end": "home_yuko", "yuko": 1}]}, "rounds[0].yuko: not a field of a round"),
+    ({"rounds": [{"end": "time_up"}] * 3, "judges_decision": "referee"},
+     "judges_decision: 'home' or 'away'"),
+    ({}, "rounds: required, the bout's rounds [{\"end\": \"home_yuko\"|\"away_yuko\"|"
+         "\"time_up\"|\"rematch\"}, ...]"),
+    ({"home_score": 2, "away_score": 0}, "away_score: not a field of a sumo match (allowed: "
+     "away_yuko, expected_version, home_yuko, idempotency_key, judges_decision, reason, "
+     "rounds, void, walkover)"),
+])
+def test_sumo_results_the_rules_reject_are_422(matches, snapshot, body, message):
+    published(matches, "sumo-4")
+    before = snapshot()
+    resp = post(matches, "sumo-4", "W1-1", body)
+    assert (resp.status_code, resp.get_json()) == (422, {"error": message})
+    assert snapshot() == before
+
+
+def test_sumo_extension_then_judges(matches):
+    published(matches, "sumo-4")
+    level = [{"end": "home_yuko"}, {"end": "away_yuko"}, {"end": "time_up"}]
+    assert post(matches, "sumo-4", "W1-1", {"rounds": level}).status_code == 422
+    decided = enter(matches, "sumo-4", "W1-1", {"rounds": [*level, {"end": "time_up"}],
+                                                "judges_decision": "away"})
+    assert (decided["winner"], decided["result"]["decided_by"]) == ("SM-4", "judges")
+
+
+# ------------------------------------------------------------------ soccer round robin
+
+
+def test_soccer_round_robin_draws_and_the_table(matches):
+    body = published(matches, "bola-rr")
+    assert len(body["matches"]) == 6 and body["standings"][""][0]["points"] == 0
+    pairs = {(m["home"], m["away"]): m["id"] for m in body["matches"]}
+
+    def play(a, b, ga, gb):
+        if (a, b) in pairs:
+            return enter(matches, "bola-rr", pairs[(a, b)], {"home_goals": ga, "away_goals": gb})
+        return enter(matches, "bola-rr", pairs[(b, a)], {"home_goals": gb, "away_goals": ga})
+
+    drawn = play("BL-1", "BL-2", 1, 1)
+    assert (drawn["winner"], drawn["result"]["decided_by"]) == (None, "draw")
+    play("BL-1", "BL-3", 3, 0)
+    play("BL-1", "BL-4", 2, 0)
+    play("BL-2", "BL-3", 0, 1)
+    play("BL-2", "BL-4", 4, 4)
+    assert matches.ranking("bola-rr")["entries"][0]["status"] == "in_play"
+    play("BL-3", "BL-4", 2, 1)
+    table = matches.get("/api/v1/categories/bola-rr/standings").get_json()
+    rows = [(r["rank"], r["team"], r["points"], r["goal_difference"])
+            for r in table["standings"][""]]
+    assert rows == [(1, "BL-1", 7, 5), (2, "BL-3", 6, -1), (3, "BL-2", 2, -1),
+                    (4, "BL-4", 1, -3)]
+    entries = matches.ranking("bola-rr")["entries"]
+    assert [(e["rank"], e["team"], e["status"]) for e in entries] == [
+        (1, "BL-1", "champion"), (2, "BL-3", "placed"), (3, "BL-2", "placed"),
+        (4, "BL-4", "placed")]
+    assert bracket(matches, "bola-rr")["champion"] == "BL-1"
+
+
+def test_soccer_beyond_the_mercy_lead_is_422(matches):
+    published(matches, "bola-rr")
+    first = bracket(matches, "bola-rr")["matches"][0]["id"]
+    resp = post(matches, "bola-rr", first, {"home_first": 11, "away_first": 0})
+    assert resp.get_json() == {"error": "soccer: the first half cannot end beyond a 10-goal lead"}
+
+
+# ------------------------------------------------------------------ groups, then knockout
+
+
+def test_groups_then_a_cross_seeded_knockout(matches):
+    body = published(matches, "grup-8")
+    assert [(g["name"], g["teams"]) for g in body["groups"]] == [
+        ("A", ["GR-1", "GR-4", "GR-5", "GR-8"]), ("B", ["GR-2", "GR-3", "GR-6", "GR-7"])]
+    assert len(body["matches"]) == 12
+    seed_rank = {f"GR-{n}": n for n in range(1, 9)}
+    for match in body["matches"]:  # the better seed wins every group match 1-0
+        home_wins = seed_rank[match["home"]] < seed_rank[match["away"]]
+        enter(matches, "grup-8", match["id"],
+              {"home_score": int(home_wins), "away_score": int(not home_wins)})
+    state = bracket(matches, "grup-8")
+    knockout = [(m["id"], m["home"], m["away"]) for m in state["matches"] if m["group"] ==
+                "knockout"]
+    assert knockout == [("W1-1", "GR-1", "GR-3"), ("W1-2", "GR-2", "GR-4"),
+                        ("W2-1", None, None)]
+    assert [r["team"] for r in state["standings"]["A"]] == ["GR-1", "GR-4", "GR-5", "GR-8"]
+    enter(matches, "grup-8", "W1-1", {"home_score": 2, "away_score": 0})
+    enter(matches, "grup-8", "W1-2", {"home_score": 2, "away_score": 0})
+    enter(matches, "grup-8", "W2-1", {"home_score": 1, "away_score": 0})
+    entries = matches.ranking("grup-8")["entries"]
+    assert [(e["rank"], e["team"], e["status"]) for e in entries] == [
+        (1, "GR-1", "champion"), (2, "GR-2", "placed"), (3, "GR-3", "placed"),
+        (3, "GR-4", "placed"), (5, "GR-5", "out_in_groups"), (5, "GR-6", "out_in_groups"),
+        (7, "GR-7", "out_in_groups"), (7, "GR-8", "out_in_groups")]
+
+
+# ------------------------------------------------------------------ Swiss
+
+
+def test_swiss_pairs_the_next_round_once_a_round_is_decided(matches):
+    body = published(matches, "swiss-5")
+    first = [(m["id"], m["home"], m["away"], m["status"]) for m in body["matches"]]
+    assert first == [("S1-1", "SW-1", "SW-2", "ready"), ("S1-2", "SW-3", "SW-4", "ready"),
+                     ("S1-3", "SW-5", None, "bye")]
+    enter(matches, "swiss-5", "S1-1", {"home_score": 1, "away_score": 0})
+    assert len(bracket(matches, "swiss-5")["matches"]) == 3
+    enter(matches, "swiss-5", "S1-2", {"home_score": 0, "away_score": 1})
+    second = bracket(matches, "swiss-5")["matches"][3:]
+    assert [(m["id"], m["home"], m["away"]) for m in second] == [
+        ("S2-1", "SW-1", "SW-4"), ("S2-2", "SW-5", "SW-2"), ("S2-3", "SW-3", None)]
+    for m in second[:2]:
+        enter(matches, "swiss-5", m["id"], {"home_score": 2, "away_score": 1})
+    state = bracket(matches, "swiss-5")
+    assert len(state["matches"]) == 6  # swiss_rounds = 2: no third round
+    assert state["champion"] == "SW-1"
+    assert [(r["rank"], r["team"], r["points"]) for r in state["standings"][""]] == [
+        (1, "SW-1", 6), (2, "SW-5", 6), (3, "SW-4", 3), (4, "SW-3", 3), (5, "SW-2", 0)]
+
+
+# ------------------------------------------------------------------ double elimination
+
+
+def test_double_elimination_reset_grand_final(matches):
+    body = published(matches, "de-4")
+    assert [m["id"] for m in body["matches"]] == ["W1-1", "W1-2", "W2-1", "L1-1", "L2-1",
+                                                  "GF", "GF2"]
+    for match_id, home, away in [("W1-1", 1, 0), ("W1-2", 1, 0), ("W2-1", 1, 0),
+                                 ("L1-1", 1, 0), ("L2-1", 0, 1), ("GF", 0, 1)]:
+        enter(matches, "de-4", match_id, {"home_score": home, "away_score": away})
+    state = by_id(bracket(matches, "de-4"))
+    assert (state["GF"]["home"], state["GF"]["away"], state["GF"]["winner"]) == (
+        "DE-1", "DE-2", "DE-2")
+    assert state["GF2"]["status"] == "ready"
+    enter(matches, "de-4", "GF2", {"home_score": 3, "away_score": 2})
+    assert bracket(matches, "de-4")["champion"] == "DE-1"
+
+
+# ------------------------------------------------------------------ best of 3
+
+
+def test_a_best_of_three_series(matches):
+    published(matches, "seri-2")
+    games = [{"home_score": 1, "away_score": 1}, {"home_score": 0, "away_score": 2},
+             {"home_score": 3, "away_score": 0}, {"home_score": 0, "away_score": 1}]
+    series = enter(matches, "seri-2", "W1-1", {"games": games})
+    assert (series["winner"], series["result"]["home_score"], series["result"]["away_score"],
+            series["result"]["decided_by"]) == ("SR-2", 1, 2, "series")
+    late = post(matches, "seri-2", "W1-1", {"games": [*games, games[0]], "reason": "x"})
+    assert late.get_json() == {"error": "series: game 5 recorded after the series was decided"}
+    flat = post(matches, "seri-2", "W1-1", {"home_score": 1, "away_score": 0, "reason": "x"})
+    assert flat.status_code == 422
+
+
+# ------------------------------------------------------------------ migration
+
+
+def test_migration_0004_matches_the_models(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from scoreboard.db import Database
+    from scoreboard.models import Base
+
+    database = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    mine = {"match_draw", "match_record"}
+    with database.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={
+            "compare_type": True,
+            "include_object": lambda obj, name, type_, reflected, other: (
+                name in mine if type_ == "table" else obj.table.name in mine)})
+        diff = compare_metadata(context, Base.metadata)
+    database.dispose()
+    assert diff == []
+    with database.engine.connect() as conn:  # and both tables are really there
+        assert mine <= set(sa.inspect(conn).get_table_names())
