@@ -2,7 +2,9 @@
 
 It speaks CONTRACT §5 on ``/timing`` (token at connect, ``gate_event`` stored once by
 ``(source, boot, seq)`` and acked, ``{"ok": false}`` for what it refuses) and, like the
-scoreboard, serves ``GET /api/v1/tracks`` and broadcasts ``run`` on ``/live``.
+scoreboard, answers the ``clock`` extension (``clock_offset_us=None`` turns it off),
+optionally ``gate_events`` batches, serves ``GET /api/v1/tracks`` and broadcasts ``run``
+on ``/live`` (with a ``snapshot`` at connect).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class TinyServer:
     """A threaded python-socketio server; its store outlives stop()/start()."""
 
     def __init__(self, port=None, tracks=None, batches=False, refuse=None, drop_after_store=0,
-                 clock_offset_us=None, fail_first=0):
+                 clock_offset_us=0, fail_first=0):
         self.port = port or free_port()
         self.token = TOKEN
         self.url = f"http://127.0.0.1:{self.port}"
