@@ -135,7 +135,7 @@ def to_pdf(results: dict[str, Any], judges: list[str]) -> bytes:
                             title=f"{results['event']} — {results['category'].name}")
     data = [_headers()] + [[Paragraph(_escape(str(v)), cell) for v in _cells(r)]
                            for r in results["rows"]]
-    table = Table(data, colWidths=[18 * mm, 24 * mm, 42 * mm, 52 * mm, 24 * mm, 20 * mm],
+    table = Table(data, colWidths=[14 * mm, 22 * mm, 42 * mm, 48 * mm, 22 * mm, 32 * mm],
                   repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, 0), bold, 9), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
