@@ -7,7 +7,8 @@ Prints, one line per measurement:
   does) and per edge in ``put_many``;
 - edges/s from a filled outbox to a real python-socketio server in another process
   (threading mode, WebSocket, one ack per edge) with single ``gate_event`` emits, and
-  with the ``gate_events`` batch extension.
+  with the ``gate_events`` batch extension;
+- edges/s live: a source pushing through the durable sink while the agent ships.
 """
 
 from __future__ import annotations
@@ -122,6 +123,56 @@ def bench_shipping(count: int, batches: bool) -> float:
         server.wait(timeout=5)
 
 
+class _Burst:
+    """A source that pushes ``count`` edges as fast as the durable sink takes them."""
+
+    name = "burst"
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.pushed = 0
+
+    def run(self, sink, stop: threading.Event) -> None:
+        for edge in _edges(self.count, boot="be0c0003"):
+            if stop.is_set():
+                return
+            sink(edge)
+            self.pushed += 1
+        stop.wait()
+
+    def status(self) -> dict:
+        return {"kind": "bench", "name": self.name, "last_edge_at": None, "errors": {}}
+
+
+def bench_live(count: int) -> float:
+    """Edges/s from a source through the durable sink to the server's ack (batches on)."""
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--batches"])
+    try:
+        _wait_for_port(port)
+        with tempfile.TemporaryDirectory() as folder:
+            burst = _Burst(count)
+            agent = Agent(f"http://127.0.0.1:{port}", TOKEN, [], folder, name="bench")
+            stop = threading.Event()
+            runner = threading.Thread(target=agent.run, args=(stop,), daemon=True)
+            runner.start()
+            while not agent._connected.is_set():
+                time.sleep(0.005)
+            time.sleep(0.2)
+            agent.sources.append(burst)
+            started = time.perf_counter()
+            threading.Thread(target=burst.run, args=(agent.sink, stop), daemon=True).start()
+            while agent.delivered < count:
+                time.sleep(0.002)
+            elapsed = time.perf_counter() - started
+            stop.set()
+            runner.join(timeout=10)
+        return count / elapsed
+    finally:
+        server.terminate()
+        server.wait(timeout=5)
+
+
 def _wait_for_port(port: int) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -150,6 +201,10 @@ def main(argv: list[str]) -> int:
     print(f"ship gate_event (window 64, ack each): {single:8.0f} edges/s  ({args.edges} edges)")
     batched = bench_shipping(args.edges, batches=True)
     print(f"ship gate_events (batches of 128):     {batched:8.0f} edges/s  ({args.edges} edges)")
+    live_count = min(args.edges, 3000)
+    live = bench_live(live_count)
+    print(f"live: source -> durable put -> ack:    {live:8.0f} edges/s  ({live_count} edges,"
+          " one fsync'd commit per edge)")
     return 0
 
 
