@@ -14,6 +14,7 @@ from scoreboard.db import Database
 from scoreboard.extensions import babel, csrf, login_manager, socketio
 from scoreboard.models import User
 from scoreboard.services import publish
+from scoreboard.web.limits import init_login_limit
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_pages(app)
+    init_login_limit(app)
     register_namespaces(socketio)
     publish.disconnect_all()
     publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"))

@@ -4,14 +4,18 @@ from flask import Flask
 
 
 def register_pages(app: Flask) -> None:
+    from scoreboard.web.admin_users import bp as admin_users_bp
     from scoreboard.web.auth import bp as auth_bp
     from scoreboard.web.desk import bp as desk_bp
     from scoreboard.web.display import bp as display_bp
+    from scoreboard.web.judge import bp as judge_bp
     from scoreboard.web.public import bp as public_bp
     from scoreboard.web.results import bp as results_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_users_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(display_bp)
+    app.register_blueprint(judge_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(results_bp)

@@ -69,4 +69,6 @@ def logout():
 @bp.get("/juri")
 @role_required("judge", "head_judge")
 def juri():
-    return render_template("juri.html")
+    from scoreboard.web.judge import tablet
+
+    return tablet()

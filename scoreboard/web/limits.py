@@ -1,0 +1,39 @@
+"""Sign-in rate limit (Flask-Limiter): guessing passwords at /login gets slow fast.
+
+One limiter per app (tests build many apps; their counters must not mix), in memory:
+one venue server is one process. The limit is `KEJURDA_LOGIN_LIMIT` (e.g. "10 per
+minute"), per client address, on POST only: the form itself always opens.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, flash, render_template, request
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import TooManyRequests
+
+DEFAULT = "10 per minute"
+
+
+def init_login_limit(app: Flask) -> Limiter:
+    """Wrap the sign-in view with the configured limit; a breach re-shows the form (429)."""
+    app.config.setdefault("KEJURDA_LOGIN_LIMIT", os.environ.get("KEJURDA_LOGIN_LIMIT", DEFAULT))
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
+                      default_limits=[], key_prefix=f"kejurda-{id(app)}")
+    view = app.view_functions["auth.login"]
+    app.view_functions["auth.login"] = limiter.limit(
+        lambda: app.config["KEJURDA_LOGIN_LIMIT"], methods=["POST"])(view)
+
+    @app.errorhandler(TooManyRequests)
+    def _too_many(exc: TooManyRequests):
+        if request.endpoint != "auth.login":
+            return exc
+        from scoreboard.web.auth import LoginForm
+
+        flash(_("Terlalu banyak percobaan masuk; tunggu sebentar lalu coba lagi."), "error")
+        return render_template("login.html", form=LoginForm(formdata=None)), 429
+
+    return limiter
