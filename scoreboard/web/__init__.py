@@ -6,6 +6,7 @@ from flask import Flask
 def register_pages(app: Flask) -> None:
     from scoreboard.web.admin_users import bp as admin_users_bp
     from scoreboard.web.auth import bp as auth_bp
+    from scoreboard.web.brackets import bp as brackets_bp
     from scoreboard.web.desk import bp as desk_bp
     from scoreboard.web.display import bp as display_bp
     from scoreboard.web.judge import bp as judge_bp
@@ -13,6 +14,7 @@ def register_pages(app: Flask) -> None:
     from scoreboard.web.results import bp as results_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(brackets_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(display_bp)

@@ -1,0 +1,43 @@
+/* The public bracket page follows /live: on a `bracket` or `match` event of its category
+   (and after every reconnect, when events may have been missed) it fetches its own
+   fragment again from the server, so the page is rendered in one place only. */
+(function () {
+  "use strict";
+  var root = document.getElementById("bagan");
+  if (!root || typeof io === "undefined") { return; }
+  var slug = root.dataset.category;
+  var body = document.getElementById("bagan-body");
+  var conn = document.getElementById("bagan-conn");
+  var pending = null;
+  var inFlight = false;
+  var again = false;
+
+  function refresh() {
+    if (inFlight) { again = true; return; }
+    inFlight = true;
+    fetch(root.dataset.fragment, { headers: { "Accept": "text/html" }, cache: "no-store" })
+      .then(function (resp) { return resp.ok ? resp.text() : null; })
+      .then(function (html) { if (html !== null) { body.innerHTML = html; } })
+      .catch(function () { /* offline for a moment: the next event or reconnect retries */ })
+      .then(function () {
+        inFlight = false;
+        if (again) { again = false; refresh(); }
+      });
+  }
+
+  function soon() {  // several events of one change arrive together: fetch once
+    if (pending) { clearTimeout(pending); }
+    pending = setTimeout(function () { pending = null; refresh(); }, 150);
+  }
+
+  var socket = io("/live", { transports: ["websocket", "polling"] });
+  var connectedBefore = false;
+  socket.on("connect", function () {
+    conn.dataset.state = "online";
+    if (connectedBefore) { soon(); }
+    connectedBefore = true;
+  });
+  socket.on("disconnect", function () { conn.dataset.state = "offline"; });
+  socket.on("bracket", function (data) { if (data && data.category === slug) { soon(); } });
+  socket.on("match", function (data) { if (data && data.category === slug) { soon(); } });
+})();
