@@ -382,7 +382,7 @@ class Agent:
         if link.batch:
             ids = [edge_id for edge_id, _ in rows]
             link.client.emit("gate_events", [edge for _, edge in rows], namespace=NAMESPACE,
-                             callback=lambda *ack: self._on_batch_ack(ids, ack))
+                             callback=lambda *ack: self._on_batch_ack(link, ids, ack))
             return True
         for edge_id, edge in rows:
             link.client.emit("gate_event", edge, namespace=NAMESPACE,
@@ -397,17 +397,25 @@ class Agent:
             self._record(edge_id, result)
         self._wake.set()
 
-    def _on_batch_ack(self, ids: list[int], ack: tuple) -> None:
+    def _on_batch_ack(self, link: _Link, ids: list[int], ack: tuple) -> None:
         """Ack of a ``gate_events`` list: one result per edge, in order."""
         results = ack[0] if len(ack) == 1 else None
-        if not isinstance(results, list) or len(results) != len(ids):
-            log.error("malformed gate_events ack for %d edges: %r; resending them",
-                      len(ids), ack)
-            results = [None] * len(ids)
+        garbled = not (isinstance(results, list) and len(results) == len(ids))
         with self._lock:
-            for edge_id, result in zip(ids, results, strict=True):
-                self._inflight.pop(edge_id, None)
-                self._record(edge_id, result)
+            if not garbled:
+                for edge_id, result in zip(ids, results, strict=True):
+                    self._inflight.pop(edge_id, None)
+                    self._record(edge_id, result)
+            else:
+                # The whole batch was refused or garbled: fall back to single gate_event
+                # on this connection and send these edges again one by one.
+                link.batch = False
+                for edge_id in ids:
+                    self._inflight.pop(edge_id, None)
+                    self._resend_from(edge_id)
+        if garbled:
+            log.error("gate_events ack for %d edges was not a list of results: %r;"
+                      " sending single gate_event instead", len(ids), ack)
         self._wake.set()
 
     def _record(self, edge_id: int, result: Any) -> None:
@@ -452,8 +460,8 @@ class Agent:
             acked, self._acked = self._acked, []
             refused, self._refused = self._refused, []
         if acked:
-            self.outbox.delete(acked)
-            self.delivered += len(acked)
+            # Counted from what really left the outbox: duplicate acks do not count twice.
+            self.delivered += self.outbox.delete(acked)
         for edge_id, error in refused:
             if self.outbox.reject(edge_id, error):
                 log.error("server refused edge outbox_id=%d error=%s (kept in rejected table)",

@@ -147,7 +147,9 @@ def test_duplicate_acks_are_harmless(tmp_path, server):
     agent._on_ack(2, ({"ok": False, "error": "late duplicate"},))
     gates.push(1)
     assert wait_for(lambda: len(server.stored_edges()) == 4)
+    assert wait_for(lambda: agent.delivered == 4)
     running.stop()
+    assert agent.delivered == 4
     box = Outbox(tmp_path / "outbox.sqlite3")
     assert box.depth() == 0
     assert box.rejected() == []
@@ -264,5 +266,21 @@ def test_a_server_error_is_retried_not_rejected(tmp_path):
     # Edges behind the failed ones were already in flight, so order is not kept here.
     assert sorted(keys(srv.stored_edges())) == keys(gates.committed)
     assert srv.received == 6
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    assert (box.depth(), box.rejected()) == (0, [])
+
+
+def test_a_refused_batch_falls_back_to_single_events(tmp_path):
+    srv = TinyServer(batches=True)
+    srv.max_batch = 10
+    srv.start()
+    gates = ScriptedGates()
+    gates.push(300)
+    running = Running(Agent(srv.url, TOKEN, [gates], tmp_path))
+    assert wait_for(lambda: len(srv.stored_edges()) == 300, timeout=20)
+    assert wait_for(lambda: running.agent.delivered == 300)
+    running.stop()
+    srv.stop()
+    assert sorted(keys(srv.stored_edges())) == keys(gates.committed)
     box = Outbox(tmp_path / "outbox.sqlite3")
     assert (box.depth(), box.rejected()) == (0, [])

@@ -48,6 +48,7 @@ class TinyServer:
         self.clock_offset_us = clock_offset_us
         self.live_runs: list[dict] = []  # what the snapshot at /live connect reports
         self.fail_first = fail_first
+        self.max_batch = 500
         self.lock = threading.Lock()
         self.stored: dict[tuple, dict] = {}
         self.order: list[tuple] = []
@@ -124,6 +125,9 @@ class TinyServer:
         return result
 
     def _on_gate_events(self, sid, edges):
+        if len(edges) > self.max_batch:
+            # As the scoreboard refuses an oversized batch: one dict for the whole list.
+            return {"ok": False, "error": f"body: a list of at most {self.max_batch} gate events"}
         return [self._store(edge) for edge in edges]
 
     def _on_clock(self, sid, data):
