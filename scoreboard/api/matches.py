@@ -7,7 +7,7 @@ from flask import g, jsonify, request
 from scoreboard.api import bp, openapi
 from scoreboard.api.auth import current_caller, require
 from scoreboard.api.views import json_body
-from scoreboard.errors import KejurdaError
+from scoreboard.errors import Invalid, KejurdaError
 from scoreboard.services import matches
 from scoreboard.services.matches_state import bracket_dict, load_view
 
@@ -61,6 +61,15 @@ def publish(slug: str):
     return jsonify(bracket_dict(view))
 
 
+@bp.get("/matches")
+def list_matches():
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise Invalid(f"status: one of {', '.join(STATUSES)}")
+    return jsonify(matches.list_matches(g.db.session, request.args.get("category") or None,
+                                        status))
+
+
 @bp.get("/categories/<slug>/matches/<match_id>")
 def get_match(slug: str, match_id: str):
     return jsonify(matches.match_with_history(g.db.session, slug, match_id))
@@ -84,6 +93,7 @@ MATCH = {"$ref": "#/components/schemas/Match"}
 OBJ = {"type": "object"}
 INT = {"type": "integer", "minimum": 0}
 SIDE = {"enum": ["home", "away"]}
+STATUSES = ("pending", "ready", "done", "bye", "empty", "skipped")
 
 
 def _errors(*codes: int) -> dict:
@@ -91,6 +101,13 @@ def _errors(*codes: int) -> dict:
 
 
 openapi.register({
+    "/api/v1/matches": {"get": {
+        "summary": "Matches of every published draw, in bracket order (e.g. ?status=ready: "
+                   "the matches to call now)",
+        "parameters": [{"name": "category", "in": "query", "schema": {"type": "string"}},
+                       {"name": "status", "in": "query", "schema": {"enum": list(STATUSES)}}],
+        "responses": {"200": openapi._resp("matches", {"type": "array", "items": MATCH}),
+                      **_errors(422)}}},
     "/api/v1/categories/{slug}/bracket": {"get": {
         "summary": "A match category's draw and derived state: seeding, every match, "
                    "group standings, warnings, champion (admins also see a draft)",

@@ -24,7 +24,7 @@ from judging.brackets.swiss import default_rounds, pair_round
 from judging.categories import BracketType
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid, NotFound
-from scoreboard.models import AuditRecord, MatchDraw, MatchRecord, Team
+from scoreboard.models import AuditRecord, Category, MatchDraw, MatchRecord, Team
 from scoreboard.models.base import utcnow
 from scoreboard.services import matches_entry
 from scoreboard.services.matches_state import (
@@ -306,7 +306,32 @@ def _announce_result(session: Session, slug: str, match_id: str) -> dict[str, An
 
 
 def _rank_match_category(session: Session, category) -> list[dict[str, Any]]:
-    return ranking_entries(load_view(session, category.slug))
+    """The `match` ranker: places from the bracket or the tables (every team listed)."""
+    try:
+        return ranking_entries(load_view(session, category.slug))
+    except Invalid:  # options the engine refuses: list the teams, unranked, not a 4xx
+        teams = session.execute(select(Team.code, Team.name).where(
+            Team.category_id == category.id).order_by(Team.code)).all()
+        return [{"rank": None, "team": code, "team_name": name, "best_us": None,
+                 "status": "not_drawn"} for code, name in teams]
+
+
+def list_matches(session: Session, category: str | None, status: str | None
+                 ) -> list[dict[str, Any]]:
+    """Matches of every published draw (or one category's), in bracket order."""
+    query = select(Category.slug).where(Category.format == "match").order_by(Category.id)
+    if category:
+        query = query.where(Category.slug == category)
+    out = []
+    for slug in session.scalars(query):
+        try:
+            view = load_view(session, slug)
+        except Invalid:
+            continue
+        if view.published:
+            out += [match_dict(view, p, m) for p in view.parts for m in p.state.matches
+                    if status is None or str(m.status) == status]
+    return out
 
 
 register_ranker("match", _rank_match_category)

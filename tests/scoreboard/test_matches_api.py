@@ -444,3 +444,34 @@ def test_standings_endpoint_of_an_elimination(matches):
     body = matches.get(f"{KO}/standings").get_json()
     assert body["category"] == "ko-8" and body["standings"] == {}
     assert [(e["team"], e["status"]) for e in body["entries"]][-1] == ("KO-8", "out")
+
+
+def test_list_matches_of_published_draws(matches):
+    published(matches)
+    matches.post("/api/v1/categories/sumo-4/draw", role="admin")  # a draft: not listed
+    enter(matches, "W1-1", score(3, 1))
+    ready = matches.get("/api/v1/matches?status=ready").get_json()
+    assert [(m["category"], m["id"]) for m in ready] == [
+        ("ko-8", "W1-2"), ("ko-8", "W1-3"), ("ko-8", "W1-4")]
+    every = matches.get("/api/v1/matches?category=ko-8").get_json()
+    assert [m["status"] for m in every] == ["done"] + ["ready"] * 3 + ["pending"] * 3
+    assert matches.get("/api/v1/matches?category=sumo-4").get_json() == []
+    bad = matches.get("/api/v1/matches?status=finished")
+    assert bad.status_code == 422 and bad.get_json()["error"].startswith("status: one of")
+
+
+def test_a_category_whose_options_the_engine_refuses(app, matches):
+    from sqlalchemy import select
+
+    from scoreboard.models import Category
+
+    with app.extensions["kejurda_db"].transaction() as session:
+        category = session.scalar(select(Category).where(Category.slug == "ko-8"))
+        category.options = {"match": "score", "bracket": "single_elimination", "tiebreak": []}
+    resp = matches.post(f"{KO}/draw", role="admin")
+    assert resp.status_code == 422
+    assert resp.get_json() == {"error": "category 'ko-8': tiebreak: unknown key"}
+    ranking = matches.ranking("ko-8")["entries"]
+    assert [(e["rank"], e["team"], e["status"]) for e in ranking] == [
+        (None, f"KO-{n}", "not_drawn") for n in range(1, 9)]
+    assert matches.get("/api/v1/matches").status_code == 200
