@@ -1,0 +1,146 @@
+"""The projector and the public pages in headless Chromium against real processes:
+recovery after a server restart, playlists followed live, rankings changing without a
+reload, and nothing requested from outside the server."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import watch_requests
+from tests.support.venue import Venue
+
+pytestmark = pytest.mark.browser
+
+
+def fmt(us: int) -> str:
+    ms = us // 1000
+    return f"{ms // 1000}.{ms % 1000:03d}"
+
+
+def wait_agent(venue: Venue) -> None:
+    deadline = time.monotonic() + 30
+    while not venue.api("GET", "/agents", token="admin").json():
+        assert time.monotonic() < deadline, venue.logs()
+        time.sleep(0.1)
+
+
+def start(venue: Venue) -> None:
+    venue.start_server()
+    venue.start_agent("--simulate", "--sim-seed", "5", "--sim-scale", "0.15", "--sim-dnf-rate", "0")
+    wait_agent(venue)
+
+
+def conn_is(page, state: str, timeout: int = 30000) -> None:
+    page.wait_for_function(f"document.getElementById('conn').dataset.state === '{state}'",
+                           timeout=timeout)
+
+
+def test_display_recovers_by_itself_after_the_server_restarts(browser, venue: Venue,
+                                                             outside_requests):
+    start(venue)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    watch_requests(page, venue.url, outside_requests)
+    page.goto(f"{venue.url}/display")
+    conn_is(page, "online")
+
+    server = venue.procs[0]
+    server.stop()
+    conn_is(page, "offline")
+    venue.start_server()  # same port, same database
+    conn_is(page, "online")  # no reload: socket.io reconnects and the snapshot resyncs
+    wait_agent(venue)
+
+    run = venue.api("POST", "/runs", json={"category": "lf-sd", "team": "SD-03"}).json()
+    page.wait_for_function("document.getElementById('live-clock').dataset.status === 'running'",
+                           timeout=20000)
+    first = page.locator("#live-clock").inner_text()
+    page.wait_for_timeout(300)
+    assert float(page.locator("#live-clock").inner_text()) > float(first)
+    page.wait_for_function("document.getElementById('live-clock').dataset.status === 'finished'",
+                           timeout=30000)
+    final = venue.wait_final(run["id"])
+    assert page.locator("#live-clock").inner_text() == fmt(final["elapsed_us"])
+    assert page.locator("#live-team").inner_text() == "Tugu 3 (SD-03)"
+    assert outside_requests == []
+
+
+def test_a_playlist_is_followed_live_and_its_ranking_changes_without_reload(
+        browser, venue: Venue, outside_requests):
+    start(venue)
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    watch_requests(page, venue.url, outside_requests)
+    page.goto(f"{venue.url}/display/aula")
+    conn_is(page, "online")
+    assert page.locator("#display").get_attribute("data-scene") == "live"
+
+    playlist = [{"scene": "ranking", "category": "lf-smp", "seconds": 600}]
+    resp = venue.api("PUT", "/display/screens/aula", token="admin", json={"playlist": playlist})
+    assert resp.status_code == 200, resp.text
+    page.wait_for_function("document.getElementById('display').dataset.scene === 'ranking'",
+                           timeout=10000)
+    assert page.locator("#scene-ranking-title").inner_text() == "Peringkat · Line Follower SMP"
+    assert page.locator("#scene-ranking-body tr").count() == 4
+    # another screen's playlist is not this screen's business
+    venue.api("PUT", "/display/screens/lobi", token="admin",
+              json={"playlist": [{"scene": "announcement", "text": "Halo"}]})
+
+    run = venue.api("POST", "/runs", json={"category": "lf-smp", "team": "SMP-03"}).json()
+    final = venue.wait_final(run["id"])
+    assert final["status"] == "finished"
+    row = page.locator("#scene-ranking-body tr[data-team='SMP-03']")
+    page.wait_for_function(
+        "(t) => { const r = document.querySelector(\"#scene-ranking-body tr[data-team='SMP-03']\");"
+        " return r && r.cells[2].textContent === t; }", arg=fmt(final["elapsed_us"]),
+        timeout=10000)
+    assert row.locator("td").nth(0).inner_text() == "1"
+    assert row.get_attribute("class") == "new-result"  # the new result is highlighted
+    assert page.locator("#display").get_attribute("data-scene") == "ranking"
+
+    # an announcement replaces the playlist, still without a reload
+    venue.api("PUT", "/display/screens/aula", token="admin",
+              json={"playlist": [{"scene": "announcement", "text": "Makan siang"}]})
+    page.wait_for_function("document.getElementById('display').dataset.scene === 'announcement'",
+                           timeout=10000)
+    assert page.locator("#announcement-text").inner_text() == "Makan siang"
+    assert outside_requests == []
+
+
+def test_scenes_without_a_data_source_say_so(browser, venue: Venue):
+    venue.start_server()
+    venue.api("PUT", "/display/screens/gerbang", token="admin",
+              json={"playlist": [{"scene": "callup", "seconds": 600}]})
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{venue.url}/display/gerbang")
+    page.wait_for_function("document.getElementById('display').dataset.scene === 'data'",
+                           timeout=10000)
+    assert page.locator("#scene-data-title").inner_text() == "Bersiap di lintasan"
+    note = page.locator("#scene-data-body")
+    note.locator("p, table").first.wait_for(timeout=10000)
+    text = note.inner_text()
+    # either the call-up API exists and shows real rows, or the scene says it is not there
+    status = venue.api("GET", "/callup").status_code
+    if status == 200:
+        assert text.strip() != "Belum tersedia"
+    else:
+        assert text.strip() == "Belum tersedia"
+
+
+def test_public_ranking_on_a_phone_updates_without_reload(browser, venue: Venue,
+                                                         outside_requests):
+    start(venue)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    watch_requests(page, venue.url, outside_requests)
+    page.goto(f"{venue.url}/kategori/lf-sd")
+    conn_is(page, "online")
+    run = venue.api("POST", "/runs", json={"category": "lf-sd", "team": "SD-02"}).json()
+    final = venue.wait_final(run["id"])
+    page.wait_for_function(
+        "(t) => { const r = document.querySelector(\"#ranking-body tr[data-team='SD-02']\");"
+        " return r && r.cells[2].textContent === t; }", arg=fmt(final["elapsed_us"]),
+        timeout=10000)
+    assert page.locator("#ranking-body tr").first.get_attribute("data-team") == "SD-02"
+    assert re.search(r"Melati 2 · #1 · Selesai · \d+\.\d{3}", page.locator("#live-run").inner_text())
+    assert outside_requests == []
