@@ -1,0 +1,168 @@
+"""The judge's tablet in headless Chromium at tablet size: scores survive the venue
+Wi-Fi dropping, a captive portal answering for the server, and are stored exactly once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser.conftest import watch_requests
+from tests.support.venue import Venue, free_port, kejurda
+
+pytestmark = pytest.mark.browser
+DATA = Path(__file__).parent / "data"
+PASSWORD = "sandi-juri-tablet"
+
+
+@pytest.fixture
+def judge_venue(tmp_path: Path):
+    from scoreboard.db import Database
+    from scoreboard.models import Category, JudgeAssignment, User
+
+    db_url = f"sqlite:///{tmp_path / 'venue.db'}"
+    kejurda("event", "load", str(DATA / "judges_event.toml"), "--db", db_url)
+    kejurda("teams", "import", str(DATA / "judges_teams.csv"), "--db", db_url)
+    kejurda("user", "create", "--role", "judge", "--name", "juri1", "--password-stdin",
+            "--db", db_url, stdin=PASSWORD + "\n")
+    database = Database(db_url)
+    with database.transaction() as session:
+        uid = session.scalar(select(User.id).where(User.name == "juri1"))
+        cid = session.scalar(select(Category.id).where(Category.slug == "kreatif-sd"))
+        session.add(JudgeAssignment(user_id=uid, category_id=cid))
+    venue = Venue(tmp_path, free_port(), db_url, {})
+    venue.start_server()
+    yield venue, database
+    database.dispose()
+    for proc in reversed(venue.procs):
+        proc.stop()
+
+
+def stored(database) -> list[tuple[str, int, str]]:
+    from scoreboard.models import ScoreSheetVersion, Team
+
+    with database.transaction() as session:
+        return [tuple(r) for r in session.execute(
+            select(Team.code, ScoreSheetVersion.version, ScoreSheetVersion.idempotency_key)
+            .join(Team, ScoreSheetVersion.team_id == Team.id).order_by(Team.code))]
+
+
+def score(page, team: str, values: tuple[int, int, int]) -> None:
+    page.click(f"button.team[data-team='{team}']")
+    for key, value in zip(("inovasi", "teknis", "presentasi"), values, strict=True):
+        page.fill(f"#crit-{key}", str(value))
+    page.click("#sheet-submit")
+
+
+def badge(page, team: str):
+    return page.locator(f"button.team[data-team='{team}'] .badge")
+
+
+def wait_saved(page, team: str) -> None:
+    page.wait_for_selector(f"button.team[data-team='{team}'] .badge[data-state='saved']",
+                           timeout=15000)
+
+
+def test_judge_scores_through_a_wifi_drop_and_a_captive_portal(browser, judge_venue,
+                                                               outside_requests):
+    venue, database = judge_venue
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+    page = context.new_page()
+    watch_requests(page, venue.url, outside_requests)
+    page.goto(f"{venue.url}/login")
+    page.fill("#name", "juri1")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{venue.url}/juri")
+    assert page.locator("html").get_attribute("lang") == "id"
+
+    # steppers and the live weighted total before submitting
+    page.click("button.team[data-team='KRE-001']")
+    page.fill("#crit-inovasi", "80")
+    page.fill("#crit-teknis", "70")
+    assert page.inner_text("#sheet-total") == "—"
+    page.fill("#crit-presentasi", "89")
+    page.locator("#crit-presentasi").locator("xpath=..").locator("button.step").nth(1).click()
+    assert page.input_value("#crit-presentasi") == "90"
+    assert page.inner_text("#sheet-total") == "78.000"
+    box = page.locator("#sheet-submit").bounding_box()
+    assert box["height"] >= 44
+    page.click("#sheet-submit")
+    wait_saved(page, "KRE-001")
+
+    for team, values in (("KRE-002", (60, 60, 60)), ("KRE-003", (50, 40, 30))):
+        score(page, team, values)
+        wait_saved(page, team)
+    assert [r[:2] for r in stored(database)] == [("KRE-001", 1), ("KRE-002", 1),
+                                                   ("KRE-003", 1)]
+
+    context.set_offline(True)
+    score(page, "KRE-004", (90, 90, 90))
+    assert badge(page, "KRE-004").get_attribute("data-state") == "pending"
+    assert badge(page, "KRE-004").inner_text() == "belum tersimpan"
+    assert page.inner_text("#conn") == "tidak terhubung"
+    page.wait_for_timeout(3500)  # a retry tick while offline changes nothing
+    assert badge(page, "KRE-004").get_attribute("data-state") == "pending"
+    assert len(stored(database)) == 3
+    context.set_offline(False)
+    wait_saved(page, "KRE-004")
+    rows = stored(database)
+    assert [r[:2] for r in rows] == [("KRE-001", 1), ("KRE-002", 1), ("KRE-003", 1),
+                                     ("KRE-004", 1)]
+    assert len({r[2] for r in rows}) == 4
+    for team in ("KRE-001", "KRE-002", "KRE-003", "KRE-004"):
+        assert badge(page, team).get_attribute("data-state") == "saved"
+
+    # A captive portal answers 200 for the server, once after letting the request through
+    # (the server stores it, the tablet never hears back) and once without: neither is a
+    # confirmation; the resend with the same key is stored once and then confirmed.
+    answered = []
+
+    def portal(route):
+        if not answered:
+            route.fetch()
+        answered.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html",
+                      body="<html><body>Login Wi-Fi</body></html>")
+
+    page.route("**/api/v1/categories/*/scores", portal)
+    score(page, "KRE-002", (61, 60, 60))
+    page.wait_for_timeout(3500)
+    assert len(answered) >= 2
+    assert badge(page, "KRE-002").get_attribute("data-state") == "pending"
+    page.unroute("**/api/v1/categories/*/scores")
+    wait_saved(page, "KRE-002")
+    assert "versi 2" in badge(page, "KRE-002").inner_text()
+    rows = stored(database)
+    assert [r[:2] for r in rows] == [("KRE-001", 1), ("KRE-002", 1), ("KRE-002", 2),
+                                     ("KRE-003", 1), ("KRE-004", 1)]
+
+    # a reload keeps the saved state (from the server) and nothing pending remains
+    page.reload()
+    wait_saved(page, "KRE-004")
+    assert page.evaluate("JSON.parse(localStorage.getItem('kejurda.juri.juri1.queue'))") == []
+    assert outside_requests == []
+    context.close()
+
+
+def test_portrait_tablet_touch_targets(browser, judge_venue):
+    venue, _database = judge_venue
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{venue.url}/login")
+    page.fill("#name", "juri1")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{venue.url}/juri")
+    page.click("button.team[data-team='KRE-001']")
+    small = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '#juri button, #juri input, #juri select, #juri textarea'))
+        .filter(e => e.offsetParent !== null)
+        .map(e => [e.id || e.className || e.tagName, e.getBoundingClientRect().height])
+        .filter(([, h]) => h < 44)""")
+    assert small == []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 768
+    context.close()
+
