@@ -24,6 +24,7 @@ TEAMS_FILE = HERE / "teams.csv"
 # Shown on screen and in the README; valid only for the demo database.
 DEMO_USERS = (("admin", "admin", "demo-admin"), ("pencatat", "timekeeper", "demo-pencatat"),
               ("ketua", "head_judge", "demo-ketua"), ("juri1", "judge", "demo-juri1"))
+DEMO_DRAWS = ("sumo-sma", "soccer-smp")  # drawn and published at load: public brackets
 
 
 class AutoArm:
@@ -89,8 +90,21 @@ def prepare(db_url: str) -> str:
             except KejurdaError:
                 pass  # already there from an earlier demo on this database
         token = create_token(session, "agent", "demo-sim")
+    with db.transaction() as session:
+        _draw_matches(session)
     db.dispose()
     return token
+
+
+def _draw_matches(session: Session) -> None:
+    """Draw and publish the demo's match categories, so their bracket pages show something."""
+    from scoreboard.services.matches import generate_draw, publish_draw
+    from scoreboard.services.matches_state import load_view
+
+    for slug in DEMO_DRAWS:
+        if load_view(session, slug).draw is None:  # an earlier demo on this database drew it
+            generate_draw(session, slug, "demo")
+            publish_draw(session, slug, "demo")
 
 
 def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
@@ -139,6 +153,7 @@ def _banner(base: str, folder: Path) -> None:
         f"  Layar proyektor / projector : {base}/display",
         f"  Meja pencatat waktu / desk  : {base}/desk/",
         f"  Masuk / login               : {base}/login",
+        f"  Bagan / bracket             : {base}/kategori/sumo-sma/bagan",
         f"  API                         : {base}/api/v1/openapi.json",
         "  Akun demo / demo logins (only in this demo database):",
     ]

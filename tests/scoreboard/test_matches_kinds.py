@@ -239,3 +239,23 @@ def test_migration_0004_matches_the_models(tmp_path):
     assert diff == []
     with database.engine.connect() as conn:  # and both tables are really there
         assert mine <= set(sa.inspect(conn).get_table_names())
+
+
+def test_the_demo_publishes_its_sumo_and_soccer_draws(tmp_path):
+    from scoreboard.db import Database
+    from scoreboard.demo import prepare
+    from scoreboard.services.matches_state import bracket_dict, load_view
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    prepare(url)
+    prepare(url)  # a second demo on the same database keeps the draws
+    database = Database(url)
+    try:
+        sumo = bracket_dict(load_view(database.session, "sumo-sma"))
+        soccer = bracket_dict(load_view(database.session, "soccer-smp"))
+    finally:
+        database.dispose()
+    assert (sumo["status"], soccer["status"]) == ("published", "published")
+    assert sorted(sumo["seeded"]) == sorted(sumo["teams"]) and len(sumo["seeded"]) >= 2
+    assert len(soccer["matches"]) == len(soccer["seeded"]) * (len(soccer["seeded"]) - 1) // 2
+    assert any(m["status"] == "ready" for m in sumo["matches"])
