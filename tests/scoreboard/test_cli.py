@@ -76,36 +76,37 @@ def cli(tmp_path: Path) -> Cli:
 
 
 @pytest.fixture(scope="module")
-def _loaded_db(tmp_path_factory) -> Path:
-    """A database loaded by the CLI itself, once per module (each command costs ~1 s)."""
+def _loaded_db(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """A database loaded by the CLI itself, once per module (each command costs ~1 s),
+    with what the first load and import printed."""
     once = Cli(tmp_path_factory.mktemp("cli-loaded"))
-    once.ok("event", "load", str(DATA / "event.toml"))
-    once.ok("teams", "import", str(DATA / "teams.csv"))
-    return once.folder / "x.db"
+    printed = {"event": once.ok("event", "load", str(DATA / "event.toml")).stdout,
+               "teams": once.ok("teams", "import", str(DATA / "teams.csv")).stdout}
+    return once.folder / "x.db", printed
 
 
 @pytest.fixture
-def loaded_cli(cli: Cli, _loaded_db: Path) -> Cli:
+def loaded_cli(cli: Cli, _loaded_db) -> Cli:
+    path = _loaded_db[0]
     for suffix in ("", "-wal", "-shm"):
-        source = _loaded_db.with_name(_loaded_db.name + suffix)
+        source = path.with_name(path.name + suffix)
         if source.exists():
             shutil.copyfile(source, cli.folder / ("x.db" + suffix))
     return cli
 
 
-def test_event_load_and_teams_import_are_idempotent(cli):
-    first = cli.ok("event", "load", str(DATA / "event.toml"))
-    assert first.stdout.strip().splitlines()[-1] == \
+def test_event_load_and_teams_import_are_idempotent(loaded_cli, _loaded_db):
+    first = _loaded_db[1]
+    assert first["event"].strip().splitlines()[-1] == \
         "loaded event 'kejurda-uji': 4 tracks, 6 categories"
-    again = cli.ok("event", "load", str(DATA / "event.toml"))
-    assert again.stdout == first.stdout
-    assert cli.ok("teams", "import", str(DATA / "teams.csv")).stdout.strip() == \
-        "teams: 10 created, 0 updated"
-    after_first = cli.counts()
-    assert cli.ok("teams", "import", str(DATA / "teams.csv")).stdout.strip() == \
+    assert first["teams"].strip() == "teams: 10 created, 0 updated"
+    after_first = loaded_cli.counts()
+    assert after_first == {"Event": 1, "Track": 4, "Category": 6, "Team": 10, "User": 0}
+    again = loaded_cli.ok("event", "load", str(DATA / "event.toml"))
+    assert again.stdout == first["event"]
+    assert loaded_cli.ok("teams", "import", str(DATA / "teams.csv")).stdout.strip() == \
         "teams: 0 created, 10 updated"
-    assert cli.counts() == after_first == {"Event": 1, "Track": 4, "Category": 6, "Team": 10,
-                                           "User": 0}
+    assert loaded_cli.counts() == after_first
 
 
 def test_token_create_prints_the_token_alone_and_it_works(loaded_cli):
@@ -114,8 +115,11 @@ def test_token_create_prints_the_token_alone_and_it_works(loaded_cli):
     from scoreboard.services import publish
 
     tokens = {}
-    for role in ("timekeeper", "agent"):
-        done = loaded_cli.ok("token", "create", "--role", role, "--name", f"{role}-1")
+    roles = ("timekeeper", "agent")
+    runs = loaded_cli.many([("token", "create", "--role", role, "--name", f"{role}-1")
+                            for role in roles])
+    for role, done in zip(roles, runs, strict=True):
+        assert done.returncode == 0, done.stderr
         tokens[role] = done.stdout.splitlines()[-1]
         assert re.fullmatch(r"kj_[A-Za-z0-9_-]{20,}", tokens[role]), done.stdout
         assert tokens[role] not in done.stderr
