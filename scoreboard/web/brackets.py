@@ -163,3 +163,14 @@ def reseed(slug: str):
 def publish(slug: str):
     return _act(slug, ActionForm(), lambda: matches.publish_draw(g.db.session, slug, _actor()),
                 _("Bagan diterbitkan."))
+
+
+@bp.get("/wasit/<slug>")
+@role_required(*matches.RESULT_ROLES)
+def referee(slug: str):
+    """The referee's sheet: every match that can be entered or corrected now."""
+    state = bracket_dict(_view_or_404(slug))
+    playable = [m for m in state["matches"] if m["status"] in ("ready", "done")
+                or m["warnings"]]
+    return render_template("brackets/referee.html", state=state, playable=playable,
+                           names=state["teams"])

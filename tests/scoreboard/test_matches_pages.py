@@ -123,3 +123,29 @@ def test_pages_are_translated(admin):
     admin.client.get("/bahasa/en")
     html = admin.client.get(ADMIN).get_data(as_text=True)
     assert "not drawn yet" in html and "Draw from the registered teams" in html
+
+
+@pytest.mark.parametrize("role, status", [
+    ("head_judge", 200), ("timekeeper", 200), ("admin", 200), ("judge", 403)])
+def test_referee_sheet_roles(app, role, status):
+    add_match_categories(app)
+    person = sign_in(app, role, f"orang-{role}")
+    assert person.client.get("/wasit/ko-8").status_code == status
+
+
+def test_referee_sheet_lists_what_can_be_entered_or_corrected(app, admin, api):
+    referee = sign_in(app, "head_judge", "ketua")
+    assert "Bagan belum diterbitkan." in referee.client.get("/wasit/sumo-4").get_data(
+        as_text=True)
+    form(admin, "/admin/bagan/sumo-4/undian")
+    form(admin, "/admin/bagan/sumo-4/terbitkan")
+    api.post("/api/v1/categories/sumo-4/matches/W1-1/result", {"home_yuko": 2, "away_yuko": 0})
+    html = referee.client.get("/wasit/sumo-4").get_data(as_text=True)
+    forms = re.findall(r'<form class="wasit-match" data-match="([^"]+)" data-version="(\d+)"',
+                       html)
+    assert forms == [("W1-1", "1"), ("W1-2", "0")]
+    w11 = re.search(r'data-match="W1-1".*?</form>', html, re.S).group(0)
+    assert 'name="home_yuko"' in w11 and 'name="reason"' in w11 and "Simpan koreksi" in w11
+    w12 = re.search(r'data-match="W1-2".*?</form>', html, re.S).group(0)
+    assert 'name="reason"' not in w12 and "Simpan hasil" in w12
+    assert "referee.js" in html
