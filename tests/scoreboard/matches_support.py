@@ -35,9 +35,14 @@ CATEGORIES: dict[str, tuple[dict[str, Any], list[str]]] = {
 
 
 def add_match_categories(app: Any) -> None:
+    add_match_categories_to(app.extensions["kejurda_db"])
+
+
+def add_match_categories_to(database: Any) -> None:
+    """The categories and their teams, into a `scoreboard.db.Database` (an app's or a venue's)."""
     from scoreboard.models import Category, Event, Team
 
-    with app.extensions["kejurda_db"].transaction() as session:
+    with database.transaction() as session:
         event = session.scalar(select(Event))
         for slug, (options, codes) in CATEGORIES.items():
             category = Category(event_id=event.id, slug=slug, name=f"Kategori {slug}",
