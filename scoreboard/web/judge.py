@@ -3,7 +3,7 @@ judge's desk (`/juri/ketua`): each category's sheets, history per team, lock/pub
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -75,5 +75,8 @@ def set_state(slug: str):
 @bp.get("/ketua/<slug>/riwayat")
 @role_required("head_judge")
 def history(slug: str):
-    data = scores.history(g.db.session, slug, request.args.get("tim"))
+    try:
+        data = scores.history(g.db.session, slug, request.args.get("tim"))
+    except KejurdaError as exc:
+        abort(exc.status, exc.message)
     return render_template("judge/history.html", history=data)
