@@ -216,11 +216,15 @@ def record_result(session: Session, slug: str, match_id: str, body: dict[str, An
         session.add(record)
         try:
             session.flush()
-        except IntegrityError:
+        except IntegrityError:  # another worker stored this match (or this key) meanwhile
             session.rollback()
+            replay = _replay(session, load_view(session, slug), match_id, key) if key else None
+            if replay is not None:
+                return replay, False
             raise Conflict(f"match: {match_id!r} was changed at the same time; "
                            "reload and send again") from None
-        _pair_next_swiss_round(session, slug)
+        if view.config.bracket is BracketType.SWISS:
+            _pair_next_swiss_round(session, slug)
         session.commit()
         log.info("match %s/%s v%d by %s: %s", slug, match_id, record.version, actor, result)
     return _announce_result(session, slug, match_id), True
@@ -281,7 +285,7 @@ def _pair_next_swiss_round(session: Session, slug: str) -> None:
     """Swiss: once every board of the last round is decided, pair the next one (kept fixed)."""
     view = load_view(session, slug)
     draw, config = view.draw, view.config
-    if config.bracket is not BracketType.SWISS or view.open_matches():
+    if view.open_matches():
         return
     total = config.swiss_rounds or default_rounds(len(draw.seeded))
     if len(draw.rounds) >= total:
@@ -289,8 +293,12 @@ def _pair_next_swiss_round(session: Session, slug: str) -> None:
     state = view.parts[0].state
     played = [m.result for m in state.matches if m.status is MatchStatus.DONE and m.result]
     byes = [m.winner for m in state.matches if m.status is MatchStatus.BYE and m.winner]
-    boards = pair_round(draw.seeded, played, len(draw.rounds) + 1, byes=byes,
-                        rules=config.standings)
+    try:
+        boards = pair_round(draw.seeded, played, len(draw.rounds) + 1, byes=byes,
+                            rules=config.standings)
+    except RuleViolation:  # never lose the result for it; the next result tries again
+        log.exception("swiss %s: round %d could not be paired", slug, len(draw.rounds) + 1)
+        return
     draw.rounds = [*draw.rounds, [[b.home, b.away] for b in boards]]
     swiss_bracket(draw.seeded, draw.rounds)  # checks the stored boards still build
 

@@ -113,7 +113,8 @@ def _rounds(value: Any, where: str) -> list[SumoRound]:
     ends = ", ".join(e.value for e in RoundEnd)
     for i, rnd in enumerate(value):
         at = f"{where}rounds[{i}]."
-        if not isinstance(rnd, dict) or rnd.get("end") not in set(RoundEnd):
+        if not isinstance(rnd, dict) or not isinstance(rnd.get("end"), str) \
+                or rnd["end"] not in set(RoundEnd):
             raise Invalid(f"{at}end: one of {ends}")
         unknown = sorted(set(rnd) - {"end", "home_warnings", "away_warnings"})
         if unknown:

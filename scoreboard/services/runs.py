@@ -144,6 +144,9 @@ def arm_run(session: Session, category_slug: Any, team_code: Any, actor: str) ->
             raise Invalid(f"category: {category_slug!r} is not a timed category")
         if team.category_id != category.id:
             raise Invalid(f"team: {team_code!r} is not registered in {category_slug!r}")
+        if category.event.require_checkin and team.checked_in_at is None:
+            raise Conflict(f"team: {team_code!r} ({team.name}) has not checked in at the desk "
+                           "(belum daftar ulang)")
         session.scalar(select(Track).where(Track.id == category.track_id).with_for_update())
         busy = session.scalar(select(Run).where(
             Run.track_id == category.track_id, Run.status.in_(HOLDS_TRACK)))

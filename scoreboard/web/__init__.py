@@ -11,6 +11,8 @@ def register_pages(app: Flask) -> None:
     from scoreboard.web.display import bp as display_bp
     from scoreboard.web.judge import bp as judge_bp
     from scoreboard.web.public import bp as public_bp
+    from scoreboard.web.registration import bp as registration_bp
+    from scoreboard.web.registration_admin import bp as registration_admin_bp
     from scoreboard.web.results import bp as results_bp
 
     app.register_blueprint(auth_bp)
@@ -18,6 +20,8 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(display_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(registration_admin_bp)
     app.register_blueprint(judge_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(results_bp)

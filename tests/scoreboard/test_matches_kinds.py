@@ -259,3 +259,36 @@ def test_the_demo_publishes_its_sumo_and_soccer_draws(tmp_path):
     assert sorted(sumo["seeded"]) == sorted(sumo["teams"]) and len(sumo["seeded"]) >= 2
     assert len(soccer["matches"]) == len(soccer["seeded"]) * (len(soccer["seeded"]) - 1) // 2
     assert any(m["status"] == "ready" for m in sumo["matches"])
+
+
+GARBAGE = [
+    {"rounds": [1, 2]}, {"rounds": "x"}, {"rounds": [{"end": []}]}, {"rounds": [{"end": {}}]},
+    {"rounds": [{"end": "home_yuko", "home_warnings": -1}]}, {"home_yuko": 1.5, "away_yuko": 0},
+    {"home_yuko": 10**30, "away_yuko": 0}, {"judges_decision": ["home"]},
+    {"home_first": 1, "away_first": [0]}, {"home_goals": 1, "away_goals": 1, "shootout": "3-2"},
+    {"home_goals": 1, "away_goals": 1, "shootout": [3]}, {"home_goals": 1, "away_goals": 1,
+                                                          "shootout": {"home": None}},
+    {"home_goals": 2, "away_goals": 1, "golden_goal": 1}, {"games": [1]}, {"games": "x"},
+    {"walkover": ["home"]}, {"void": "yes", "reason": "x"}, {"expected_version": 2**70},
+    {"reason": ["a"], "home_score": 1, "away_score": 0}, {"idempotency_key": {"a": 1}},
+    {"home_score": None, "away_score": 0}, {"": 1}, {"home_score": 1, "away_score": 0,
+                                                      "reason": "x" * 301},
+]
+
+
+@pytest.mark.parametrize("slug", ["sumo-4", "bola-rr", "ko-8", "seri-2"])
+def test_garbage_results_are_4xx_and_store_nothing(matches, count, slug):
+    from scoreboard.models import MatchRecord
+
+    body = published(matches, slug)
+    match_id = next(m["id"] for m in body["matches"] if m["status"] == "ready")
+    for garbage in GARBAGE:
+        resp = post(matches, slug, match_id, garbage)
+        assert resp.status_code in (400, 404, 409, 422), (garbage, resp.get_json())
+        assert "error" in resp.get_json()
+    long_key = {"Idempotency-Key": "k" * 101}
+    resp = matches.post(f"/api/v1/categories/{slug}/matches/{match_id}/result",
+                        {"home_score": 1}, headers=long_key)
+    assert resp.status_code == 422
+    assert count(MatchRecord) == 0
+    assert matches.get(f"/api/v1/categories/{slug}/matches/{'x' * 5000}").status_code == 404

@@ -1,0 +1,385 @@
+"""Online registration: submit, edit by private link, review, payment proof, check-in.
+
+The rules are in judging.registration; this module loads, asks them, stores, and
+publishes. A refusal that belongs to one field of the form is a `FieldRefused`, so the
+page can show it at that field; `key` names the rule for the message catalogue.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from judging import registration as rules
+from judging.registration import Refusal, Status
+from scoreboard.errors import Conflict, Invalid, NotFound
+from scoreboard.models import AuditRecord, Category, Registration, Run, Team
+from scoreboard.models.registration import CallUpEntry
+from scoreboard.services.publish import publish
+from scoreboard.services.ranking import category_ranking
+
+log = logging.getLogger(__name__)
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at a desk
+PROOF_HEAD = 16
+
+
+class FieldRefused(Invalid):
+    """A registration refused because of one field's value."""
+
+    def __init__(self, field: str, key: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.key = field, key
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    """What the form shows about a category."""
+
+    slug: str
+    name: str
+    levels: tuple[str, ...]
+    size_min: int
+    size_max: int | None
+    capacity: int | None
+    taken: int
+    closes: datetime | None
+
+    @property
+    def remaining(self) -> int | None:
+        return rules.remaining(self.capacity, self.taken)
+
+    def is_open(self, now: datetime) -> bool:
+        return rules.is_open(now, self.closes)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def _info(category: Category, taken: int) -> CategoryInfo:
+    opts = category.options or {}
+    size_min, size_max = rules.team_size(opts.get("team_size"))
+    closes = opts.get("registration_closes")
+    return CategoryInfo(
+        slug=category.slug, name=category.name, levels=tuple(opts.get("levels") or ()),
+        size_min=size_min, size_max=size_max, capacity=opts.get("capacity"), taken=taken,
+        closes=rules.parse_deadline(closes) if closes else None)
+
+
+def categories(session: Session) -> list[CategoryInfo]:
+    """Every category with its levels, team size, capacity and places taken."""
+    taken = dict(session.execute(select(Team.category_id, func.count(Team.id))
+                                 .group_by(Team.category_id)).all())
+    rows = session.scalars(select(Category).order_by(Category.id)).all()
+    return [_info(c, taken.get(c.id, 0)) for c in rows]
+
+
+def _taken(session: Session, category: Category) -> int:
+    return session.scalar(select(func.count(Team.id)).where(Team.category_id == category.id)) or 0
+
+
+def _category(session: Session, slug: str) -> Category:
+    category = session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise FieldRefused("category", "unknown_category", f"{slug!r} is not a category")
+    return category
+
+
+def _check_entry(session: Session, data: dict[str, Any], category: Category,
+                 own: Registration | None) -> str:
+    """Level, team size and duplicates; returns the duplicate key."""
+    info = _info(category, 0)
+    if not rules.level_admits(info.levels, data["level"]):
+        raise FieldRefused("category", "level_closed",
+                           f"{category.slug} is not open for level {data['level']}")
+    try:
+        rules.check_members(data["members"], info.size_min, info.size_max)
+    except Refusal as exc:
+        raise FieldRefused("members", exc.key, str(exc)) from None
+    key = rules.duplicate_key(data["team_name"], data["institution"], category.slug)
+    query = select(Registration.id).where(Registration.dup_key == key,
+                                          Registration.status != Status.REJECTED.value)
+    if own is not None:
+        query = query.where(Registration.id != own.id)
+    clash = session.scalar(query.limit(1)) is not None
+    if not clash:
+        teams = session.scalars(select(Team).where(Team.category_id == category.id)).all()
+        clash = any(rules.duplicate_key(t.name, t.institution, category.slug) == key
+                    and (own is None or t.id != own.team_id) for t in teams)
+    if clash:
+        raise FieldRefused("team_name", "duplicate",
+                           "this team of this institution is already registered in this category")
+    return key
+
+
+def _new_code(session: Session) -> str:
+    while True:
+        code = "KJ-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        if session.scalar(select(Registration.id).where(Registration.code == code)) is None:
+            return code
+
+
+FIELDS = ("team_name", "institution", "npsn", "level", "robot_name", "coach_name",
+          "coach_phone", "members")
+
+
+def submit(session: Session, data: dict[str, Any], source_ip: str,
+           now: datetime | None = None) -> Registration:
+    """Store a new registration (pending, or waitlisted if the category is full).
+
+    `data` holds the form's cleaned values: FIELDS, `category` (a slug), `consent`."""
+    now = now or now_utc()
+    category = _category(session, data["category"])
+    info = _info(category, _taken(session, category))
+    try:
+        status = rules.intake(now, info.closes, info.capacity, info.taken)
+    except Refusal as exc:
+        raise FieldRefused("category", exc.key, str(exc)) from None
+    key = _check_entry(session, data, category, None)
+    reg = Registration(code=_new_code(session), edit_key=secrets.token_hex(16),
+                       status=status.value, category=category, dup_key=key,
+                       consent=bool(data["consent"]), source_ip=source_ip[:64],
+                       created_at=now, updated_at=now,
+                       **{f: data[f] for f in FIELDS})
+    session.add(reg)
+    session.flush()
+    session.add(AuditRecord(actor="public", action="register", entity="registration",
+                            entity_id=reg.code, new={"status": reg.status, "category": category.slug}))
+    session.commit()
+    log.info("registration %s: %s (%s) in %s, %s", reg.code, reg.team_name, reg.institution,
+             category.slug, reg.status)
+    return reg
+
+
+def update(session: Session, reg: Registration, data: dict[str, Any],
+           now: datetime | None = None) -> Registration:
+    """The team changes its details through its private link, until the deadline.
+    Once approved, the category and level are fixed (the team code belongs to them)."""
+    now = now or now_utc()
+    if not rules.is_open(now, _info(reg.category, 0).closes):
+        raise FieldRefused("category", "closed", "registration has closed; changes are locked")
+    if reg.status == Status.APPROVED.value:
+        data = {**data, "category": reg.category.slug, "level": reg.level}
+    category = _category(session, data["category"])
+    if category.id != reg.category_id:
+        info = _info(category, _taken(session, category))
+        try:
+            rules.intake(now, info.closes, info.capacity, info.taken)
+        except Refusal as exc:
+            raise FieldRefused("category", exc.key, str(exc)) from None
+    reg.dup_key = _check_entry(session, data, category, reg)
+    old = {f: getattr(reg, f) for f in FIELDS} | {"category": reg.category.slug}
+    for field in FIELDS:
+        setattr(reg, field, data[field])
+    reg.category, reg.updated_at = category, now
+    if reg.team is not None:
+        _sync_team(reg.team, reg)
+    session.add(AuditRecord(actor="team", action="edit", entity="registration",
+                            entity_id=reg.code, old=old,
+                            new={f: getattr(reg, f) for f in FIELDS} | {"category": category.slug}))
+    session.commit()
+    return reg
+
+
+# ---------------------------------------------------------------- private link
+
+
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="kejurda-registration-edit")
+
+
+def edit_token(secret: str, reg: Registration) -> str:
+    """The signed token of a registration's private edit link."""
+    return _serializer(secret).dumps([reg.id, reg.edit_key])
+
+
+def by_token(session: Session, secret: str, token: str) -> Registration:
+    """The registration a private link points to, or NotFound (a bad or revoked link)."""
+    try:
+        reg_id, key = _serializer(secret).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        raise NotFound("link: invalid or revoked") from None
+    reg = session.get(Registration, reg_id) if isinstance(reg_id, int) else None
+    if reg is None or not secrets.compare_digest(str(key), reg.edit_key):
+        raise NotFound("link: invalid or revoked")
+    return reg
+
+
+# ---------------------------------------------------------------- review
+
+
+def get(session: Session, reg_id: int) -> Registration:
+    reg = session.get(Registration, reg_id) if 0 < reg_id < 2**63 else None
+    if reg is None:
+        raise NotFound(f"registration {reg_id} not found")
+    return reg
+
+
+def _sync_team(team: Team, reg: Registration) -> None:
+    team.name, team.institution = reg.team_name, reg.institution
+    team.level, team.members, team.contact = reg.level, list(reg.members), reg.coach_phone
+
+
+def _approve(session: Session, reg: Registration) -> Team:
+    code = reg.team_code
+    if code is None or session.scalar(select(Team.id).where(Team.code == code)) is not None:
+        # codes once given to other registrations stay theirs, even while withdrawn
+        codes = [*session.scalars(select(Team.code)),
+                 *session.scalars(select(Registration.team_code)
+                                  .where(Registration.team_code.is_not(None)))]
+        code = rules.next_team_code(reg.category.slug, codes)
+    team = Team(code=code, category_id=reg.category_id)
+    _sync_team(team, reg)
+    session.add(team)
+    session.flush()
+    reg.team, reg.team_code = team, code
+    return team
+
+
+def _withdraw(session: Session, reg: Registration) -> None:
+    team = reg.team
+    if team is None:
+        return
+    runs = session.scalar(select(func.count(Run.id)).where(Run.team_id == team.id)) or 0
+    if runs:
+        raise Conflict(f"registration {reg.code}: team {team.code} already has {runs} run(s); "
+                       "it cannot leave the category")
+    for entry in session.scalars(select(CallUpEntry).where(CallUpEntry.team_id == team.id)):
+        session.delete(entry)
+    reg.team = None
+    session.flush()
+    session.delete(team)
+
+
+def review(session: Session, reg_id: int, target: str, reason: str, actor: str,
+           now: datetime | None = None) -> Registration:
+    """Approve, waitlist, reject (or reopen) a registration; capacity is enforced."""
+    reg = get(session, reg_id)
+    try:
+        wanted = Status(target)
+    except ValueError:
+        raise Invalid(f"status: {target!r} is not one of "
+                      f"{', '.join(s.value for s in Status)}") from None
+    if len(reason) > 300:
+        raise FieldRefused("reason", "reason_long", "at most 300 characters")
+    info = _info(reg.category, _taken(session, reg.category))
+    try:
+        rules.review(Status(reg.status), wanted, reason, info.capacity, info.taken)
+    except Refusal as exc:
+        raise (Conflict(str(exc)) if exc.key in ("full", "same_status", "transition")
+               else FieldRefused("reason", exc.key, str(exc))) from None
+    old = {"status": reg.status, "team": reg.team_code}
+    if wanted is Status.APPROVED:
+        _approve(session, reg)
+    elif reg.status == Status.APPROVED.value:
+        _withdraw(session, reg)
+    reg.status, reg.reason = wanted.value, reason.strip() or None
+    reg.reviewed_by, reg.reviewed_at = actor, now or now_utc()
+    session.add(AuditRecord(actor=actor, action=f"review:{wanted.value}", entity="registration",
+                            entity_id=reg.code, old=old,
+                            new={"status": reg.status, "team": reg.team_code},
+                            reason=reason.strip() or None))
+    session.commit()
+    log.info("registration %s %s by %s (team %s)", reg.code, reg.status, actor, reg.team_code)
+    if wanted is Status.APPROVED or old["status"] == Status.APPROVED.value:
+        _announce_ranking(session, reg.category.slug)
+    return reg
+
+
+def _announce_ranking(session: Session, slug: str) -> None:
+    """The category's ranking lists every team, so a team that comes or goes changes it."""
+    try:
+        ranking = category_ranking(session, slug)
+    except Exception:  # a format's ranker failing must not undo a stored decision
+        log.exception("ranking of %s after a registration review", slug)
+        return
+    publish("ranking", ranking)
+
+
+def set_payment_verified(session: Session, reg_id: int, verified: bool, actor: str) -> Registration:
+    reg = get(session, reg_id)
+    old = reg.payment_verified
+    reg.payment_verified = verified
+    session.add(AuditRecord(actor=actor, action="payment", entity="registration",
+                            entity_id=reg.code, old={"payment_verified": old},
+                            new={"payment_verified": verified}))
+    session.commit()
+    return reg
+
+
+# ---------------------------------------------------------------- payment proof
+
+
+def save_proof(session: Session, reg: Registration, stream: IO[bytes], folder: Path,
+               max_bytes: int) -> Registration:
+    """Keep a payment proof (checked by content, at most `max_bytes`) outside the static
+    folder; a new proof replaces the old one."""
+    data = stream.read(max_bytes + 1)
+    if not data:
+        raise FieldRefused("proof", "upload_empty", "no file was sent")
+    if len(data) > max_bytes:
+        raise FieldRefused("proof", "upload_large", f"larger than {max_bytes} bytes")
+    try:
+        ext, mime = rules.sniff_upload(data[:PROOF_HEAD])
+    except Refusal as exc:
+        raise FieldRefused("proof", exc.key, str(exc)) from None
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{reg.code}-{secrets.token_hex(8)}.{ext}"
+    (folder / name).write_bytes(data)
+    previous = reg.proof_file
+    reg.proof_file, reg.proof_type, reg.payment_verified = name, mime, False
+    session.add(AuditRecord(actor="team", action="proof", entity="registration",
+                            entity_id=reg.code, new={"proof_file": name, "bytes": len(data)}))
+    session.commit()
+    if previous and previous != name:
+        (folder / previous).unlink(missing_ok=True)
+    return reg
+
+
+def proof_path(reg: Registration, folder: Path) -> Path:
+    if not reg.proof_file:
+        raise NotFound(f"registration {reg.code}: no payment proof")
+    path = folder / reg.proof_file
+    if not path.is_file():
+        raise NotFound(f"registration {reg.code}: the proof file is missing")
+    return path
+
+
+# ---------------------------------------------------------------- check-in
+
+
+def find_team(session: Session, code: str) -> Team:
+    """A team by its team code or by its registration's code (what the QR holds)."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 32:
+        raise Invalid("code: a team or registration code")
+    team = session.scalar(select(Team).where(func.upper(Team.code) == code))
+    if team is None:
+        reg = session.scalar(select(Registration).where(Registration.code == code))
+        if reg is not None and reg.team is None:
+            raise Conflict(f"registration {reg.code} is {reg.status}, not approved")
+        team = reg.team if reg is not None else None
+    if team is None:
+        raise NotFound(f"code {code!r}: no such team or registration")
+    return team
+
+
+def check_in(session: Session, code: str, actor: str,
+             now: datetime | None = None) -> tuple[Team, bool]:
+    """Mark a team present at the venue; returns (team, newly checked in)."""
+    team = find_team(session, code)
+    if team.checked_in_at is not None:
+        return team, False
+    team.checked_in_at = now or now_utc()
+    session.add(AuditRecord(actor=actor, action="check_in", entity="team", entity_id=team.code))
+    session.commit()
+    log.info("team %s checked in by %s", team.code, actor)
+    return team, True
