@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 EPS = 1e-6  # us: slack for float rounding when testing a vertex against the bounds
+HULL_TOL = 0.5  # us: bounds this close to others are merged (widens the bound by <= 1 us)
 
 # Wall-clock µs that never jump: the wall clock read once, then the monotonic clock.
 # The serial link stamps round trips with it, and the virtual ESP32 uses the same
@@ -44,16 +45,26 @@ class RoundTrip:
         return self.t_recv - self.t_send
 
 
-def _cross(o, a, b) -> float:
-    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+def _hull(points, upper: bool, tol: float) -> list:
+    """Upper (or lower) convex hull of points with increasing x (Andrew's monotone chain).
 
-
-def _hull(points, upper: bool) -> list:
-    """Upper (or lower) convex hull of points sorted by x (Andrew's monotone chain)."""
+    A point within ``tol`` of the chord of its neighbours is dropped too: nearly
+    collinear bounds (a steady link, whole-µs truncation) would otherwise all stay on
+    the hull and make the polygon slow to compute, for no gain beyond ``tol``.
+    """
     out: list = []
     for p in points:
-        while len(out) >= 2 and (_cross(out[-2], out[-1], p) >= 0) == upper:
-            out.pop()
+        while len(out) >= 2:
+            (x0, y0), (x1, y1) = out[-2], out[-1]
+            chord = y0 + (p[1] - y0) * (x1 - x0) / (p[0] - x0)
+            if (y1 <= chord + tol) if upper else (y1 >= chord - tol):
+                out.pop()
+            else:
+                break
+        if out and out[-1][0] == p[0]:  # same device time: keep the tighter bound
+            if (p[1] > out[-1][1]) == upper:
+                out[-1] = p
+            continue
         out.append(p)
     return out
 
@@ -111,9 +122,9 @@ class ClockSync:
         self._x_ref, self._y_ref = newest.t_dev, newest.t_send - newest.t_dev
         # the device's reading truncates its clock to whole µs: it may lag by up to 1 µs
         lows = _hull([(r.t_dev - self._x_ref, r.t_send - 1 - r.t_dev - self._y_ref)
-                      for r in self.samples], upper=True)
+                      for r in self.samples], True, HULL_TOL)
         highs = _hull([(r.t_dev - self._x_ref, r.t_recv - r.t_dev - self._y_ref)
-                       for r in self.samples], upper=False)
+                       for r in self.samples], False, HULL_TOL)
         # every boundary as (dx, y): a + s*dx = y; slope bounds as s = +-max
         bounds = [(p[0], p[1]) for p in lows] + [(p[0], p[1]) for p in highs]
         candidates = []
@@ -144,7 +155,8 @@ class ClockSync:
             raise LookupError("no round trip yet")
         lo, hi = self._range(t_dev)
         mid = (lo + hi) / 2
-        return t_dev + self._y_ref + round(mid), math.ceil((hi - lo) / 2 - 1e-3) + 1
+        # +2: whole-µs rounding of the answer, and the bounds merged by the hull
+        return t_dev + self._y_ref + round(mid), math.ceil((hi - lo) / 2 - 1e-3) + 2
 
     def offset_us(self, t_dev: int) -> int | None:
         """Host minus device time at ``t_dev``, or None before the first round trip."""

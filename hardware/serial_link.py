@@ -56,7 +56,7 @@ class SerialSource:
     """Gate edges from one KRT/1 device on a serial port."""
 
     def __init__(self, port: str, *, baudrate: int = 115200, by_id: bool = True,
-                 fast_sync_s: float = 10.0, fast_tq_s: float = 0.02, slow_tq_s: float = 1.0,
+                 fast_sync_s: float = 10.0, fast_tq_s: float = 0.02, slow_tq_s: float = 0.25,
                  backoff_s: tuple[float, float] = (0.1, 5.0), read_timeout_s: float = 0.02,
                  clock: ClockSync | None = None, now_us: Callable[[], int] = host_now_us):
         self.port = port

@@ -34,9 +34,9 @@ def test_one_round_trip_gives_the_midpoint_and_half_the_rtt():
     clock.add(1000, 500, 1400)
     assert clock.ready
     # the device read its clock between 999 (it truncates to whole µs) and 1400
-    assert clock.to_host(500) == (1200, 202)
+    assert clock.to_host(500) == (1200, 203)
     # a second later the drift bound (±200 ppm) widens the range by ±200 µs
-    assert clock.to_host(1_000_500) == (1_001_200, 402)
+    assert clock.to_host(1_000_500) == (1_001_200, 403)
     assert clock.offset_us(500) == 700
     assert clock.drift_ppm() == 0.0
 
@@ -60,7 +60,7 @@ def test_symmetric_fixed_delay_recovers_offset_and_drift_exactly():
         h = H0 + k * 1_000_000
         clock.add(h, int(k * 1_000_100) + 300, h + 600)
     # a constant delay is invisible: only the round trip bounds the offset
-    assert clock.to_host(19 * 1_000_100 + 300) == (H0 + 19_000_000 + 300, 302)
+    assert clock.to_host(19 * 1_000_100 + 300) == (H0 + 19_000_000 + 300, 303)
     assert round(clock.drift_ppm(), 3) == pytest.approx(-99.99, abs=0.01)
 
 
