@@ -114,3 +114,23 @@ def test_a_team_without_members_gets_one_certificate_in_its_name(app):
         mine = [p for p in people if p.team == "SD-NOM"]
         assert [(p.name, p.rank) for p in mine] == [("Tim Tanpa Nama", None)]
         assert certificates.verify(db.session, "test", mine[0].serial).team == "SD-NOM"
+
+
+def test_the_qr_code_on_a_certificate_encodes_its_verification_url(app):
+    import segno
+
+    add_user(app, "head_judge", "ketua")
+    resp = sign_in(app, "ketua").client.get("/hasil/sertifikat.pdf?kategori=lf-sd")
+    reader = PdfReader(io.BytesIO(resp.data))
+    for page in list(reader.pages)[:2]:
+        serial = SERIAL.search(page.extract_text())[1]
+        stream = page.get_contents().get_data().decode("latin-1")
+        drawn = stream[stream.index(" cm\n"):stream.index("f Q")]
+        dark = set()
+        for x, y, w, _h in re.findall(r"^(\d+) (\d+) (\d+) (\d+) re$", drawn, re.M):
+            dark |= {(int(x) + i, int(y)) for i in range(int(w))}
+        url = f"http://localhost/verifikasi/{serial}"
+        codes = [segno.make(url, error="m", mask=m, boost_error=False) for m in range(8)]
+        grids = [{(c, len(q.matrix) - r - 1) for r, row in enumerate(q.matrix)
+                  for c, bit in enumerate(row) if bit & 1} for q in codes]
+        assert dark in grids, serial

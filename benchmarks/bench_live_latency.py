@@ -1,0 +1,172 @@
+"""Gate-to-screen latency and memory per idle `/live` client, on one server process.
+
+What is measured: from the moment an agent emits a `gate_event` on `/timing` to the moment
+each connected `/live` client receives the resulting `run` update (start edge → `running`,
+finish edge → `finished`), p50/p99/max over every (client, edge) pair; with 10, 200 and
+1,000 clients. The clients are benchmarks/live_clients.py: raw WebSockets in one asyncio
+process (not python-socketio), so the generator costs microseconds per message; it reports
+its own busy time per broadcast so that share can be subtracted by the reader.
+
+Both processes stamp with CLOCK_MONOTONIC (time.monotonic_ns), which is system-wide on Linux.
+
+Run: python benchmarks/bench_live_latency.py [--clients 10,200,1000] [--rounds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENT = """
+[event]
+name = "Bench"
+slug = "bench"
+[[track]]
+slug = "t"
+name = "T"
+start  = { source = "bench", gate = 0 }
+finish = { source = "bench", gate = 1 }
+[[category]]
+slug = "c"
+name = "C"
+format = "timed"
+track = "t"
+attempts = 100
+time_limit_s = 600
+"""
+
+
+def kejurda(*args: str) -> str:
+    out = subprocess.run([sys.executable, "-m", "scoreboard.cli", *args], capture_output=True,
+                         text=True, check=True, cwd=ROOT)
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+class Bench:
+    def __init__(self, tmp: Path, env: dict[str, str]):
+        db = f"sqlite:///{tmp / 'bench.db'}"
+        (tmp / "event.toml").write_text(EVENT)
+        (tmp / "teams.csv").write_text("code,name,institution,category,level,members,contact\n" +
+                                       "".join(f"T{i:03d},Tim {i},S,c,SMA,A,\n" for i in range(200)))
+        kejurda("event", "load", str(tmp / "event.toml"), "--db", db)
+        kejurda("teams", "import", str(tmp / "teams.csv"), "--db", db)
+        self.agent_token = kejurda("token", "create", "--role", "agent", "--name", "a", "--db", db)
+        self.tk_token = kejurda("token", "create", "--role", "timekeeper", "--name", "t", "--db", db)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "scoreboard.cli", "serve", "--port", str(self.port), "--db", db],
+            cwd=ROOT, stdout=(tmp / "server.log").open("wb"), stderr=subprocess.STDOUT,
+            env={**os.environ, **env})
+        for _ in range(300):
+            try:
+                if requests.get(f"{self.url}/api/v1/categories", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.agent = socketio.Client()
+        self.agent.connect(self.url, namespaces=["/timing"], auth={"token": self.agent_token},
+                           transports=["websocket"])
+        self.seq = 0
+        self.team = 0
+
+    def edge(self, gate: int, t_us: int) -> int:
+        self.seq += 1
+        edge = {"source": "bench", "boot": "b1", "seq": self.seq, "gate": gate, "edge": "B",
+                "t_us": t_us}
+        t0 = time.monotonic_ns()
+        ack = self.agent.call("gate_event", edge, namespace="/timing", timeout=30)
+        assert ack == {"ok": True}, ack
+        return t0
+
+    def round(self) -> tuple[int, int, int]:
+        team = f"T{self.team % 200:03d}"
+        self.team += 1
+        run = requests.post(f"{self.url}/api/v1/runs", json={"category": "c", "team": team},
+                            headers={"Authorization": f"Bearer {self.tk_token}"}, timeout=30)
+        assert run.status_code == 201, run.text
+        time.sleep(0.3)
+        base = self.seq * 10_000_000
+        t_start = self.edge(0, base)
+        time.sleep(0.3)
+        t_finish = self.edge(1, base + 8_123_456)
+        time.sleep(0.3)
+        return run.json()["id"], t_start, t_finish
+
+    def measure(self, clients: int, rounds: int) -> dict:
+        rss_before = rss_kib(self.server.pid)
+        gen = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "live_clients.py"),
+                                "127.0.0.1", str(self.port), str(clients)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ready = gen.stdout.readline()
+        assert ready.startswith("ready"), ready
+        time.sleep(2)
+        rss_idle = rss_kib(self.server.pid)
+        sent = {}
+        for _ in range(rounds):
+            run_id, t_start, t_finish = self.round()
+            sent[(run_id, "running")] = t_start
+            sent[(run_id, "finished")] = t_finish
+        out, _ = gen.communicate("", timeout=300)
+        result = json.loads(out.strip().splitlines()[-1])
+        lat = [(t - sent[(rid, st)]) / 1e6 for rid, st, t in result["events"] if (rid, st) in sent]
+        expected = clients * len(sent)
+        return {"clients": clients, "edges": len(sent), "samples": len(lat),
+                "missing": expected - len(lat), "p50_ms": round(pct(lat, 50), 2),
+                "p99_ms": round(pct(lat, 99), 2), "max_ms": round(max(lat), 2),
+                "server_rss_kib_per_idle_client": round((rss_idle - rss_before) / clients, 1),
+                "loadgen_busy_ms_per_broadcast": round(
+                    result["busy_ns"] / 1e6 / max(1, result["messages"]) * clients, 2)}
+
+    def close(self) -> None:
+        self.agent.disconnect()
+        self.server.terminate()
+        self.server.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", default="10,200,1000")
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = Bench(Path(tmp), {})
+        try:
+            print(f"server pid {bench.server.pid}, rss {rss_kib(bench.server.pid)} KiB at start")
+            for n in (int(x) for x in args.clients.split(",")):
+                print(json.dumps(bench.measure(n, args.rounds)), flush=True)
+        finally:
+            bench.close()
+
+
+if __name__ == "__main__":
+    main()
