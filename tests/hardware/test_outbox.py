@@ -86,6 +86,8 @@ def test_rejected_edges_are_kept_with_reason(outbox):
 
 
 def test_wal_and_full_sync_are_on(outbox):
+    outbox.put(edge(1))
+    outbox.delete([1])  # deletes skip their fsync, puts must not
     assert outbox._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert outbox._db.execute("PRAGMA synchronous").fetchone()[0] == 2
 
