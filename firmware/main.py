@@ -70,9 +70,11 @@ class TimerBox:
         self.levels = bytearray(len(self.pins))
         self._read_levels()
         self.counters = self._counters()
-        self.seen = [0] * len(self.pins)  # callbacks per gate, to compare with counters
-        self.missed = [0] * len(self.pins)
-        self.deficit = [0] * len(self.pins)
+        self.seen = [0] * len(self.pins)  # edges drained per gate, to compare with counters
+        self.missed = 0  # edges the counters saw and the callbacks did not
+        self.deficit = 0
+        self.hw_total = [0] * len(self.pins)
+        self.hw_last = [read() for read in self.counters] if self.counters else []
         cfg = load_cfg()
         self.device = Device(
             config.DEVICE, "%08x" % int.from_bytes(os.urandom(4), "big"), len(self.pins),
@@ -99,12 +101,23 @@ class TimerBox:
         return on_edge
 
     def _counters(self):
-        if not config.HW_COUNTERS or Counter is None:
+        # Each gate's pin also feeds a hardware pulse counter, which sees every edge
+        # even when the soft callback queue (8 deep) overflows.
+        if not config.HW_COUNTERS:
             return None
         try:
-            return [Counter(i, pin, edge=Counter.RISING | Counter.FALLING)
-                    for i, pin in enumerate(self.pins)]
-        except (ValueError, TypeError, OSError):
+            if Counter is not None:
+                both = Counter.RISING | Counter.FALLING
+                return [Counter(i, pin, edge=both).value for i, pin in enumerate(self.pins)]
+            import esp32
+
+            inc = esp32.PCNT.INCREMENT
+            units = [esp32.PCNT(i, pin=pin, rising=inc, falling=inc)
+                     for i, pin in enumerate(self.pins)]
+            for unit in units:
+                unit.start()
+            return [unit.value for unit in units]
+        except (ImportError, AttributeError, ValueError, TypeError, OSError):
             return None
 
     def _read_levels(self):
@@ -129,13 +142,16 @@ class TimerBox:
         # already hold edges whose soft callbacks are still queued.
         if self.counters is None:
             return
-        for g, counter in enumerate(self.counters):
-            deficit = counter.value() - self.seen[g] - self.missed[g]
-            if deficit > 0 and self.deficit[g] > 0:
-                self.missed[g] += deficit
-                self.device.report_lost(deficit)
-                deficit = 0
-            self.deficit[g] = deficit
+        for g, read in enumerate(self.counters):
+            value = read()
+            self.hw_total[g] += (value - self.hw_last[g]) & 0xFFFF  # PCNT is 16-bit
+            self.hw_last[g] = value
+        deficit = (sum(self.hw_total) - sum(self.seen) - self.ring.dropped - self.missed)
+        if deficit > 0 and self.deficit > 0:
+            self.missed += deficit
+            self.device.report_lost(deficit)
+            deficit = 0
+        self.deficit = deficit
 
     def _read_host(self):
         while self.poll.poll(0):
@@ -174,8 +190,17 @@ class TimerBox:
 
 
 def safe_mode():
-    """True when the BOOT button is held: leave the REPL usable for mpremote."""
-    return machine.Pin(config.SAFE_PIN, machine.Pin.IN, machine.Pin.PULL_UP).value() == 0
+    """True when the BOOT button is pressed in the first 1.5 s: leave the REPL to mpremote.
+
+    (Held *at* reset, GPIO0 selects the ROM bootloader instead: press it just after.)
+    """
+    pin = machine.Pin(config.SAFE_PIN, machine.Pin.IN, machine.Pin.PULL_UP)
+    start = ticks_ms()
+    while ticks_diff(ticks_ms(), start) < 1500:
+        if pin.value() == 0:
+            return True
+        time.sleep_ms(10)
+    return False
 
 
 if __name__ == "__main__" and not safe_mode():
