@@ -51,6 +51,9 @@
     $("run-team").textContent = run.team_name + " · #" + run.attempt;
     $("run-status").textContent = run.status + (run.reason ? " (" + run.reason + ")" : "");
     $("abort").hidden = ["armed", "running", "review"].indexOf(run.status) < 0;
+    $("dsq").hidden = ["armed", "running", "review", "finished"].indexOf(run.status) < 0;
+    $("resolve").hidden = $("resolve-box").hidden = run.status !== "review";
+    $("run-actions").hidden = $("abort").hidden && $("dsq").hidden;
     if (run.status !== "running") { $("run-clock").textContent = run.status === "armed" ? "0.000" : KJClock.format(run.elapsed_us); }
   }
 
@@ -68,10 +71,34 @@
     api("POST", "/api/v1/runs", {category: $("category").value, team: $("team").value}).then(show)
       .catch(function (e) { showError(e.message); });
   });
+  function reason() { return $("run-reason").value.trim(); }
+  function act(action, body) {
+    showError("");
+    api("POST", "/api/v1/runs/" + current.id + "/" + action, body).then(function (run) {
+      $("run-reason").value = ""; $("resolve-time").value = ""; show(run);
+    }).catch(function (e) { showError(e.message); });
+  }
+  function secondsToUs(text) {
+    // exact: "12.345" -> 12345000, no floating point on the way
+    var m = /^\s*(\d{1,6})(?:[.,](\d{1,6}))?\s*$/.exec(text);
+    if (!m) { return null; }
+    return parseInt(m[1], 10) * 1000000 + parseInt(((m[2] || "") + "000000").slice(0, 6), 10);
+  }
   $("abort").addEventListener("click", function () {
     if (!current) { return; }
-    api("POST", "/api/v1/runs/" + current.id + "/abort", {reason: "dihentikan pencatat waktu"}).then(show)
-      .catch(function (e) { showError(e.message); });
+    act("abort", {reason: reason() || "dihentikan pencatat waktu"});
+  });
+  $("dsq").addEventListener("click", function () {
+    if (!current) { return; }
+    if (!reason()) { showError($("run-actions").dataset.tReasonRequired); return; }
+    act("dsq", {reason: reason()});
+  });
+  $("resolve").addEventListener("click", function () {
+    if (!current) { return; }
+    var us = secondsToUs($("resolve-time").value);
+    if (us === null) { showError($("run-actions").dataset.tBadTime); return; }
+    if (!reason()) { showError($("run-actions").dataset.tReasonRequired); return; }
+    act("resolve", {elapsed_us: us, reason: reason()});
   });
 
   var socket = io("/live", {transports: ["websocket", "polling"]});
