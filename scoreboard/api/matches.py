@@ -22,7 +22,9 @@ def _is_admin() -> bool:
 
 @bp.errorhandler(matches.StaleVersion)
 def _stale(exc: matches.StaleVersion):
-    return jsonify(error=exc.message, current=exc.current), 409
+    current = exc.current
+    return jsonify(error=exc.message, current=current, version=current["version"],
+                   result=current["result"]), 409
 
 
 @bp.get("/categories/<slug>/bracket")
@@ -49,7 +51,8 @@ def generate(slug: str):
 @require()
 def reseed(slug: str):
     body = json_body()
-    order = body.get("seeded", body.get("order"))
+    # "seeded" is the documented name; the other spellings mean the same order
+    order = next((body[k] for k in ("seeded", "order", "seeding", "teams") if k in body), None)
     view = matches.reseed(g.db.session, slug, order, g.caller.name)
     return jsonify(bracket_dict(view, include_draft=True))
 

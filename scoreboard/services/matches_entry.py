@@ -21,10 +21,14 @@ FIELDS = {
     MatchKind.SCORE: {"home_score", "away_score", "home_fouls", "away_fouls"},
     MatchKind.SUMO: {"rounds", "judges_decision", "home_yuko", "away_yuko"},
     MatchKind.SOCCER: {"home_first", "away_first", "home_second", "away_second",
-                       "home_goals", "away_goals", "golden_goal", "shootout",
+                       "home_goals", "away_goals", "home_score", "away_score",
+                       "golden_goal", "shootout",
                        "home_shootout", "away_shootout", "home_fouls", "away_fouls"},
 }
 SIDES = ("home", "away")
+# a round may also be written as one word: "home" (a Yuko to home), "away", "time_up", ...
+ROUND_WORDS = {**{e.value: e for e in RoundEnd}, "home": RoundEnd.HOME_YUKO,
+               "away": RoundEnd.AWAY_YUKO}
 MOST = 1000  # no robot match scores more; keeps absurd numbers out of the database
 
 
@@ -109,19 +113,28 @@ def _sumo(config: MatchConfig, match_id: str, home: str, away: str, body: dict[s
 def _rounds(value: Any, where: str) -> list[SumoRound]:
     if not isinstance(value, list) or not 1 <= len(value) <= 50:
         raise Invalid(f"{where}rounds: a list of 1 to 50 rounds")
-    out = []
+    return [_round(rnd, f"{where}rounds[{i}]") for i, rnd in enumerate(value)]
+
+
+def _round(rnd: Any, at: str) -> SumoRound:
+    """``{"end": "home_yuko", "home_warnings": 0, ...}``, ``{"yuko": "home"}`` or ``"home"``."""
     ends = ", ".join(e.value for e in RoundEnd)
-    for i, rnd in enumerate(value):
-        at = f"{where}rounds[{i}]."
-        if not isinstance(rnd, dict) or not isinstance(rnd.get("end"), str) \
-                or rnd["end"] not in set(RoundEnd):
-            raise Invalid(f"{at}end: one of {ends}")
-        unknown = sorted(set(rnd) - {"end", "home_warnings", "away_warnings"})
-        if unknown:
-            raise Invalid(f"{at}{unknown[0]}: not a field of a round")
-        out.append(SumoRound(RoundEnd(rnd["end"]), count(rnd, "home_warnings", where=at),
-                             count(rnd, "away_warnings", where=at)))
-    return out
+    if isinstance(rnd, str):
+        rnd = {"end": rnd}
+    if not isinstance(rnd, dict):
+        raise Invalid(f"{at}: a round, e.g. {{\"end\": \"home_yuko\"}}")
+    if "yuko" in rnd and "end" not in rnd:
+        yuko = side(rnd, "yuko", f"{at}.")
+        rnd = {**{k: v for k, v in rnd.items() if k != "yuko"},
+               "end": f"{yuko}_yuko" if yuko else RoundEnd.TIME_UP.value}
+    end = rnd.get("end")
+    if not isinstance(end, str) or end not in ROUND_WORDS:
+        raise Invalid(f"{at}.end: one of {ends}")
+    unknown = sorted(set(rnd) - {"end", "home_warnings", "away_warnings"})
+    if unknown:
+        raise Invalid(f"{at}.{unknown[0]}: not a field of a round")
+    return SumoRound(ROUND_WORDS[end], count(rnd, "home_warnings", where=f"{at}."),
+                     count(rnd, "away_warnings", where=f"{at}."))
 
 
 def _rounds_from_yuko(config: MatchConfig, home: int, away: int) -> list[SumoRound]:
@@ -137,10 +150,18 @@ def _rounds_from_yuko(config: MatchConfig, home: int, away: int) -> list[SumoRou
 
 
 def _soccer(body: dict[str, Any], where: str) -> SoccerScore:
-    if "home_goals" in body or "away_goals" in body:
-        if any(k in body for k in ("home_first", "away_first", "home_second", "away_second")):
-            raise Invalid(f"{where}home_goals: give either the goals or the goals per half")
-        halves = (count(body, "home_goals", where=where), count(body, "away_goals", where=where),
+    totals = next((keys for keys in (("home_goals", "away_goals"), ("home_score", "away_score"))
+                   if keys[0] in body or keys[1] in body), None)
+    if totals is not None:
+        if any(k in body for k in ("home_first", "away_first", "home_second", "away_second",
+                                   "home_goals", "away_goals", "home_score", "away_score")
+               if k not in totals):
+            raise Invalid(f"{where}{totals[0]}: give the goals one way only: home_goals and "
+                          "away_goals, home_score and away_score, or per half")
+        for key in totals:
+            if key not in body:
+                raise Invalid(f"{where}{key}: required, goals in the match")
+        halves = (count(body, totals[0], where=where), count(body, totals[1], where=where),
                   0, 0)
     else:
         for key in ("home_first", "away_first"):

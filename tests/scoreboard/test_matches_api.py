@@ -124,6 +124,13 @@ def test_reseed_with_a_bad_order_is_422_and_changes_nothing(matches, snapshot, o
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("key", ["order", "seeding", "teams"])
+def test_reseed_accepts_other_names_for_the_order(matches, key):
+    matches.post(f"{KO}/draw", role="admin")
+    order = [f"KO-{n}" for n in (2, 1, 3, 4, 5, 6, 7, 8)]
+    assert put(matches, f"{KO}/draw", {key: order}).get_json()["seeded"] == order
+
+
 def test_reseed_before_any_draw_is_409(matches):
     resp = put(matches, f"{KO}/draw", {"seeded": [f"KO-{n}" for n in range(1, 9)]})
     assert resp.status_code == 409
@@ -379,6 +386,7 @@ def test_a_stale_expected_version_is_409_with_the_current_result(matches, count)
     current = body["current"]
     assert (current["id"], current["version"], current["winner"]) == ("W1-1", 1, "KO-1")
     assert (current["result"]["home_score"], current["result"]["away_score"]) == (3, 1)
+    assert (body["version"], body["result"]) == (1, current["result"])
     assert records(count) == 1
     ok = enter(matches, "W1-1", score(1, 3, expected_version=1, reason="meja dua"))
     assert ok["version"] == 2

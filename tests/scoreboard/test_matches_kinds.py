@@ -292,3 +292,23 @@ def test_garbage_results_are_4xx_and_store_nothing(matches, count, slug):
     assert resp.status_code == 422
     assert count(MatchRecord) == 0
     assert matches.get(f"/api/v1/categories/{slug}/matches/{'x' * 5000}").status_code == 404
+
+
+def test_short_forms_of_sumo_rounds_and_soccer_totals(matches):
+    published(matches, "sumo-4")
+    words = enter(matches, "sumo-4", "W1-1", {"rounds": ["home", "rematch", "away", "home"]})
+    assert (words["winner"], words["result"]["home_score"], words["result"]["away_score"]) == (
+        "SM-1", 2, 1)
+    yuko = enter(matches, "sumo-4", "W1-2", {"rounds": [{"yuko": "away"}, {"yuko": None},
+                                                        {"yuko": "away"}]})
+    assert (yuko["winner"], yuko["result"]["away_score"]) == ("SM-3", 2)
+    bad = post(matches, "sumo-4", "W2-1", {"rounds": [7]})
+    assert bad.get_json() == {"error": "rounds[0]: a round, e.g. {\"end\": \"home_yuko\"}"}
+    body = published(matches, "bola-rr")
+    first = body["matches"][0]
+    got = enter(matches, "bola-rr", first["id"], {"home_score": 2, "away_score": 2})
+    assert (got["winner"], got["result"]["decided_by"]) == (None, "draw")
+    mixed = post(matches, "bola-rr", body["matches"][1]["id"],
+                 {"home_score": 1, "away_goals": 0})
+    assert mixed.get_json() == {"error": "home_goals: give the goals one way only: home_goals "
+                                         "and away_goals, home_score and away_score, or per half"}
