@@ -356,8 +356,10 @@ class Agent:
             self._expire_inflight(link)
             window = max(self.window, 4 * self.batch_size) if link.batch else self.window
             with self._lock:
-                free = window - len(self._inflight)
-            if time.monotonic() < self._pause_until:
+                inflight = len(self._inflight)
+            free = window - inflight
+            # Refill by quarter windows: one outbox read per many acks, not one per ack.
+            if (inflight and free < window // 4) or time.monotonic() < self._pause_until:
                 free = 0
             sent = self._send_some(link, free) if free > 0 else False
             if not sent:
