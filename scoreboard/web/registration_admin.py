@@ -41,6 +41,12 @@ bp = Blueprint("registration_admin", __name__, url_prefix="/admin")
 FILTERS = ("status", "category", "payment", "q")
 
 
+@bp.errorhandler(KejurdaError)
+def _refused(exc: KejurdaError):
+    """An unknown registration or a refused action: its message, never a server error."""
+    return render_template("registration/refused.html", message=exc.message), exc.status
+
+
 def _expired() -> str:
     return _("Formulir tidak valid atau kedaluwarsa; silakan coba lagi.")
 

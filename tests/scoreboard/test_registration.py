@@ -11,17 +11,18 @@ import pytest
 from sqlalchemy import select
 
 from scoreboard.models import AuditRecord, Category, Registration, Team
+from tests.scoreboard import registration_support as support
 from tests.scoreboard.people import csrf_of
 from tests.scoreboard.registration_support import (
-    admin,  # noqa: F401  (fixture)
     decide,
     field_errors,
-    reg_app,  # noqa: F401  (fixture)
     register,
     register_ok,
     registration,
     team_of,
 )
+
+reg_app, admin = support.reg_app, support.admin  # the fixtures
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
