@@ -53,23 +53,26 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``kejurda agent``."""
     parser = _Parser(prog=PROG, description="Timing agent: reads gates, pushes every "
                      "edge to the scoreboard over Socket.IO, never loses one.")
-    parser.add_argument("--server", required=True, help="scoreboard URL, e.g. "
-                        "http://192.168.1.10:5000")
-    parser.add_argument("--token", default=None,
+    parser.add_argument("--server", required=True, metavar="URL", help="scoreboard URL, "
+                        "e.g. http://192.168.1.10:5000")
+    parser.add_argument("--token", default=None, metavar="T",
                         help="agent token (default: env KEJURDA_TOKEN)")
     parser.add_argument("--serial", action="append", default=[], metavar="PORT",
                         help="ESP32 on this serial port (KRT/1); may repeat")
-    parser.add_argument("--gpio", metavar="SPEC", help="gates on this Pi's GPIO pins")
+    parser.add_argument("--gpio", metavar="SPEC", help="gates on this Pi's GPIO pins, e.g. "
+                        "start=17,finish=27,cp1=22 (the source is named by --name)")
     parser.add_argument("--simulate", action="store_true",
                         help="simulate robots on the server's tracks")
-    parser.add_argument("--data-dir", type=Path, default=None,
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                         help="outbox folder (default: env KEJURDA_AGENT_DIR, else a "
                         "per-user data folder)")
-    parser.add_argument("--name", default=None, help="this agent's name (default: host name)")
-    parser.add_argument("--sim-seed", type=int, default=None, help="simulator seed")
-    parser.add_argument("--sim-scale", type=float, default=1.0,
+    parser.add_argument("--name", default=None, help="this agent's name, and the source name "
+                        "of its GPIO gates in the event file (default: host name)")
+    parser.add_argument("--sim-seed", type=int, default=None, metavar="N",
+                        help="simulator seed (default: random, logged for replay)")
+    parser.add_argument("--sim-scale", type=float, default=1.0, metavar="F",
                         help="multiplies simulated durations (0.1: 8 s runs last 0.8 s)")
-    parser.add_argument("--sim-dnf-rate", type=float, default=0.05,
+    parser.add_argument("--sim-dnf-rate", type=float, default=0.05, metavar="P",
                         help="probability that a simulated robot never finishes")
     parser.add_argument("--sim-tracks", default=None, metavar="SLUG,SLUG",
                         help="simulate only these tracks (default: all)")
