@@ -92,8 +92,21 @@ def prepare(db_url: str) -> str:
         token = create_token(session, "agent", "demo-sim")
     with db.transaction() as session:
         _draw_matches(session)
+        _assign_judges(session)
     db.dispose()
     return token
+
+
+def _assign_judges(session: Session) -> None:
+    """The demo judge scores every judged category, so /juri has teams to score."""
+    from scoreboard.models import JudgeAssignment, User
+
+    judge = session.scalar(select(User).where(User.name == "juri1"))
+    done = set(session.scalars(select(JudgeAssignment.category_id)
+                               .where(JudgeAssignment.user_id == judge.id)))
+    for cid in session.scalars(select(Category.id).where(Category.format == "judged")):
+        if cid not in done:
+            session.add(JudgeAssignment(user_id=judge.id, category_id=cid))
 
 
 def _draw_matches(session: Session) -> None:

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -56,6 +56,9 @@ def language(code: str):
         abort(404)
     resp = redirect(_safe_next(request.args.get("next")) or url_for("display.index"))
     resp.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    if current_user.is_authenticated and current_user.language != code:
+        current_user.language = code  # per person: follows the judge to another tablet
+        g.db.session.commit()
     return resp
 
 

@@ -63,3 +63,35 @@ def test_history_page_lists_every_version(people):
         .get_data(as_text=True)
     assert page.count('data-judge="juri1"') == 2
     assert 'data-version="2"' in page and "inovasi=40" in page and "inovasi=45" in page
+
+
+def test_language_is_kept_per_person(app, people):
+    judge = people["juri1"]
+    assert judge.get("/bahasa/en?next=/juri").status_code == 302
+    assert '<html lang="en">' in judge.get("/juri").get_data(as_text=True)
+    # the same judge on another tablet (no cookie there) gets English too
+    other = support.sign_in(app, "juri1")
+    page = other.get("/juri").get_data(as_text=True)
+    assert '<html lang="en">' in page and "not saved yet" in page
+    assert '<html lang="id">' in people["juri2"].get("/juri").get_data(as_text=True)
+
+
+def test_the_demo_judge_is_assigned_to_every_judged_category(tmp_path):
+    from sqlalchemy import select
+
+    from scoreboard.db import Database
+    from scoreboard.demo import prepare
+    from scoreboard.models import Category, JudgeAssignment, User
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    prepare(url)
+    prepare(url)  # a second demo on the same database adds nothing
+    database = Database(url)
+    try:
+        with database.transaction() as session:
+            rows = session.execute(select(User.name, Category.slug).join(
+                JudgeAssignment, JudgeAssignment.user_id == User.id).join(
+                Category, Category.id == JudgeAssignment.category_id)).all()
+        assert [tuple(r) for r in rows] == [("juri1", "kreatif-sd")]
+    finally:
+        database.dispose()
