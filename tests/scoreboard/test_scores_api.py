@@ -200,3 +200,32 @@ def test_a_head_judge_sees_every_judges_sheet_a_judge_only_their_own(people):
     assert [s["judge"] for s in people["juri2"].get(URL).get_json()["sheets"]] == ["juri2"]
     assert [s["judge"] for s in people["ketua"].get(URL).get_json()["sheets"]] == [
         "juri1", "juri2"]
+
+
+def test_simultaneous_edits_from_two_tablets_store_exactly_one(app, people, count):
+    import threading
+
+    first_tablet = people["juri1"]
+    second_tablet = support.sign_in(app, "juri1")
+    assert first_tablet.post(URL, sheet("KRE-004", "kunci-0001")).status_code == 201
+    barrier = threading.Barrier(2)
+    results: dict[str, tuple[int, dict]] = {}
+
+    def edit(name, person, key, value):
+        barrier.wait()
+        resp = person.post(URL, sheet("KRE-004", key, base=1, inovasi=value))
+        results[name] = (resp.status_code, resp.get_json())
+
+    threads = [threading.Thread(target=edit, args=("a", first_tablet, "kunci-000a", 11)),
+               threading.Thread(target=edit, args=("b", second_tablet, "kunci-000b", 22))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    codes = sorted(code for code, _ in results.values())
+    assert codes == [201, 409]
+    winner = next(body for code, body in results.values() if code == 201)
+    loser = next(body for code, body in results.values() if code == 409)
+    assert loser["current"]["version"] == 2
+    assert loser["current"]["scores"] == winner["sheet"]["scores"]
+    assert count(ScoreSheetVersion) == 2
