@@ -10,7 +10,7 @@ both try N+1 and only one row can be stored.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scoreboard.models.base import Base, utcnow
@@ -56,6 +56,13 @@ class ScoreSheetVersion(Base):
     category: Mapped[Category] = relationship()
     team: Mapped[Team] = relationship()
     judge: Mapped[User] = relationship()
+
+
+@event.listens_for(ScoreSheetVersion, "before_update")
+@event.listens_for(ScoreSheetVersion, "before_delete")
+def _immutable(_mapper, _connection, sheet: ScoreSheetVersion) -> None:
+    # a correction is a new version; rewriting history would defeat the audit
+    raise TypeError(f"score sheet {sheet.id} is immutable: store a new version instead")
 
 
 class CategoryJudging(Base):

@@ -229,3 +229,20 @@ def test_simultaneous_edits_from_two_tablets_store_exactly_one(app, people, coun
     assert loser["current"]["version"] == 2
     assert loser["current"]["scores"] == winner["sheet"]["scores"]
     assert count(ScoreSheetVersion) == 2
+
+
+def test_a_stored_sheet_version_cannot_be_rewritten_or_deleted(app, people):
+    import pytest
+    from sqlalchemy import select
+
+    people["juri1"].post(URL, sheet("KRE-001", "kunci-0001"))
+    database = app.extensions["kejurda_db"]
+    for change in (lambda s, row: setattr(row, "scores", {"inovasi": 1}),
+                   lambda s, row: s.delete(row)):
+        with pytest.raises(TypeError, match="immutable"):
+            with database.transaction() as session:
+                row = session.scalar(select(ScoreSheetVersion))
+                change(session, row)
+    with database.transaction() as session:
+        assert session.scalar(select(ScoreSheetVersion)).scores == {
+            "inovasi": 80, "teknis": 70, "presentasi": 90}
