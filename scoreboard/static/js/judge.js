@@ -280,6 +280,7 @@
   window.addEventListener("offline", renderConn);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { flush(); } });
   window.setInterval(flush, RETRY_MS);
+  window.setInterval(syncFromServer, 5 * RETRY_MS);  // a lock by the head judge shows up
   renderTeams();
   syncFromServer();
   flush();
