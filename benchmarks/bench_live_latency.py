@@ -72,7 +72,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 class Bench:
-    def __init__(self, tmp: Path, env: dict[str, str]):
+    def __init__(self, tmp: Path, env: dict[str, str], switch_interval: float | None = None,
+                 trace: bool = False):
         db = f"sqlite:///{tmp / 'bench.db'}"
         (tmp / "event.toml").write_text(EVENT)
         (tmp / "teams.csv").write_text("code,name,institution,category,level,members,contact\n" +
@@ -83,8 +84,15 @@ class Bench:
         self.tk_token = kejurda("token", "create", "--role", "timekeeper", "--name", "t", "--db", db)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # --switch-interval: the same server with another GIL switch interval (an experiment)
+        launch = (["-c", f"import sys; sys.setswitchinterval({switch_interval}); "
+                   "from scoreboard.cli import main; main()"] if switch_interval
+                  else ["-m", "scoreboard.cli"])
+        self.trace = tmp / "trace.txt" if trace else None
+        if self.trace:  # --trace: timestamps at each stage inside the server
+            launch = [str(ROOT / "benchmarks" / "live_trace.py"), str(self.trace)]
         self.server = subprocess.Popen(
-            [sys.executable, "-m", "scoreboard.cli", "serve", "--port", str(self.port), "--db", db],
+            [sys.executable, *launch, "serve", "--port", str(self.port), "--db", db],
             cwd=ROOT, stdout=(tmp / "server.log").open("wb"), stderr=subprocess.STDOUT,
             env={**os.environ, **env})
         for _ in range(300):
@@ -131,21 +139,46 @@ class Bench:
         assert ready.startswith("ready"), ready
         time.sleep(2)
         rss_idle = rss_kib(self.server.pid)
-        sent = {}
+        sent, seqs = {}, {}
         for _ in range(rounds):
             run_id, t_start, t_finish = self.round()
             sent[(run_id, "running")] = t_start
             sent[(run_id, "finished")] = t_finish
+            seqs[(run_id, "running")], seqs[(run_id, "finished")] = self.seq - 1, self.seq
         out, _ = gen.communicate("", timeout=300)
         result = json.loads(out.strip().splitlines()[-1])
         lat = [(t - sent[(rid, st)]) / 1e6 for rid, st, t in result["events"] if (rid, st) in sent]
         expected = clients * len(sent)
-        return {"clients": clients, "edges": len(sent), "samples": len(lat),
+        stages = self.stages(sent, seqs, result["events"]) if self.trace else {}
+        return {**stages, "clients": clients, "edges": len(sent), "samples": len(lat),
                 "missing": expected - len(lat), "p50_ms": round(pct(lat, 50), 2),
                 "p99_ms": round(pct(lat, 99), 2), "max_ms": round(max(lat), 2),
                 "server_rss_kib_per_idle_client": round((rss_idle - rss_before) / clients, 1),
                 "loadgen_busy_ms_per_broadcast": round(
                     result["busy_ns"] / 1e6 / max(1, result["messages"]) * clients, 2)}
+
+    def stages(self, sent: dict, seqs: dict, events: list) -> dict:
+        """Where the time goes: agent → handler, handler → emit (database), the emit call
+        (queueing to every client), emit → client (per-client delivery)."""
+        got, emits = {}, {}
+        for line in self.trace.read_text().splitlines():
+            parts = line.split()
+            if parts[0] == "in":
+                got[int(parts[1])] = int(parts[2])
+            else:
+                emits[(int(parts[1]), parts[2])] = (int(parts[3]), int(parts[4]))
+        keys = [k for k in sent if k in emits and seqs[k] in got]
+
+        def ms(values: list[float]) -> list[float]:
+            return [round(pct(values, 50), 2), round(pct(values, 99), 2)]
+
+        return {
+            "to_handler_ms": ms([(got[seqs[k]] - sent[k]) / 1e6 for k in keys]),
+            "handler_to_emit_ms": ms([(emits[k][0] - got[seqs[k]]) / 1e6 for k in keys]),
+            "emit_call_ms": ms([(emits[k][1] - emits[k][0]) / 1e6 for k in keys]),
+            "emit_return_to_client_ms": ms([(t - emits[(r, st)][1]) / 1e6
+                                            for r, st, t in events if (r, st) in emits]),
+        }
 
     def close(self) -> None:
         self.agent.disconnect()
@@ -157,11 +190,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", default="10,200,1000")
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--switch-interval", type=float, default=None)
+    parser.add_argument("--trace", action="store_true",
+                        help="break the latency into stages (timestamps inside the server)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        bench = Bench(Path(tmp), {})
+        bench = Bench(Path(tmp), {}, args.switch_interval, args.trace)
         try:
-            print(f"server pid {bench.server.pid}, rss {rss_kib(bench.server.pid)} KiB at start")
+            print(f"server pid {bench.server.pid}, rss {rss_kib(bench.server.pid)} KiB at start, "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
             for n in (int(x) for x in args.clients.split(",")):
                 print(json.dumps(bench.measure(n, args.rounds)), flush=True)
         finally:

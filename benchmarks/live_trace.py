@@ -1,0 +1,46 @@
+"""The scoreboard server with timestamps at each stage of a gate edge's way to `/live`.
+
+Run by bench_live_latency.py --trace: python benchmarks/live_trace.py TRACE_FILE serve ...
+Writes one line per stage, CLOCK_MONOTONIC ns (system-wide, comparable with the bench):
+  in <seq> <t>                  the /timing handler got the edge
+  emit <run id> <status> <t0> <t1>   socketio.emit of `run` started / returned (all queued)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def install(path: str) -> None:
+    from scoreboard.extensions import socketio
+    from scoreboard.services import runs
+
+    out = open(path, "a", buffering=1)  # noqa: SIM115 (lives as long as the server)
+    record_edge = runs.record_edge
+    emit = socketio.emit
+
+    def traced_record_edge(session, payload):
+        out.write(f"in {payload.get('seq') if isinstance(payload, dict) else '-'} "
+                  f"{time.monotonic_ns()}\n")
+        return record_edge(session, payload)
+
+    def traced_emit(event, *args, **kwargs):
+        t0 = time.monotonic_ns()
+        result = emit(event, *args, **kwargs)
+        if event == "run":
+            out.write(f"emit {args[0]['id']} {args[0]['status']} {t0} {time.monotonic_ns()}\n")
+        return result
+
+    runs.record_edge = traced_record_edge
+    socketio.emit = traced_emit
+
+
+if __name__ == "__main__":
+    install(sys.argv[1])
+    from scoreboard.cli import main
+
+    main(sys.argv[2:])
