@@ -18,7 +18,11 @@ except ImportError:  # on the chip the modules sit at the top level
 FW = "1.0.0"
 RESEND_AFTER_US = 500000
 HB_EVERY_US = 1000000
-RESEND_BURST = 16  # frames per loop pass, so a long resend never starves the loop
+# Resends are paced by a token bucket: a burst of 16 frames, then one per 4 ms (about
+# 60 % of 115200 baud), so a long backlog never blocks the loop in UART writes, which
+# would delay the queued pin callbacks and so their timestamps.
+RESEND_BURST = 16
+RESEND_GAP_US = 4000
 CFG_LIMITS = {"debounce_us": (0, 1000000), "stuck_ms": (100, 86400000)}
 
 
@@ -48,6 +52,8 @@ class Device:
         self.stuck = bytearray(gates)
         self._quiet_since = 0
         self._resend_at = 0  # next seq to resend, 0 = no resend running
+        self._credit = RESEND_BURST * RESEND_GAP_US
+        self._credit_at = 0
         self._next_hb = HB_EVERY_US
 
     # -- output ---------------------------------------------------------------------
@@ -118,7 +124,7 @@ class Device:
         elif kind == "TQ":
             self.send("TS,%s,%d" % (msg["nonce"], now))
         elif kind == "RS":
-            self._resend_from(msg["from_seq"])
+            self._resend_from(msg["from_seq"], now)
         elif kind == "WHO":
             self.hello()
         elif kind == "CFG":
@@ -139,14 +145,14 @@ class Device:
             if self._resend_at and self._resend_at <= seq:
                 self._resend_at = seq + 1 if seq < self.seq else 0
 
-    def _resend_from(self, first):
+    def _resend_from(self, first, now):
         if first <= self.acked:
             # those were acked and are gone; say so, so the host learns where we stand
             self.send("ERR,ACKED,%d" % self.acked)
             first = self.acked + 1
         if first <= self.seq:
             self._resend_at = first
-            self._pump()
+            self._pump(now)
 
     def _cfg(self, key, value):
         lim = CFG_LIMITS.get(key)
@@ -166,12 +172,16 @@ class Device:
             self.save_cfg({"debounce_us": self.debounce.debounce_us, "stuck_ms": self.stuck_ms})
 
     # -- time -----------------------------------------------------------------------
-    def _pump(self):
-        sent = 0
-        while self._resend_at and sent < RESEND_BURST:
+    def _pump(self, now):
+        credit = self._credit + (now - self._credit_at)
+        if credit > RESEND_BURST * RESEND_GAP_US:
+            credit = RESEND_BURST * RESEND_GAP_US
+        self._credit_at = now
+        while self._resend_at and credit >= RESEND_GAP_US:
             self._send_event(self._resend_at)
-            sent += 1
+            credit -= RESEND_GAP_US
             self._resend_at = self._resend_at + 1 if self._resend_at < self.seq else 0
+        self._credit = credit
 
     def tick(self, raw_ticks, levels):
         """One pass of the main loop: ``levels[g]`` is 1 while gate g's beam is broken."""
@@ -189,7 +199,7 @@ class Device:
                 and now - self._quiet_since >= RESEND_AFTER_US):
             self._resend_at = self.acked + 1
             self._quiet_since = now
-        self._pump()
+        self._pump(now)
         return now
 
     def _check_stuck(self, g, now):

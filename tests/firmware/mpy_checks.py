@@ -198,6 +198,21 @@ def check_device_stuck_overflow_capacity(vectors):
     assert dev.lost == 4
 
 
+def check_device_paces_a_long_resend(vectors):
+    out = []
+    dev, _ = _device(out, capacity=64)
+    for i in range(40):
+        dev.raw(0, 10000 + i * 5000)
+    dev.tick(300000, bytearray([0, 0, 0]))
+    del out[:]
+    dev.tick(800000, bytearray([0, 0, 0]))  # 500 ms without an ack: a burst of 16
+    assert payloads(out) == [f"EV,{s},0,{'BC'[(s - 1) % 2]},{5000 + s * 5000}"
+                             for s in range(1, 17)], payloads(out)
+    del out[:]
+    dev.tick(812000, bytearray([0, 0, 0]))  # then one per 4 ms
+    assert payloads(out) == ["EV,17,0,B,90000", "EV,18,0,C,95000", "EV,19,0,B,100000"]
+
+
 def check_device_time_survives_tick_wrap(vectors):
     out = []
     dev = Device("esp32-a", "3f9a0c12", 1, out.append, PERIOD - 1000)
