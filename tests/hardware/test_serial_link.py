@@ -222,3 +222,41 @@ def test_status_reports_the_link(link):
     assert status["connected"] is True and status["name"] == "esp32-a"
     assert status["clock_samples"] >= 1 and status["clock_spread_us"] >= 1
     assert isinstance(status["errors"], dict)
+
+
+def test_a_failing_sink_gets_the_edge_again_and_the_ack_waits_for_it():
+    calls, stop = [], threading.Event()
+
+    def flaky_sink(edge):
+        calls.append(edge["seq"])
+        if len(calls) == 1:
+            raise OSError("disk full")
+
+    dev = ScriptedDevice()
+    source = SerialSource(dev.path, by_id=False)
+    thread = threading.Thread(target=source.run, args=(flaky_sink, stop), daemon=True)
+    thread.start()
+    try:
+        hello_and_sync(dev)
+        dev.send("EV", 1, 0, "B", 10)
+        dev.wait_for(lambda f: f == {"type": "ACK", "seq": 1})
+        assert calls == [1, 1]  # the ack came only after the second, successful call
+        assert source.errors["sink_failed"] == 1
+    finally:
+        stop.set()
+        thread.join(5)
+        dev.close()
+
+
+def test_by_id_name_finds_the_stable_link(tmp_path, monkeypatch):
+    from hardware import serial_link
+
+    by_id = tmp_path / "by-id"
+    by_id.mkdir()
+    target = tmp_path / "ttyUSB0"
+    target.write_text("")
+    (by_id / "usb-Silicon_Labs_CP2102_0001-if00-port0").symlink_to(target)
+    monkeypatch.setattr(serial_link, "BY_ID", str(by_id))
+    assert serial_link._by_id_name(str(target)) == str(
+        by_id / "usb-Silicon_Labs_CP2102_0001-if00-port0")
+    assert serial_link._by_id_name(str(tmp_path / "ttyUSB1")) is None
