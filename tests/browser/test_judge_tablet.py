@@ -31,7 +31,9 @@ def judge_venue(tmp_path: Path):
         uid = session.scalar(select(User.id).where(User.name == "juri1"))
         cid = session.scalar(select(Category.id).where(Category.slug == "kreatif-sd"))
         session.add(JudgeAssignment(user_id=uid, category_id=cid))
-    venue = Venue(tmp_path, free_port(), db_url, {})
+    admin = kejurda("token", "create", "--role", "admin", "--name", "admin-uji", "--db",
+                    db_url).strip().splitlines()[-1]
+    venue = Venue(tmp_path, free_port(), db_url, {"admin": admin})
     venue.start_server()
     yield venue, database
     database.dispose()
@@ -137,6 +139,27 @@ def test_judge_scores_through_a_wifi_drop_and_a_captive_portal(browser, judge_ve
     rows = stored(database)
     assert [r[:2] for r in rows] == [("KRE-001", 1), ("KRE-002", 1), ("KRE-002", 2),
                                      ("KRE-003", 1), ("KRE-004", 1)]
+
+    # Another person changes KRE-003 (the head judge's correction) while this tablet still
+    # shows version 1 (its refresh is held back): the tablet's edit is refused with the
+    # current value, nothing is overwritten.
+    page.route("**/api/v1/categories/*/scores",
+               lambda route: route.abort() if route.request.method == "GET"
+               else route.continue_())
+    other = venue.api("POST", "/categories/kreatif-sd/scores", token="admin", json={
+        "team": "KRE-003", "scores": {"inovasi": 55, "teknis": 40, "presentasi": 30},
+        "idempotency_key": "koreksi-ketua-1", "base_version": 1, "judge": "juri1",
+        "reason": "salah baca"})
+    assert other.status_code == 201, other.text
+    score(page, "KRE-003", (10, 10, 10))
+    page.wait_for_selector("button.team[data-team='KRE-003'] .badge[data-state='conflict']",
+                           timeout=15000)
+    assert badge(page, "KRE-003").inner_text() == "konflik"
+    message = page.inner_text("#sheet-message")
+    assert "versi 2" in message and '"inovasi":55' in message
+    page.unroute("**/api/v1/categories/*/scores")
+    assert [r[:2] for r in stored(database) if r[0] == "KRE-003"] == [("KRE-003", 1),
+                                                                        ("KRE-003", 2)]
 
     # a reload keeps the saved state (from the server) and nothing pending remains
     page.reload()
