@@ -31,7 +31,7 @@ from typing import IO, Any
 
 import socketio
 
-from hardware.clock_server import ClockOffset, wall_us
+from hardware.clock_server import ClockOffset, mono_us, wall_us
 from hardware.outbox import Outbox
 from hardware.source import Edge, Source
 
@@ -303,14 +303,18 @@ class Agent:
                          callback=lambda *ack: self._on_time(link, t0_us, ack))
 
     def _on_time(self, link: _Link, t0_us: int, ack: tuple) -> None:
-        t1_us = wall_us()
+        t1_us, t1_mono_us = wall_us(), mono_us()
         answer = ack[0] if len(ack) == 1 else None
         server_us = None
         if isinstance(answer, dict):
             # The scoreboard answers {"now_us": S}; "server_us" is accepted as well.
             server_us = answer.get("now_us", answer.get("server_us"))
         if isinstance(server_us, int) and not isinstance(server_us, bool):
-            self.clock.add(t0_us, server_us, t1_us)
+            jumps = self.clock.jumps
+            self.clock.add(t0_us, server_us, t1_us, t1_mono_us)
+            if self.clock.jumps != jumps:
+                log.warning("this host's wall clock jumped; server clock offset re-estimated"
+                            " server=%s", self.server_url)
         # The first probes go one after another, each as soon as the previous is answered,
         # so that shipping starts with an estimate from the fastest of several trips.
         if link.clock_probes < CLOCK_FIRST_PROBES:

@@ -41,18 +41,43 @@ class ClockSample:
         return self.server_us - (self.t0_us + self.t1_us) // 2
 
 
+JUMP_US = 20_000
+
+
+def mono_us() -> int:
+    """This host's monotonic clock in µs (never jumps)."""
+    return time.monotonic_ns() // 1000
+
+
 class ClockOffset:
-    """Keeps recent round trips; the estimate comes from the fastest one (least doubt)."""
+    """Keeps recent round trips; the estimate comes from the fastest one (least doubt).
+
+    If this host's wall clock jumps (NTP or an operator setting the time), the old trips
+    describe a clock that no longer exists, so they are forgotten.
+    """
 
     def __init__(self, keep: int = 16) -> None:
         self._samples: deque[ClockSample] = deque(maxlen=keep)
         self._lock = threading.Lock()
+        self._wall_minus_mono: int | None = None
+        self.jumps = 0
 
-    def add(self, t0_us: int, server_us: int, t1_us: int) -> bool:
-        """Record one round trip; False (ignored) if it makes no sense."""
+    def add(self, t0_us: int, server_us: int, t1_us: int, mono_at_t1_us: int | None = None
+            ) -> bool:
+        """Record one round trip; False (ignored) if it makes no sense.
+
+        ``mono_at_t1_us``: the monotonic clock read with ``t1_us``, to notice wall jumps.
+        """
         if t1_us < t0_us:
             return False
         with self._lock:
+            if mono_at_t1_us is not None:
+                wall_minus_mono = t1_us - mono_at_t1_us
+                last = self._wall_minus_mono
+                if last is not None and abs(wall_minus_mono - last) > JUMP_US:
+                    self._samples.clear()
+                    self.jumps += 1
+                self._wall_minus_mono = wall_minus_mono
             self._samples.append(ClockSample(t0_us, server_us, t1_us))
         return True
 
@@ -94,5 +119,6 @@ class ClockOffset:
         with self._lock:
             count = len(self._samples)
         if estimate is None:
-            return {"offset_us": None, "err_us": None, "samples": count}
-        return {"offset_us": estimate[0], "err_us": estimate[1], "samples": count}
+            return {"offset_us": None, "err_us": None, "samples": count, "jumps": self.jumps}
+        return {"offset_us": estimate[0], "err_us": estimate[1], "samples": count,
+                "jumps": self.jumps}

@@ -8,7 +8,7 @@ def test_no_samples_no_estimate_and_edges_unchanged():
     edge = {"seq": 1, "t_us": 5, "t_epoch_us": 1_000}
     assert clock.estimate() is None
     assert clock.to_server_time(edge) is edge
-    assert clock.status() == {"offset_us": None, "err_us": None, "samples": 0}
+    assert clock.status() == {"offset_us": None, "err_us": None, "samples": 0, "jumps": 0}
 
 
 def test_offset_comes_from_the_fastest_round_trip():
@@ -17,7 +17,7 @@ def test_offset_comes_from_the_fastest_round_trip():
     assert clock.add(10_000, 14_700, 10_400)    # rtt 400, offset 4500
     assert clock.add(20_000, 30_000, 29_000)    # rtt 9000: slow, not trusted
     assert clock.estimate() == (4_500, 200)
-    assert clock.status() == {"offset_us": 4_500, "err_us": 200, "samples": 3}
+    assert clock.status() == {"offset_us": 4_500, "err_us": 200, "samples": 3, "jumps": 0}
 
 
 def test_backwards_round_trip_is_ignored():
@@ -51,3 +51,15 @@ def test_reset_forgets():
     clock.add(0, 10, 2)
     clock.reset()
     assert clock.estimate() is None
+
+
+def test_a_wall_clock_jump_forgets_the_old_trips():
+    clock = ClockOffset()
+    clock.add(1_000_000, 1_004_000, 1_000_100, mono_at_t1_us=100)      # offset 3950
+    clock.add(2_000_000, 2_004_000, 2_000_900, mono_at_t1_us=1_000_900)  # same clock
+    assert clock.estimate() == (3_950, 50)
+    # Someone set the host clock 1 hour back: wall - mono moved by -3600 s.
+    clock.add(-3_596_000_000, 2_006_000, -3_595_999_000, mono_at_t1_us=3_001_000)
+    assert clock.jumps == 1
+    assert clock.estimate() == (3_598_005_500, 500)
+    assert clock.status()["samples"] == 1
