@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = "/timing"
 STATUS_EVERY_S = 2.0
+SUMMARY_EVERY_S = 60.0
 ACK_TIMEOUT_S = 10.0
 AUTH_RETRY_S = 30.0
 DRAIN_S = 2.0
@@ -131,6 +132,7 @@ class Agent:
         self._refused: list[tuple[int, str]] = []
         self._retry_from: int | None = None
         self._pause_until = 0.0
+        self._last_summary = 0.0
         self._connected = threading.Event()
         self.delivered = 0
         self.clock = ClockOffset()
@@ -483,7 +485,13 @@ class Agent:
         if now - link.last_status < STATUS_EVERY_S:
             return
         link.last_status = now
-        link.client.emit("agent_status", self.status(), namespace=NAMESPACE)
+        status = self.status()
+        link.client.emit("agent_status", status, namespace=NAMESPACE)
+        if now - self._last_summary >= SUMMARY_EVERY_S:
+            # One line a minute in the journal: enough to see a stuck or growing outbox.
+            self._last_summary = now
+            log.info("agent status name=%s outbox_depth=%d delivered=%d rejected=%d",
+                     self.name, status["outbox_depth"], self.delivered, status["rejected"])
 
     def status(self) -> dict:
         """The ``agent_status`` payload: name, sources' health, outbox depth, version."""
@@ -498,6 +506,7 @@ class Agent:
             "sources": sources,
             "outbox_depth": self.outbox.depth(),
             "rejected": self.outbox.rejected_count(),
+            "delivered": self.delivered,
             "clock": self.clock.status(),
             "version": agent_version(),
         }
