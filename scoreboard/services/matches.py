@@ -55,8 +55,18 @@ class StaleVersion(Conflict):
 
 
 def _team_rows(session: Session, view: View) -> list[Team]:
-    return list(session.scalars(select(Team).where(Team.category_id == view.category.id)
-                                .order_by(Team.code)))
+    """The teams that enter the draw: registered ones, checked in if the event requires it."""
+    query = select(Team).where(Team.category_id == view.category.id).order_by(Team.code)
+    if view.category.event.require_checkin:
+        query = query.where(Team.checked_in_at.is_not(None))
+    return list(session.scalars(query))
+
+
+def _enough(view: View, count: int) -> None:
+    if count < 2:
+        which = "checked-in teams" if view.category.event.require_checkin else "teams"
+        raise Invalid(f"teams: {view.category.slug!r} needs at least 2 {which} for a draw, "
+                      f"has {count}")
 
 
 def _refuse_after_results(view: View) -> None:
@@ -76,8 +86,7 @@ def generate_draw(session: Session, slug: str, actor: str) -> View:
         view = load_view(session, slug)
         _refuse_after_results(view)
         teams = _team_rows(session, view)
-        if len(teams) < 2:
-            raise Invalid(f"teams: {slug!r} needs at least 2 teams for a draw, has {len(teams)}")
+        _enough(view, len(teams))
         schools = {t.code: t.institution for t in teams if t.institution}
         try:
             drawn = make_draw(view.config, [t.code for t in teams], institutions=schools)
@@ -97,7 +106,8 @@ def reseed(session: Session, slug: str, order: Any, actor: str) -> View:
         if view.draw is None:
             raise Conflict(f"draw: {slug!r} has no draw yet; generate it first")
         _refuse_after_results(view)
-        seeded = _check_order(order, view)
+        seeded = _check_order(order, view, [t.code for t in _team_rows(session, view)])
+        _enough(view, len(seeded))
         try:
             groups = []
             if view.config.bracket is BracketType.GROUPS_KNOCKOUT:
@@ -112,7 +122,8 @@ def reseed(session: Session, slug: str, order: Any, actor: str) -> View:
     return _announce_draw(session, slug)
 
 
-def _check_order(order: Any, view: View) -> list[str]:
+def _check_order(order: Any, view: View, eligible: list[str]) -> list[str]:
+    """Every eligible team exactly once (a team not checked in cannot be seeded)."""
     if not isinstance(order, list) or not all(isinstance(c, str) for c in order):
         raise Invalid("seeded: a list of team codes, seed 1 first")
     seen: set[str] = set()
@@ -121,8 +132,10 @@ def _check_order(order: Any, view: View) -> list[str]:
             raise Invalid(f"seeded: {code!r} listed twice")
         if code not in view.teams:
             raise Invalid(f"seeded: {code!r} is not a team of {view.category.slug!r}")
+        if code not in eligible:
+            raise Invalid(f"seeded: {code!r} has not checked in")
         seen.add(code)
-    missing = sorted(set(view.teams) - seen)
+    missing = sorted(set(eligible) - seen)
     if missing:
         raise Invalid(f"seeded: missing {', '.join(missing)}")
     return list(order)

@@ -124,7 +124,13 @@ def load_view(session: Session, slug: str) -> View:
         records.setdefault(row.match_id, []).append(row)
     view = View(category, config, draw, teams, records)
     if draw is not None:
-        _derive(view, current_results(records))
+        try:
+            _derive(view, current_results(records))
+        except RuleViolation as exc:  # e.g. the event file changed the bracket after the draw
+            view.parts, view.champion = [], None
+            view.warnings.append({"match_id": None, "kind": "draw_invalid", "result": None,
+                                  "message": f"the stored draw no longer builds: {exc}; "
+                                             "draw again"})
     return view
 
 

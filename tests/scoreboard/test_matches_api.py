@@ -483,3 +483,51 @@ def test_a_category_whose_options_the_engine_refuses(app, matches):
     assert [(e["rank"], e["team"], e["status"]) for e in ranking] == [
         (None, f"KO-{n}", "not_drawn") for n in range(1, 9)]
     assert matches.get("/api/v1/matches").status_code == 200
+
+
+def _require_checkin(app, checked_in: list[str]) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from scoreboard.models import Event, Team
+
+    with app.extensions["kejurda_db"].transaction() as session:
+        session.scalar(select(Event)).require_checkin = True
+        for team in session.scalars(select(Team).where(Team.code.in_(checked_in))):
+            team.checked_in_at = datetime.now(UTC)
+
+
+def test_with_check_in_required_only_checked_in_teams_are_drawn(app, matches):
+    _require_checkin(app, ["KO-2", "KO-5", "KO-7"])
+    body = matches.post(f"{KO}/draw", role="admin").get_json()
+    assert body["seeded"] == ["KO-2", "KO-5", "KO-7"]
+    bad = put(matches, f"{KO}/draw", {"seeded": ["KO-7", "KO-5", "KO-2", "KO-1"]})
+    assert bad.get_json() == {"error": "seeded: 'KO-1' has not checked in"}
+    ok = put(matches, f"{KO}/draw", {"seeded": ["KO-7", "KO-5", "KO-2"]})
+    assert ok.get_json()["seeded"] == ["KO-7", "KO-5", "KO-2"]
+    matches.post(f"{KO}/draw/publish", role="admin")
+    ranking = matches.ranking("ko-8")["entries"]
+    assert [e["team"] for e in ranking if e["status"] == "not_drawn"] == [
+        "KO-1", "KO-3", "KO-4", "KO-6", "KO-8"]
+
+
+def test_with_check_in_required_and_one_team_checked_in_there_is_no_draw(app, matches):
+    _require_checkin(app, ["KO-2"])
+    resp = matches.post(f"{KO}/draw", role="admin")
+    assert resp.get_json() == {"error": "teams: 'ko-8' needs at least 2 checked-in teams for a "
+                                        "draw, has 1"}
+
+
+def test_a_stored_draw_that_no_longer_builds_is_a_warning_not_an_error(app, matches):
+    from sqlalchemy import select
+
+    from scoreboard.models import MatchDraw
+
+    published(matches)
+    with app.extensions["kejurda_db"].transaction() as session:
+        session.scalar(select(MatchDraw)).seeded = ["KO-1", "KO-1"]
+    body = matches.get(f"{KO}/bracket").get_json()
+    assert body["matches"] == [] and [w["kind"] for w in body["warnings"]] == ["draw_invalid"]
+    assert matches.ranking("ko-8")["entries"][0]["status"] == "not_drawn"
+    assert matches.post(f"{KO}/matches/W1-1/result", score(1, 0)).status_code == 404
