@@ -42,8 +42,10 @@ def _view_or_404(slug: str):
         abort(404)
 
 
-def _stage_title(match: dict[str, Any], last_round: int) -> str:
+def _stage_title(match: dict[str, Any], last_round: int, double: bool) -> str:
     stage, number = match["stage"], match["round"]
+    if stage == "winners" and double:
+        return _("Babak atas %(n)s", n=number)
     if stage == "losers":
         return _("Babak bawah %(n)s", n=number)
     if stage == "grand_final":
@@ -66,12 +68,13 @@ def sections(state: dict[str, Any]) -> list[dict[str, Any]]:
     by_part: dict[Any, list[dict[str, Any]]] = {}
     for match in state["matches"]:
         by_part.setdefault(match["group"], []).append(match)
+    double = state["bracket"] == "double_elimination"
     out = []
     for part, part_matches in by_part.items():
         last = max((m["round"] for m in part_matches if m["stage"] == "winners"), default=0)
         columns: dict[str, list[dict[str, Any]]] = {}
         for match in part_matches:
-            columns.setdefault(_stage_title(match, last), []).append(match)
+            columns.setdefault(_stage_title(match, last, double), []).append(match)
         title = (_("Babak gugur") if part == "knockout" else
                  _("Grup %(name)s", name=part) if part else None)
         out.append({"title": title, "name": part,
