@@ -1,0 +1,97 @@
+"""End to end over a pty: virtual ESP32 -> `kejurda agent --serial` -> server, with faults.
+
+2 % of lines dropped and 2 % corrupted (both directions), one unplug in the middle of a
+run and one reboot of the box. Every run's time must be exactly the injected one, and
+the server must hold every edge exactly once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from hardware.virtual_esp32 import VirtualESP32
+from tests.support.venue import make_venue
+
+pytestmark = pytest.mark.e2e
+
+TEAMS = ["SMP-01", "SMP-02", "SMP-03", "SMP-04"]
+START, FINISH, CHECKPOINT = 0, 1, 2
+
+
+@pytest.fixture
+def venue(tmp_path: Path):
+    v = make_venue(tmp_path)
+    yield v
+    for proc in reversed(v.procs):
+        proc.stop()
+
+
+def wait_for_agent(venue) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        resp = venue.api("GET", "/agents", token="admin")
+        if resp.ok and resp.json():
+            return
+        time.sleep(0.1)
+    raise AssertionError("agent never connected:\n" + venue.logs())
+
+
+def play(box, venue, team, *, unplug=False):
+    """Arm a run and drive a robot through it; returns (run, expected edges)."""
+    resp = venue.api("POST", "/runs", json={"category": "lf-smp", "team": team})
+    assert resp.status_code == 201, resp.text
+    t0 = box.now_us() + 150_000
+    edges = []
+    for gate, at in ((START, 0), (CHECKPOINT, 200_000), (FINISH, 600_000)):
+        box.press(gate, t0 + at, hold_us=40_000, bounce_us=(25, 60))
+        edges += [(gate, "B", t0 + at), (gate, "C", t0 + at + 40_000)]
+    if unplug:
+        box.unplug()  # the whole run happens while the cable is out
+        time.sleep(0.9)
+        box.replug()
+    time.sleep(max(0.0, (t0 + 700_000 - box.now_us()) / 1e6))  # the last beam cleared
+    return venue.wait_final(resp.json()["id"]), edges
+
+
+def stored_edges(venue) -> list[tuple]:
+    db = venue.db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return conn.execute("SELECT boot, seq, gate, edge, t_us FROM gate_event "
+                            "WHERE source = 'esp32-a' ORDER BY boot, seq").fetchall()
+
+
+def test_serial_box_through_agent_and_server_with_faults(venue, tmp_path):
+    link = str(tmp_path / "usb-kejurda-esp32-a")
+    box = VirtualESP32("esp32-a", 3, link=link, drop_rate=0.02, corrupt_rate=0.02, seed=4,
+                       ppm=40).start()
+    try:
+        venue.start_server()
+        venue.start_agent("--serial", link)
+        wait_for_agent(venue)
+        expected: dict[str, list] = {}
+        runs = []
+        for k, team in enumerate(TEAMS * 2):
+            if k == 5:
+                deadline = time.monotonic() + 10
+                while box.device.acked != box.device.seq and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                box.reboot()
+            run, edges = play(box, venue, team, unplug=(k == 2))
+            runs.append(run)
+            expected.setdefault(box.boot, []).extend(edges)
+        deadline = time.monotonic() + 15
+        want = sorted((boot, i + 1, g, e, t) for boot, edges in expected.items()
+                      for i, (g, e, t) in enumerate(edges))
+        while stored_edges(venue) != want and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert stored_edges(venue) == want
+        for run in runs:
+            assert (run["status"], run["elapsed_us"], run["checkpoints_us"]) == (
+                "finished", 600_000, [200_000]), run
+        assert len(expected) == 2 and box.counts["dropped"] > 0
+    finally:
+        box.stop()
