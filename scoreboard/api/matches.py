@@ -53,7 +53,7 @@ def reseed(slug: str):
     body = json_body()
     # "seeded" is the documented name; the other spellings mean the same order
     order = next((body[k] for k in ("seeded", "order", "seeding", "teams") if k in body), None)
-    view = matches.reseed(g.db.session, slug, order, g.caller.name)
+    view = matches.reseed(g.db.session, slug, order, g.caller.name, body.get("groups"))
     return jsonify(bracket_dict(view, include_draft=True))
 
 
@@ -129,9 +129,12 @@ openapi.register({
         "put": {"summary": "Re-seed with an explicit order (admin), before the first result; "
                            "the draw becomes a draft again",
                 "security": openapi.SECURE, "parameters": [SLUG],
-                "requestBody": openapi._body({"seeded": {"type": "array", "items": {
-                    "type": "string"}, "description": "every team code, seed 1 first"}},
-                    ["seeded"]),
+                "requestBody": openapi._body({
+                    "seeded": {"type": "array", "items": {"type": "string"},
+                               "description": "every team code, seed 1 first"},
+                    "groups": {"type": "object", "description": "groups_knockout: the groups "
+                               "as drawn, {\"A\": [codes], \"B\": [...]} (instead of seeded)"}},
+                    []),
                 "responses": {"200": openapi._resp("the draft", BRACKET),
                               **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/v1/categories/{slug}/draw/publish": {"post": {

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from judging.brackets import MatchStatus
 from judging.brackets import Stage as BracketStage
 from judging.brackets.draw import draw as make_draw
-from judging.brackets.groups import draw_groups
+from judging.brackets.groups import draw_groups, group_names
 from judging.brackets.swiss import default_rounds, pair_round
 from judging.categories import BracketType
 from judging.errors import RuleViolation
@@ -99,27 +99,52 @@ def generate_draw(session: Session, slug: str, actor: str) -> View:
     return _announce_draw(session, slug)
 
 
-def reseed(session: Session, slug: str, order: Any, actor: str) -> View:
-    """Replace the seeding by an explicit order of the category's teams (before any result)."""
+def reseed(session: Session, slug: str, order: Any, actor: str, groups: Any = None) -> View:
+    """Replace the seeding by an explicit order of the category's teams (before any result).
+
+    ``groups_knockout`` may instead be given its groups as drawn on stage:
+    ``{"A": [codes], "B": [...]}``; otherwise the order is dealt into groups by snake.
+    """
     with lock:
         view = load_view(session, slug)
         if view.draw is None:
             raise Conflict(f"draw: {slug!r} has no draw yet; generate it first")
         _refuse_after_results(view)
-        seeded = _check_order(order, view, [t.code for t in _team_rows(session, view)])
+        eligible = [t.code for t in _team_rows(session, view)]
+        dealt = None
+        if groups is not None:
+            dealt = _check_groups(groups, view)
+            order = [code for _name, teams in dealt for code in teams]
+        seeded = _check_order(order, view, eligible)
         _enough(view, len(seeded))
         try:
-            groups = []
+            stored = []
             if view.config.bracket is BracketType.GROUPS_KNOCKOUT:
                 # the organiser's order is kept: snake only, no automatic swaps
-                groups = [{"name": g.name, "teams": list(g.teams)}
-                          for g in draw_groups(seeded, view.config.groups or 1)]
+                stored = [{"name": name, "teams": list(teams)} for name, teams in dealt or (
+                    (g.name, g.teams) for g in draw_groups(seeded, view.config.groups or 1))]
             rounds = (_swiss_round_one(view, seeded)
                       if view.config.bracket is BracketType.SWISS else [])
         except RuleViolation as exc:
             raise Invalid(f"seeded: {exc}") from None
-        _store_draw(session, view, seeded, groups, rounds, actor, "reseed")
+        _store_draw(session, view, seeded, stored, rounds, actor, "reseed")
     return _announce_draw(session, slug)
+
+
+def _check_groups(groups: Any, view: View) -> list[tuple[str, list[str]]]:
+    """Explicit groups: the configured number, named A, B, ..., each of at least 2 teams."""
+    if view.config.bracket is not BracketType.GROUPS_KNOCKOUT:
+        raise Invalid(f"groups: only for groups_knockout, not {view.config.bracket}")
+    names = group_names(view.config.groups or 1)
+    if not isinstance(groups, dict) or sorted(groups) != sorted(names):
+        raise Invalid(f"groups: an object with the groups {', '.join(names)}, "
+                      "each a list of team codes")
+    for name in names:
+        teams = groups[name]
+        if not isinstance(teams, list) or len(teams) < 2 \
+                or not all(isinstance(c, str) for c in teams):
+            raise Invalid(f"groups.{name}: a list of at least 2 team codes")
+    return [(name, list(groups[name])) for name in names]
 
 
 def _check_order(order: Any, view: View, eligible: list[str]) -> list[str]:

@@ -312,3 +312,35 @@ def test_short_forms_of_sumo_rounds_and_soccer_totals(matches):
                  {"home_score": 1, "away_goals": 0})
     assert mixed.get_json() == {"error": "home_goals: give the goals one way only: home_goals "
                                          "and away_goals, home_score and away_score, or per half"}
+
+
+def test_groups_as_drawn_on_stage(matches, api):
+    matches.post("/api/v1/categories/grup-8/draw", role="admin")
+    stage = {"A": ["GR-8", "GR-1", "GR-2"], "B": ["GR-3", "GR-4", "GR-5", "GR-6", "GR-7"]}
+    resp = api.client.put("/api/v1/categories/grup-8/draw", json={"groups": stage},
+                          headers=api.headers("admin"))
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["groups"] == [{"name": "A", "teams": stage["A"]},
+                              {"name": "B", "teams": stage["B"]}]
+    assert body["seeded"] == stage["A"] + stage["B"]
+    assert len(body["matches"]) == 3 + 10
+    for groups, message in [
+        ({"A": stage["A"]}, "groups: an object with the groups A, B, each a list of team codes"),
+        ({"A": ["GR-1"], "B": [f"GR-{n}" for n in range(2, 9)]},
+         "groups.A: a list of at least 2 team codes"),
+        ({"A": ["GR-1", "GR-2"], "B": ["GR-3", "GR-4"]}, "seeded: missing GR-5, GR-6, GR-7, GR-8"),
+        ({"A": ["GR-1", "GR-2", "GR-3", "GR-4"], "B": ["GR-4", "GR-5", "GR-6", "GR-7", "GR-8"]},
+         "seeded: 'GR-4' listed twice"),
+    ]:
+        bad = api.client.put("/api/v1/categories/grup-8/draw", json={"groups": groups},
+                             headers=api.headers("admin"))
+        assert (bad.status_code, bad.get_json()) == (422, {"error": message})
+    other = api.client.put("/api/v1/categories/ko-8/draw", json={"groups": stage},
+                           headers=api.headers("admin"))
+    assert other.status_code == 409  # ko-8 has no draw yet
+    matches.post("/api/v1/categories/ko-8/draw", role="admin")
+    other = api.client.put("/api/v1/categories/ko-8/draw", json={"groups": stage},
+                           headers=api.headers("admin"))
+    assert other.get_json() == {"error": "groups: only for groups_knockout, not "
+                                         "single_elimination"}
