@@ -55,7 +55,11 @@ def save_cfg(cfg):
     tmp = config.CFG_FILE + ".tmp"
     with open(tmp, "w") as f:
         json.dump(cfg, f)
-    os.rename(tmp, config.CFG_FILE)
+    try:
+        os.rename(tmp, config.CFG_FILE)
+    except OSError:  # FAT will not rename over an existing file; LittleFS does
+        os.remove(config.CFG_FILE)
+        os.rename(tmp, config.CFG_FILE)
 
 
 class TimerBox:
