@@ -19,6 +19,7 @@ is never changed. Without an answer, edges keep the source's own ``t_epoch_us``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/timing"
 STATUS_EVERY_S = 2.0
 SUMMARY_EVERY_S = 60.0
+SETTLE_BATCH = 64
+SETTLE_EVERY_S = 0.05
 ACK_TIMEOUT_S = 10.0
 AUTH_RETRY_S = 30.0
 DRAIN_S = 2.0
@@ -49,6 +52,7 @@ CLOCK_FIRST_PROBES = 5
 CLOCK_EVERY_S = 10.0
 
 
+@functools.cache
 def agent_version() -> str:
     """The installed kejurda version, or "dev" when running from a bare checkout."""
     try:
@@ -133,6 +137,7 @@ class Agent:
         self._retry_from: int | None = None
         self._pause_until = 0.0
         self._last_summary = 0.0
+        self._last_settle = 0.0
         self._connected = threading.Event()
         self.delivered = 0
         self.clock = ClockOffset()
@@ -356,7 +361,7 @@ class Agent:
                      PROBE_WAIT_S, self.server_url)
         while not self._halt.is_set() and not link.gone.is_set():
             self._wake.clear()
-            self._settle_acks()
+            self._settle_acks(force=False)
             self._send_status(link)
             self._sync_clock(link)
             self._expire_inflight(link)
@@ -462,9 +467,19 @@ class Agent:
         if retry_from is not None:
             link.cursor = min(link.cursor, retry_from - 1)
 
-    def _settle_acks(self) -> None:
-        """Delete acked edges and park refused ones, in one place and in batches."""
+    def _settle_acks(self, force: bool = True) -> None:
+        """Delete acked edges and park refused ones, in one place and in batches.
+
+        Unless forced, waits until SETTLE_BATCH results or SETTLE_EVERY_S have gathered:
+        one delete per ack would cost more than the sending itself.
+        """
+        now = time.monotonic()
         with self._lock:
+            pending = len(self._acked) + len(self._refused)
+            if not pending or (not force and pending < SETTLE_BATCH
+                               and now - self._last_settle < SETTLE_EVERY_S):
+                return
+            self._last_settle = now
             acked, self._acked = self._acked, []
             refused, self._refused = self._refused, []
         if acked:
