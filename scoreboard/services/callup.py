@@ -94,3 +94,16 @@ def no_show(session: Session, arena: str, code: str, actor: str) -> Team:
 def leave(session: Session, arena: str, code: str, actor: str) -> Team:
     """The team came to the table (or withdrew): it leaves the queue."""
     return _apply(session, arena, code, "leave", actor)
+
+
+def places_of(session: Session, team: Team) -> list[dict]:
+    """Where a team waits: `{"arena", "name", "place" (1 = next), "calls"}` per queue."""
+    names = dict(arenas(session))
+    out = []
+    joined = session.scalars(select(CallUpEntry.arena).where(CallUpEntry.team_id == team.id))
+    for arena in sorted(set(joined)):
+        order = queue(session, arena)
+        place = next(i for i, e in enumerate(order, start=1) if e.team_id == team.id)
+        out.append({"arena": arena, "name": names.get(arena, arena), "place": place,
+                    "calls": order[place - 1].calls})
+    return out

@@ -353,6 +353,11 @@ def proof_path(reg: Registration, folder: Path) -> Path:
     return path
 
 
+def team_runs(session: Session, team: Team) -> list[Run]:
+    """The team's runs so far, in order (its schedule and results on its own page)."""
+    return list(session.scalars(select(Run).where(Run.team_id == team.id).order_by(Run.id)))
+
+
 # ---------------------------------------------------------------- check-in
 
 

@@ -33,6 +33,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from judging.registration import Status, wa_me
 from scoreboard.errors import KejurdaError, NotFound
+from scoreboard.services import callup
 from scoreboard.services import registration as service
 from scoreboard.web.registration_forms import (
     LEVEL_CHOICES,
@@ -121,11 +122,14 @@ def _team_view(reg, form: RegistrationForm, proof_form: ProofForm, status: int =
                  team=reg.team_name)
         wa_link = f"https://wa.me/{wa_me(committee)}?text={quote(text)}"
     info = next(i for i in service.categories(session) if i.slug == reg.category.slug)
+    team = reg.team
+    runs = service.team_runs(session, team) if team is not None else []
     return render_template(
         "registration/team.html", reg=reg, form=form, proof_form=proof_form,
         infos=service.categories(session), levels=LEVEL_CHOICES, status_labels=STATUS_LABELS,
         editable=info.is_open(service.now_utc()), wa_link=wa_link,
-        qr=_qr_svg(reg.code) if reg.team is not None else None,
+        qr=_qr_svg(reg.code) if team is not None else None, runs=runs,
+        queues=callup.places_of(session, team) if team is not None else [],
         token=request.view_args["token"]), status
 
 

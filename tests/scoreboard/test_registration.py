@@ -331,3 +331,13 @@ def test_the_committee_whatsapp_link(reg_app):
     code = registration(reg_app).code
     assert (f'href="https://wa.me/6281200001111?text=Halo%20panitia%2C%20kode%20pendaftaran'
             f'%20kami%20{code}%20%28Tim%20Merapi%29."') in page
+
+
+def test_a_huge_upload_is_refused_whole(reg_app, snapshot):
+    reg_app.config["KEJURDA_UPLOAD_MAX_BYTES"] = 1000
+    link = register_ok(reg_app)
+    before = snapshot()
+    resp = _upload(reg_app.test_client(), link, PNG + b"\x00" * 2_000_000)
+    assert resp.status_code == 422
+    assert field_errors(resp.get_data(as_text=True)) == {"proof": ["Berkas terlalu besar."]}
+    assert snapshot() == before

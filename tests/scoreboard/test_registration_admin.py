@@ -306,3 +306,29 @@ def test_call_up_queue_sends_a_no_show_to_the_end_after_three_calls(reg_app, adm
     assert _order(desk, "lintasan-b") == []  # another track has its own queue
     assert desk.client.get("/admin/antrian/tidak-ada").status_code == 404
     assert _queue(desk, "lintasan-a", "hapus", "Q-3").status_code == 400
+
+
+def test_the_teams_own_page_shows_check_in_queue_place_and_runs(reg_app, admin, desk,
+                                                                 timekeeper_token):
+    link = register_ok(reg_app)
+    decide(admin, registration(reg_app).id, "approved")
+    client = reg_app.test_client()
+    page = client.get(link).get_data(as_text=True)
+    assert '<p id="team-checked-in">Belum daftar ulang.</p>' in page
+    assert 'class="queue-place"' not in page and 'id="team-runs"' not in page
+    _checkin(desk, "LF-SD-001")
+    with reg_app.extensions["kejurda_db"].transaction() as session:
+        cid = session.scalar(select(Team.category_id).where(Team.code == "LF-SD-001"))
+        session.add(Team(code="Q-0", name="Duluan", institution="S", category_id=cid,
+                         level="SD", members=["A"], contact="",
+                         checked_in_at=registration(reg_app).created_at))
+    _queue(desk, "lintasan-a", "join", "Q-0")
+    _queue(desk, "lintasan-a", "join", "LF-SD-001")
+    _queue(desk, "lintasan-a", "no_show", "LF-SD-001")
+    reg_app.test_client().post("/api/v1/runs", json={"category": "lf-sd", "team": "LF-SD-001"},
+                               headers={"Authorization": f"Bearer {timekeeper_token}"})
+    page = client.get(link).get_data(as_text=True)
+    assert '<p id="team-checked-in">Sudah daftar ulang.</p>' in page
+    assert ('<p class="queue-place" data-arena="lintasan-a">Antrean Lintasan A: urutan ke-2 '
+            '(sudah dipanggil 1×)</p>') in page
+    assert "<tr><td>1</td>" in page.split('id="team-runs"')[1]
