@@ -10,6 +10,7 @@ def register_pages(app: Flask) -> None:
     from scoreboard.web.desk import bp as desk_bp
     from scoreboard.web.display import bp as display_bp
     from scoreboard.web.judge import bp as judge_bp
+    from scoreboard.web.pads import bp as pads_bp
     from scoreboard.web.public import bp as public_bp
     from scoreboard.web.registration import bp as registration_bp
     from scoreboard.web.registration_admin import bp as registration_admin_bp
@@ -23,5 +24,6 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(registration_admin_bp)
     app.register_blueprint(judge_bp)
+    app.register_blueprint(pads_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(results_bp)
