@@ -35,9 +35,11 @@ def category_ranking(session: Session, slug: str) -> dict[str, Any]:
 
 
 def _timed_entries(session: Session, category: Category) -> list[dict[str, Any]]:
-    teams = session.scalars(select(Team).where(Team.category_id == category.id)
-                            .order_by(Team.code)).all()
-    names = {t.code: t.name for t in teams}
+    # only the two columns: loading whole Team rows (members JSON and all) made this the
+    # slowest step after every edge, competing with the delivery of the `run` event
+    names = dict(session.execute(select(Team.code, Team.name)
+                                 .where(Team.category_id == category.id)
+                                 .order_by(Team.code)).all())
     rows = session.execute(select(Team.code, Run.attempt, Run.status, Run.elapsed_us)
                            .join(Team, Run.team_id == Team.id)
                            .where(Run.category_id == category.id)).all()
