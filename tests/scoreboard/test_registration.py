@@ -341,3 +341,14 @@ def test_a_huge_upload_is_refused_whole(reg_app, snapshot):
     assert resp.status_code == 422
     assert field_errors(resp.get_data(as_text=True)) == {"proof": ["Berkas terlalu besar."]}
     assert snapshot() == before
+
+
+def test_the_form_speaks_english_on_request(reg_app):
+    client = reg_app.test_client()
+    client.get("/bahasa/en")
+    page = client.get("/daftar").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Team registration" in page
+    assert "Coach's WhatsApp number" in page and "3 places left" in page
+    resp = register(client, coach_phone="021 555")
+    assert field_errors(resp.get_data(as_text=True)) == {
+        "coach_phone": ["Not a valid WhatsApp number; for example 0812 3456 7890."]}
