@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 
 from scoreboard.api import bp, openapi
 from scoreboard.api.auth import require
 from scoreboard.api.views import json_body
-from scoreboard.services import display
+from scoreboard.services import callup, display
 
 
 @bp.get("/display/screens")
@@ -28,6 +28,14 @@ def set_screen(screen: str):
                                         g.caller.name))
 
 
+@bp.get("/display/callup")
+def callup_queues():
+    arena = request.args.get("arena") or None
+    if arena is not None:
+        callup.check_arena(g.db.session, arena)
+    return jsonify(display.callup_queues(g.db.session, arena))
+
+
 SCREEN_PARAM = [{"name": "screen", "in": "path", "required": True,
                  "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,32}$"}}]
 SCREEN = {"$ref": "#/components/schemas/DisplayScreen"}
@@ -35,6 +43,17 @@ openapi.register({
     "/api/v1/display/screens": {"get": {
         "summary": "Projector screens that have a playlist",
         "responses": {"200": openapi._resp("screens", {"type": "array", "items": SCREEN})}}},
+    "/api/v1/display/callup": {"get": {
+        "summary": "Teams waiting at each track or arena, first 8 in calling order (projector)",
+        "parameters": [{"name": "arena", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": openapi._resp("queues", {"type": "array", "items": {
+            "type": "object", "properties": {
+                "arena": {"type": "string"}, "name": {"type": "string"},
+                "queue": {"type": "array", "items": {"type": "object", "properties": {
+                    "position": {"type": "integer"}, "team": {"type": "string"},
+                    "team_name": {"type": "string"}, "institution": {"type": "string"},
+                    "calls": {"type": "integer"}}}}}}}),
+            **openapi._errors(404)}}},
     "/api/v1/display/screens/{screen}": {
         "get": {"summary": "A screen's playlist (empty: the live run and its ranking)",
                 "parameters": SCREEN_PARAM,
@@ -52,6 +71,7 @@ openapi.register({
         "seconds": {"type": "integer", "minimum": display.SECONDS[0],
                     "maximum": display.SECONDS[1], "default": display.DEFAULT_SECONDS},
         "category": {"type": "string", "description": "required for ranking and bracket"},
+        "arena": {"type": "string", "description": "callup only: one track or category"},
         "text": {"type": "string", "maxLength": display.TEXT_MAX,
                  "description": "announcement only"}}},
     "DisplayScreen": {"type": "object", "properties": {

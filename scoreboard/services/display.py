@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from scoreboard.errors import Invalid, NotFound
 from scoreboard.models import AuditRecord, Category, DisplayScreen
 from scoreboard.models.base import utcnow
+from scoreboard.services import callup
 from scoreboard.services.publish import publish
 
 SCREEN = re.compile(r"^[a-z0-9-]{1,32}$")
@@ -57,6 +58,10 @@ def _scene(session: Session, i: int, item: Any) -> dict[str, Any]:
             SECONDS[0] <= seconds <= SECONDS[1]):
         raise Invalid(f"{where}.seconds: an integer from {SECONDS[0]} to {SECONDS[1]}")
     out: dict[str, Any] = {"scene": kind, "seconds": seconds}
+    if kind == "callup" and item.get("arena") is not None:
+        if item["arena"] not in {slug for slug, _name in callup.arenas(session)}:
+            raise Invalid(f"{where}.arena: a track or category slug of this event")
+        out["arena"] = item["arena"]
     category = item.get("category")
     if SCENES[kind] or category is not None:
         if not isinstance(category, str) or session.scalar(
@@ -90,4 +95,21 @@ def set_playlist(session: Session, slug: Any, playlist: Any, actor: str) -> dict
     session.commit()
     out = screen_dict(slug, row)
     publish("display", out)
+    return out
+
+
+def callup_queues(session: Session, arena: str | None = None, limit: int = 8
+                  ) -> list[dict[str, Any]]:
+    """The first teams waiting at each track or arena ("bersiap di lintasan"), in calling
+    order: the projector's call-up scene. Only arenas with someone waiting are listed."""
+    out = []
+    for slug, name in callup.arenas(session):
+        if arena is not None and slug != arena:
+            continue
+        waiting = callup.queue(session, slug)[:limit]
+        if waiting or arena is not None:
+            out.append({"arena": slug, "name": name, "queue": [
+                {"position": i, "team": e.team.code, "team_name": e.team.name,
+                 "institution": e.team.institution, "calls": e.calls}
+                for i, e in enumerate(waiting, start=1)]})
     return out

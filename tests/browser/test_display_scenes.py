@@ -5,6 +5,8 @@ reload, and nothing requested from outside the server."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -108,24 +110,36 @@ def test_a_playlist_is_followed_live_and_its_ranking_changes_without_reload(
     assert outside_requests == []
 
 
-def test_scenes_without_a_data_source_say_so(browser, venue: Venue):
+def test_callup_scene_shows_the_queue_and_a_scene_without_data_says_so(browser, venue: Venue):
     venue.start_server()
-    venue.api("PUT", "/display/screens/gerbang", token="admin",
-              json={"playlist": [{"scene": "callup", "seconds": 600}]})
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{venue.url}/display/gerbang")
+    # a bracket of a timed category has no data source: the scene says so, nothing is faked
+    assert venue.api("GET", "/categories/lf-smp/bracket").status_code != 200
+    venue.api("PUT", "/display/screens/gerbang", token="admin",
+              json={"playlist": [{"scene": "bracket", "category": "lf-smp", "seconds": 600}]})
     page.wait_for_function("document.getElementById('display').dataset.scene === 'data'",
                            timeout=10000)
+    page.locator("#scene-data-body p").wait_for(timeout=10000)
+    assert page.locator("#scene-data-title").inner_text() == "Bagan pertandingan · Line Follower SMP"
+    assert page.locator("#scene-data-body").inner_text().strip() == "Belum tersedia"
+
+    script = ("from scoreboard.app import create_app\n"
+              "from scoreboard.services import callup\n"
+              f"app = create_app({{'DATABASE_URL': {venue.db_url!r}, 'SECRET_KEY': 'x'}})\n"
+              "with app.app_context():\n"
+              "    db = app.extensions['kejurda_db']\n"
+              "    callup.join(db.session, 'lintasan-a', 'SMP-04', 'test')\n"
+              "    callup.join(db.session, 'lintasan-a', 'SMP-01', 'test')\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    venue.api("PUT", "/display/screens/gerbang", token="admin",
+              json={"playlist": [{"scene": "callup", "seconds": 600}]})
+    row = page.locator("#scene-data-body tr[data-arena='lintasan-a']")
+    row.wait_for(timeout=10000)
     assert page.locator("#scene-data-title").inner_text() == "Bersiap di lintasan"
-    note = page.locator("#scene-data-body")
-    note.locator("p, table").first.wait_for(timeout=10000)
-    text = note.inner_text()
-    # either the call-up API exists and shows real rows, or the scene says it is not there
-    status = venue.api("GET", "/callup").status_code
-    if status == 200:
-        assert text.strip() != "Belum tersedia"
-    else:
-        assert text.strip() == "Belum tersedia"
+    assert row.locator("td").nth(0).inner_text() == "Lintasan A"
+    assert row.locator("td").nth(1).inner_text().split() == ["1.", "Brantas", "4", "2.",
+                                                           "Garuda", "1"]
 
 
 def test_public_ranking_on_a_phone_updates_without_reload(browser, venue: Venue,

@@ -135,3 +135,37 @@ def test_migration_0005_matches_the_display_model(tmp_path):
         assert ours == []
     finally:
         database.dispose()
+
+
+def test_callup_queues_for_the_projector(app, api):
+    from scoreboard.services import callup
+
+    db = app.extensions["kejurda_db"]
+    with app.app_context():
+        for code in ("LF-SMP-003", "LF-SMP-001"):
+            callup.join(db.session, "lintasan-a", code, "test")
+        callup.join(db.session, "sumo-sma", "SUMO-001", "test")
+        db.remove()
+    body = api.get("/api/v1/display/callup").get_json()
+    assert body == [
+        {"arena": "lintasan-a", "name": "Lintasan A", "queue": [
+            {"position": 1, "team": "LF-SMP-003", "team_name": "Brantas Robotik 3",
+             "institution": "MTsN 1 Blitar", "calls": 0},
+            {"position": 2, "team": "LF-SMP-001", "team_name": "Merapi Tim 1",
+             "institution": "SMPN 1 Blitar", "calls": 0}]},
+        {"arena": "sumo-sma", "name": "Robot Sumo SMA", "queue": [
+            {"position": 1, "team": "SUMO-001", "team_name": "Banteng Biru",
+             "institution": "SMKN 1 Blitar", "calls": 0}]},
+    ]
+    one = api.get("/api/v1/display/callup?arena=lintasan-b").get_json()
+    assert one == [{"arena": "lintasan-b", "name": "Lintasan B (putaran)", "queue": []}]
+    assert api.get("/api/v1/display/callup?arena=nope").status_code == 404
+
+
+def test_a_callup_scene_may_name_its_arena(api):
+    resp = put(api, "gerbang", [{"scene": "callup", "arena": "lintasan-a", "seconds": 10}])
+    assert resp.get_json()["playlist"] == [{"scene": "callup", "seconds": 10,
+                                           "arena": "lintasan-a"}]
+    resp = put(api, "gerbang", [{"scene": "callup", "arena": "nope"}])
+    assert (resp.status_code, resp.get_json()) == (
+        422, {"error": "playlist[0].arena: a track or category slug of this event"})

@@ -33,6 +33,7 @@
   var sceneIndex = -1;
   var scene = null;          // the playlist item on screen
   var sceneTimer = null;
+  var dataTimer = null;      // re-reads a scene that has no /live event (the call-up queue)
   var sceneRows = {};        // team -> row text of the ranking scene, to highlight what changed
 
   function isFinal(run) { return ["finished", "timeout", "dnf", "dsq", "review"].indexOf(run.status) >= 0; }
@@ -146,7 +147,7 @@
   var SOURCES = {
     bracket: function (s) { return "/api/v1/categories/" + encodeURIComponent(s.category) + "/bracket"; },
     match: function (s) { return "/api/v1/matches" + (s.category ? "?category=" + encodeURIComponent(s.category) : ""); },
-    callup: function (s) { return "/api/v1/callup" + (s.category ? "?category=" + encodeURIComponent(s.category) : ""); }
+    callup: function (s) { return "/api/v1/display/callup" + (s.arena ? "?arena=" + encodeURIComponent(s.arena) : ""); }
   };
 
   function listOf(data) {
@@ -160,6 +161,21 @@
     return null;
   }
 
+  /* One row per match ("A – B", its state and winner) or per waiting team; anything else
+     as its plain fields. */
+  function cellsOf(row) {
+    if ("home_name" in row || "away_name" in row) {
+      return [(row.stage || "") + " " + (row.round || ""), (row.home_name || row.home || "?") + " – " +
+        (row.away_name || row.away || "?"), row.status || "", row.winner ? "★ " + row.winner : ""];
+    }
+    if ("queue" in row && Array.isArray(row.queue)) {
+      return [row.name, row.queue.map(function (q) { return q.position + ". " + q.team_name; }).join("   ")];
+    }
+    return Object.keys(row).filter(function (k) {
+      return (typeof row[k] === "string" || typeof row[k] === "number") && !/(^id$|_id$|_us$)/.test(k);
+    }).slice(0, 6).map(function (k) { return String(row[k]); });
+  }
+
   function renderData(item, data) {
     el.dataBody.innerHTML = "";
     var rows = listOf(data);
@@ -171,9 +187,9 @@
     table.className = "scene-table";
     rows.slice(0, 15).forEach(function (row) {
       var tr = document.createElement("tr");
-      Object.keys(row).filter(function (k) {
-        return (typeof row[k] === "string" || typeof row[k] === "number") && !/(^id$|_id$|_us$)/.test(k);
-      }).slice(0, 6).forEach(function (k) { td(tr, String(row[k])); });
+      if (row.team) { tr.dataset.team = row.team; }
+      if (row.arena) { tr.dataset.arena = row.arena; }
+      cellsOf(row).forEach(function (text) { td(tr, text); });
       table.appendChild(tr);
     });
     el.dataBody.appendChild(table);
@@ -184,10 +200,15 @@
     getJson(SOURCES[item.scene](item)).then(function (data) {
       if (scene === item) { renderData(item, data); }
     }).catch(function () { if (scene === item) { renderData(item, null); } });
+    if (item.scene === "callup") {  // the queue has no /live event: look again while shown
+      clearTimeout(dataTimer);
+      dataTimer = window.setTimeout(function () { if (scene === item) { loadData(item); } }, 10000);
+    }
   }
 
   function play(i) {
     clearTimeout(sceneTimer);
+    clearTimeout(dataTimer);
     if (playlist.length === 0) { scene = null; show("scene-live"); el.progress.style.width = "0"; return; }
     sceneIndex = i % playlist.length;
     var item = playlist[sceneIndex];
