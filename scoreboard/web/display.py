@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
+from scoreboard.errors import KejurdaError
 from scoreboard.models import Category, Event
+from scoreboard.services import display
 from scoreboard.services.display import SCREEN
+from scoreboard.web.access import role_required
 
 bp = Blueprint("display", __name__)
 
@@ -40,3 +47,63 @@ def index(screen: str = "utama"):
     return render_template("display/index.html", event=event, screen=screen, texts=_texts(),
                            categories=[{"slug": c.slug, "name": c.name, "format": c.format}
                                        for c in categories])
+
+
+class PlaylistForm(FlaskForm):
+    screen = StringField("Layar", validators=[DataRequired(), Length(max=32)])
+    lines = TextAreaField("Adegan", validators=[Length(max=20000)])
+
+
+def _parse(lines: str) -> list[dict]:
+    """One scene a line: `scene | seconds | category, arena or text` (the last two optional)."""
+    scenes = []
+    for line in lines.splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|", 2)] + ["", ""]
+        kind, seconds, rest = parts[0], parts[1], parts[2]
+        item: dict = {"scene": kind}
+        if seconds:
+            item["seconds"] = int(seconds) if seconds.isdigit() else seconds
+        if rest:
+            key = {"announcement": "text", "callup": "arena"}.get(kind, "category")
+            item[key] = rest
+        scenes.append(item)
+    return scenes
+
+
+def _lines(playlist: list[dict]) -> str:
+    return "\n".join(" | ".join(str(v) for v in (s["scene"], s["seconds"],
+                                                  s.get("category") or s.get("arena")
+                                                  or s.get("text")) if v is not None)
+                     for s in playlist)
+
+
+@bp.route("/admin/layar", methods=["GET", "POST"])
+@role_required()
+def admin():
+    """The admin sets each screen's playlist; screens follow at once over /live."""
+    session = g.db.session
+    form = PlaylistForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            display.set_playlist(session, form.screen.data, _parse(form.lines.data or ""),
+                                 f"user:{current_user.name}")
+            flash(_("Daftar putar layar disimpan."), "ok")
+            return redirect(url_for("display.admin", layar=form.screen.data))
+        except KejurdaError as exc:
+            session.rollback()
+            flash(exc.message, "error")
+            status = 422
+    elif request.method == "POST":
+        flash(_("Formulir tidak valid atau kedaluwarsa; silakan coba lagi."), "error")
+        status = 400
+    else:
+        screen = request.args.get("layar", "utama")
+        form.screen.data = screen if SCREEN.match(screen) else "utama"
+        form.lines.data = _lines(display.get_screen(session, form.screen.data)["playlist"])
+    return render_template("display/admin.html", form=form,
+                           screens=display.list_screens(session), scenes=list(display.SCENES),
+                           categories=session.scalars(select(Category).order_by(Category.id))
+                           .all()), status
