@@ -33,6 +33,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from judging.registration import Status, wa_me
 from scoreboard.errors import KejurdaError, NotFound
+from scoreboard.extensions import csrf
 from scoreboard.services import callup
 from scoreboard.services import registration as service
 from scoreboard.web.registration_forms import (
@@ -44,6 +45,9 @@ from scoreboard.web.registration_forms import (
 )
 
 bp = Blueprint("registration", __name__)
+# The forms check their own CSRF token (FlaskForm), so a phone whose token went stale
+# gets its form back with its data and a message instead of a bare 400 page.
+csrf.exempt(bp)
 DEFAULTS = {"KEJURDA_REGISTRATION_LIMIT": "20 per hour",
             "KEJURDA_REGISTRATION_EDIT_LIMIT": "60 per hour",
             "KEJURDA_UPLOAD_MAX_BYTES": 2 * 1024 * 1024,

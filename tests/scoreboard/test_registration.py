@@ -123,8 +123,12 @@ def test_the_form_keeps_what_was_typed(reg_app):
 def test_a_post_without_a_valid_csrf_token_stores_nothing(reg_app, count):
     from tests.scoreboard.registration_support import GOOD
 
-    resp = reg_app.test_client().post("/daftar", data={**GOOD, "csrf_token": "palsu"})
-    assert resp.status_code == 400 and count(Registration) == 0
+    for token in ({"csrf_token": "palsu"}, {}):
+        resp = reg_app.test_client().post("/daftar", data={**GOOD, **token})
+        assert resp.status_code == 422 and count(Registration) == 0
+        page = resp.get_data(as_text=True)
+        assert "Formulir kedaluwarsa; periksa isian lalu kirim lagi." in page
+        assert 'value="Tim Merapi"' in page  # what was typed comes back
 
 
 def test_the_honeypot_stores_nothing(reg_app, snapshot):
@@ -352,3 +356,18 @@ def test_the_form_speaks_english_on_request(reg_app):
     resp = register(client, coach_phone="021 555")
     assert field_errors(resp.get_data(as_text=True)) == {
         "coach_phone": ["Not a valid WhatsApp number; for example 0812 3456 7890."]}
+
+
+def test_edits_and_uploads_without_a_valid_csrf_token_change_nothing(reg_app, snapshot):
+    link = register_ok(reg_app)
+    client = reg_app.test_client()
+    before = snapshot()
+    resp = client.post(link, data={"csrf_token": "palsu", **_edit("Ani\nCitra")})
+    assert resp.status_code == 422
+    assert "Formulir kedaluwarsa; periksa isian lalu kirim lagi." in resp.get_data(as_text=True)
+    import io
+
+    resp = client.post(f"{link}/bukti", data={"proof": (io.BytesIO(PNG), "b.png")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 303
+    assert snapshot() == before
