@@ -344,3 +344,60 @@ def test_groups_as_drawn_on_stage(matches, api):
                            headers=api.headers("admin"))
     assert other.get_json() == {"error": "groups: only for groups_knockout, not "
                                          "single_elimination"}
+
+
+EVENT = """
+[event]
+name = "Kejurda Pertandingan"
+slug = "kejurda-pertandingan"
+
+[[category]]
+slug = "sumo-besar"
+name = "Sumo Besar"
+format = "match"
+match = "sumo"
+bracket = "single_elimination"
+sumo = { yuko_to_win = 3, max_rounds = 5 }
+
+[[category]]
+slug = "bola-grup"
+name = "Bola Grup"
+format = "match"
+match = "soccer"
+bracket = "groups_knockout"
+groups = 2
+advance_per_group = 1
+soccer = { mercy_difference = 3 }
+"""
+
+
+def test_categories_from_an_event_file_use_their_own_rules(bare_app, tmp_path):
+    from scoreboard.services.accounts import create_token
+    from scoreboard.services.event_file import load_event
+    from scoreboard.services.teams_csv import import_teams
+
+    (tmp_path / "event.toml").write_text(EVENT, encoding="utf-8")
+    rows = ["code,name,institution,category,level,members,contact"]
+    rows += [f"SB-{n},Sumo {n},Sekolah {n},sumo-besar,SMA,A,08123456789" for n in (1, 2)]
+    rows += [f"BG-{n},Bola {n},Sekolah {n},bola-grup,SMA,A,08123456789" for n in range(1, 5)]
+    (tmp_path / "teams.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    database = bare_app.extensions["kejurda_db"]
+    with database.transaction() as session:
+        load_event(session, tmp_path / "event.toml")
+    with database.transaction() as session:
+        import_teams(session, tmp_path / "teams.csv")
+        token = create_token(session, "admin", "panitia")
+    client = bare_app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    for slug in ("sumo-besar", "bola-grup"):
+        assert client.post(f"/api/v1/categories/{slug}/draw", headers=auth).status_code == 201
+        assert client.post(f"/api/v1/categories/{slug}/draw/publish",
+                           headers=auth).status_code == 200
+    bout = client.post("/api/v1/categories/sumo-besar/matches/W1-1/result", headers=auth,
+                       json={"home_yuko": 3, "away_yuko": 0})  # first to 3 in this category
+    assert bout.status_code == 201 and bout.get_json()["winner"] == "SB-1"
+    group = client.get("/api/v1/categories/bola-grup/bracket").get_json()
+    first = group["matches"][0]["id"]
+    mercy = client.post(f"/api/v1/categories/bola-grup/matches/{first}/result", headers=auth,
+                        json={"home_goals": 4, "away_goals": 0})
+    assert mercy.get_json() == {"error": "soccer: the first half cannot end beyond a 3-goal lead"}
