@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from judging import registration as rules
 from judging.registration import Refusal, Status
-from scoreboard.errors import Conflict, Invalid, NotFound
+from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
 from scoreboard.models import AuditRecord, Category, Registration, Run, Team
 from scoreboard.models.registration import CallUpEntry
 from scoreboard.services.publish import publish
@@ -356,6 +356,20 @@ def proof_path(reg: Registration, folder: Path) -> Path:
 def team_runs(session: Session, team: Team) -> list[Run]:
     """The team's runs so far, in order (its schedule and results on its own page)."""
     return list(session.scalars(select(Run).where(Run.team_id == team.id).order_by(Run.id)))
+
+
+def team_matches(session: Session, team: Team) -> list[dict[str, Any]]:
+    """The team's matches in its category's published draw, in bracket order (the match
+    objects of the matches API), so its own page shows whom it meets and the results."""
+    if team.category.format != "match":
+        return []
+    from scoreboard.services.matches import list_matches  # the match feature's own reader
+
+    try:
+        rows = list_matches(session, team.category.slug, None)
+    except KejurdaError:
+        return []
+    return [m for m in rows if team.code in (m.get("home"), m.get("away"))]
 
 
 # ---------------------------------------------------------------- check-in

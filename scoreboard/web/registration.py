@@ -128,11 +128,12 @@ def _team_view(reg, form: RegistrationForm, proof_form: ProofForm, status: int =
     info = next(i for i in service.categories(session) if i.slug == reg.category.slug)
     team = reg.team
     runs = service.team_runs(session, team) if team is not None else []
+    matches = service.team_matches(session, team) if team is not None else []
     return render_template(
         "registration/team.html", reg=reg, form=form, proof_form=proof_form,
         infos=service.categories(session), levels=LEVEL_CHOICES, status_labels=STATUS_LABELS,
         editable=info.is_open(service.now_utc()), wa_link=wa_link,
-        qr=_qr_svg(reg.code) if team is not None else None, runs=runs,
+        qr=_qr_svg(reg.code) if team is not None else None, runs=runs, matches=matches,
         queues=callup.places_of(session, team) if team is not None else [],
         token=request.view_args["token"]), status
 

@@ -332,3 +332,27 @@ def test_the_teams_own_page_shows_check_in_queue_place_and_runs(reg_app, admin, 
     assert ('<p class="queue-place" data-arena="lintasan-a">Antrean Lintasan A: urutan ke-2 '
             '(sudah dipanggil 1×)</p>') in page
     assert "<tr><td>1</td>" in page.split('id="team-runs"')[1]
+
+
+def test_the_teams_own_page_lists_its_matches_once_the_draw_is_published(reg_app, admin,
+                                                                         desk):
+    from scoreboard.services.matches import generate_draw, publish_draw
+
+    links = {}
+    for name in ("Banteng", "Macan", "Elang"):
+        links[name] = register_ok(reg_app, team_name=name, level="SMA", category="sumo-sma",
+                                  members="Eka\nFajar")
+        decide(admin, registration(reg_app, team_name=name).id, "approved")
+    for code in ("SUMO-SMA-001", "SUMO-SMA-002"):  # Elang never checks in: not in the draw
+        _checkin(desk, code)
+    client = reg_app.test_client()
+    assert 'id="team-matches"' not in client.get(links["Banteng"]).get_data(as_text=True)
+    with reg_app.extensions["kejurda_db"].transaction() as session:
+        generate_draw(session, "sumo-sma", "user:panitia")
+    with reg_app.extensions["kejurda_db"].transaction() as session:
+        publish_draw(session, "sumo-sma", "user:panitia")
+    page = client.get(links["Banteng"]).get_data(as_text=True)
+    table = page.split('id="team-matches"')[1].split("</table>")[0]
+    assert '<tr data-match="W1-1"><td>W1-1</td>' in table
+    assert "<td>Macan</td>" in table and "<td>ready</td>" in table
+    assert 'id="team-matches"' not in client.get(links["Elang"]).get_data(as_text=True)
