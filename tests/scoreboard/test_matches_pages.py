@@ -149,3 +149,9 @@ def test_referee_sheet_lists_what_can_be_entered_or_corrected(app, admin, api):
     w12 = re.search(r'data-match="W1-2".*?</form>', html, re.S).group(0)
     assert 'name="reason"' not in w12 and "Simpan hasil" in w12
     assert "referee.js" in html
+
+
+def test_admins_find_the_draw_in_the_navigation(app, admin):
+    assert 'href="/admin/bagan">Bagan</a>' in admin.client.get(PUBLIC).get_data(as_text=True)
+    judge = sign_in(app, "judge", "juri-nav")
+    assert 'href="/admin/bagan"' not in judge.client.get("/juri").get_data(as_text=True)
