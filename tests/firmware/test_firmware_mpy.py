@@ -54,3 +54,17 @@ def test_micropython_is_the_real_interpreter(tmp_path):
 @pytest.mark.parametrize("name", mpy_checks.CHECKS)
 def test_firmware_check_under_micropython(micropython_results, name):
     assert micropython_results.get(name) == "PASS " + name
+
+
+def test_pin_callback_allocates_nothing_under_micropython():
+    if shutil.which("node") is None or not WASM.is_dir():
+        pytest.skip("node or node_modules is absent: run `npm ci` at the repository root")
+    try:
+        result = subprocess.run(
+            ["node", str(ROOT / "tests" / "firmware" / "run_mpy.mjs"), str(FIRMWARE),
+             str(ROOT / "tests" / "firmware" / "mpy_heap_lock.py")],
+            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        # the wasm port spins instead of raising MemoryError while the heap is locked
+        pytest.fail("the callback path allocated while the heap was locked")
+    assert result.stdout == "NOALLOC 16 24 17\n", result.stderr
