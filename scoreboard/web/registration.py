@@ -114,7 +114,7 @@ def _registration(token: str):
 
 
 def _qr_svg(text: str) -> str:
-    return segno.make(text, error="m").svg_inline(scale=6, dark="#111", light="#fff")
+    return segno.make(text, error="m").svg_inline(scale=6, dark="#111", light="#fff", omitsize=True)
 
 
 def _team_view(reg, form: RegistrationForm, proof_form: ProofForm, status: int = 200):

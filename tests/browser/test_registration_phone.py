@@ -84,6 +84,12 @@ def test_register_edit_and_see_the_qr_on_a_phone(browser, venue: Venue, outside_
     assert qr.is_visible()
     box = qr.bounding_box()
     assert box["width"] >= 150 and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    # the code itself fills its box (not a small drawing in a corner of it)
+    filled = page.evaluate("""() => {
+        const svg = document.querySelector('#checkin-qr svg');
+        return svg.querySelector('path').getBoundingClientRect().width
+            / svg.getBoundingClientRect().width; }""")
+    assert filled > 0.6, filled
     assert page.locator("#team-code").inner_text() == "LF-SMP-001"
     assert page.locator("#reg-status").get_attribute("data-status") == "approved"
     _fits_the_screen(page)
