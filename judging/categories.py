@@ -56,6 +56,8 @@ class TimedRanking(StrEnum):
     """How attempts rank a team in a timed category."""
 
     BEST = "best"
+    SUM_BEST_N = "sum_best_n"
+    AVERAGE_BEST_N = "average_best_n"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class TimedConfig:
     time_limit_s: int | None = None
     ranking: TimedRanking = TimedRanking.BEST
     penalties: tuple[Penalty, ...] = ()
+    best_n: int | None = None  # how many best finished attempts count (sum/average only)
 
     @property
     def time_limit_us(self) -> int | None:
@@ -151,7 +154,7 @@ class CategoryConfig:
 COMMON_KEYS = {"slug", "name", "format", "levels", "team_size", "capacity",
                "registration_closes"}
 FORMAT_KEYS = {
-    Format.TIMED: {"track", "attempts", "time_limit_s", "ranking", "penalties"},
+    Format.TIMED: {"track", "attempts", "time_limit_s", "ranking", "best_n", "penalties"},
     Format.MATCH: {"match", "bracket", "seeding", "seeding_seed", "separate_institutions",
                    "third_place", "grand_final", "legs", "swiss_rounds", "groups",
                    "advance_per_group", "best_of", "tie_break", "points", "lots_seed",
@@ -296,12 +299,23 @@ def _timed(read: _Reader) -> TimedConfig:
     penalties = tuple(
         Penalty(key, penalties_table.required_integer(key, 0) * 1_000_000)
         for key in sorted(penalties_table.table))
+    attempts = read.integer("attempts", 3, 1)
+    ranking = read.choice("ranking", TimedRanking, TimedRanking.BEST)
+    best_n = read.integer("best_n", None, 1)
+    if ranking is TimedRanking.BEST and best_n is not None:
+        raise read.fail("best_n", 'only with ranking = "sum_best_n" or "average_best_n"')
+    if ranking is not TimedRanking.BEST and best_n is None:
+        raise read.fail("best_n", f"required with ranking = {ranking.value!r}: how many best "
+                        "finished attempts count")
+    if best_n is not None and best_n > attempts:
+        raise read.fail("best_n", f"must be at most attempts ({attempts}), got {best_n}")
     return TimedConfig(
         track=read.text("track"),
-        attempts=read.integer("attempts", 3, 1),
+        attempts=attempts,
         time_limit_s=read.integer("time_limit_s", None, 1),
-        ranking=read.choice("ranking", TimedRanking, TimedRanking.BEST),
+        ranking=ranking,
         penalties=penalties,
+        best_n=best_n,
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judging import timed
+from judging.categories import parse_category
 from judging.errors import RuleViolation
 from judging.registration import Refusal, parse_deadline
 from scoreboard.errors import LoadError
@@ -25,22 +26,11 @@ from scoreboard.models import Category, Event, Track
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FORMATS = ("timed", "match", "judged")
-RANKINGS = ("best", "sum_best_n", "average_best_n")
 LANGUAGES = ("id", "en")
 TOP_KEYS = {"event", "track", "category"}
 EVENT_KEYS = {"name", "slug", "language", "require_checkin"}
 TRACK_KEYS = {"slug", "name", "start", "finish", "checkpoints", "min_run_ms"}
-CATEGORY_KEYS = {
-    "common": {"slug", "name", "format", "levels", "team_size", "capacity",
-               "registration_closes"},
-    "timed": {"track", "attempts", "time_limit_s", "ranking", "best_n", "penalties"},
-    "match": {"match", "bracket", "seeding", "grand_final", "third_place", "groups",
-              "best_of", "tiebreak"},
-    "judged": {"criteria", "aggregation", "min_judges", "normalise", "tiebreak"},
-}
-MATCH_KINDS = ("sumo", "soccer", "generic")
-BRACKETS = ("single_elimination", "double_elimination", "round_robin", "swiss")
-CRITERION_KEYS = {"key", "name", "weight", "max"}
+DEFAULT_ATTEMPTS = 3  # as the engine (judging.categories) and docs/event-file.md say
 
 
 @dataclass
@@ -156,29 +146,6 @@ def _parse_track(table: Any, where: _Where) -> dict:
     return track
 
 
-def _parse_criteria(value: Any, where: _Where) -> list[dict]:
-    if not isinstance(value, list) or not value:
-        raise where.fail("criteria", "required for format 'judged': a non-empty list")
-    seen: set[str] = set()
-    out = []
-    for item in value:
-        if not isinstance(item, dict) or set(item) - CRITERION_KEYS:
-            raise where.fail("criteria", f"each criterion has only {sorted(CRITERION_KEYS)}")
-        key, name = item.get("key"), item.get("name")
-        weight, top = item.get("weight"), item.get("max")
-        if not isinstance(key, str) or not SLUG.match(key) or key in seen:
-            raise where.fail("criteria", f"criterion key {key!r} missing, invalid or repeated")
-        if not isinstance(name, str) or not name.strip():
-            raise where.fail("criteria", f"criterion {key!r} needs a name")
-        for label, num in (("weight", weight), ("max", top)):
-            if (isinstance(num, bool) or not isinstance(num, int | float) or num <= 0
-                    or not math.isfinite(num)):
-                raise where.fail("criteria", f"criterion {key!r}: {label} must be a positive number")
-        seen.add(key)
-        out.append({"key": key, "name": name.strip(), "weight": weight, "max": top})
-    return out
-
-
 def _not_plain(value: Any) -> str | None:
     """Why `value` cannot be stored as a category option (JSON), or None if it can."""
     if isinstance(value, bool | int | str):
@@ -192,34 +159,6 @@ def _not_plain(value: Any) -> str | None:
     return f"must be a string, number, boolean, list or table (got {type(value).__name__})"
 
 
-def _is_int(value: Any, lo: int, hi: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
-
-
-def _is_number(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value) and value >= 0)
-
-
-# Category options whose values docs/engine.md fixes: (test, what a good value is).
-OPTION_CHECKS = {
-    "levels": (lambda v: isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v),
-               "a list of school levels, e.g. [\"SD\", \"SMP\"]"),
-    "team_size": (lambda v: _is_int(v, 1, 100) or (
-        isinstance(v, list) and len(v) == 2 and all(_is_int(x, 1, 100) for x in v)
-        and v[0] <= v[1]), "an integer from 1 to 100, or [min, max]"),
-    "penalties": (lambda v: isinstance(v, dict) and all(_is_number(x) for x in v.values()),
-                  "a table of name = seconds (numbers >= 0)"),
-    "seeding": (lambda v: v in ("rank", "random", "as_listed"),
-                "one of rank, random, as_listed"),
-    "grand_final": (lambda v: v in ("none", "simple", "reset"), "one of none, simple, reset"),
-    "third_place": (lambda v: isinstance(v, bool), "true or false"),
-    "best_of": (lambda v: _is_int(v, 1, 99) and v % 2 == 1, "an odd integer from 1 to 99"),
-    "groups": (lambda v: _is_int(v, 1, 256), "an integer from 1 to 256"),
-    "capacity": (lambda v: _is_int(v, 1, 100_000), "an integer from 1 to 100000"),
-}
-
-
 def _deadline(value: Any, where: _Where) -> str:
     """`registration_closes` as an ISO 8601 text with its offset (options are JSON)."""
     try:
@@ -229,6 +168,17 @@ def _deadline(value: Any, where: _Where) -> str:
     return closes.isoformat()
 
 
+def _engine_check(table: dict, where: _Where) -> None:
+    """The competition engine validates every category key and value (docs/engine.md)."""
+    try:
+        parse_category(table)
+    except RuleViolation as exc:
+        detail = str(exc).split(": ", 1)[-1] if str(exc).startswith("category") else str(exc)
+        path, _, reason = detail.partition(": ")
+        key = re.split(r"[.\[]", path)[0]  # "criteria[0].weight" is key 'criteria'
+        raise where.fail(key, f"{reason} ({path})" if path != key else reason) from None
+
+
 def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
     if not isinstance(table, dict):
         raise where.fail("category", "must be a table")
@@ -236,50 +186,29 @@ def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
     fmt = table.get("format")
     if fmt not in FORMATS:
         raise where.fail("format", f"must be one of {', '.join(FORMATS)} (got {fmt!r})")
-    _check_keys(table, CATEGORY_KEYS["common"] | CATEGORY_KEYS[fmt], where)
     slug = _slug(table, where)
     where.label = repr(slug)
-    known = CATEGORY_KEYS["common"] | CATEGORY_KEYS[fmt] | {"slug", "name", "format"}
-    cat = {"slug": slug, "name": _req_str(table, "name", where), "format": fmt,
-           "track": None, "attempts": 1, "time_limit_s": None, "ranking": "best",
-           "options": {k: v for k, v in table.items() if k in known - {
-               "slug", "name", "format", "track", "attempts", "time_limit_s", "ranking"}}}
-    if "registration_closes" in cat["options"]:
-        cat["options"]["registration_closes"] = _deadline(table["registration_closes"], where)
-    for key, value in cat["options"].items():
-        problem = _not_plain(value)
+    name = _req_str(table, "name", where)
+    for key, value in table.items():  # before the engine: dates and nan cannot be stored
+        problem = _not_plain(value) if key != "registration_closes" else None
         if problem:
             raise where.fail(key, problem)
-        check = OPTION_CHECKS.get(key)
-        if check is not None and not check[0](value):
-            raise where.fail(key, f"must be {check[1]} (got {value!r})")
     if fmt == "timed":
         track = table.get("track")
         if not isinstance(track, str) or track not in tracks:
             raise where.fail("track", f"must name a track of this file (got {track!r})")
-        cat["track"] = track
-        cat["attempts"] = _int(table, "attempts", where, 1, 1, 100)
+    _engine_check(table, where)
+    columns = {"slug", "name", "format", "track", "attempts", "time_limit_s", "ranking"}
+    cat = {"slug": slug, "name": name, "format": fmt, "track": None,
+           "attempts": DEFAULT_ATTEMPTS, "time_limit_s": None, "ranking": "best",
+           "options": {k: v for k, v in table.items() if k not in columns}}
+    if "registration_closes" in cat["options"]:
+        cat["options"]["registration_closes"] = _deadline(table["registration_closes"], where)
+    if fmt == "timed":
+        cat["track"] = table["track"]
+        cat["attempts"] = _int(table, "attempts", where, DEFAULT_ATTEMPTS, 1, 100)
         cat["time_limit_s"] = _int(table, "time_limit_s", where, None, 1, 86_400)
-        ranking = table.get("ranking", "best")
-        if ranking not in RANKINGS:
-            raise where.fail("ranking", f"must be one of {', '.join(RANKINGS)} (got {ranking!r})")
-        cat["ranking"] = ranking
-        if ranking == "best":
-            if "best_n" in table:
-                raise where.fail("best_n", "only with ranking = \"sum_best_n\" or "
-                                 "\"average_best_n\"")
-        else:
-            cat["options"]["best_n"] = _int(table, "best_n", where, None, 1, cat["attempts"])
-            if cat["options"]["best_n"] is None:
-                raise where.fail("best_n", f"required with ranking = {ranking!r}: how many "
-                                 "best finished attempts count")
-    elif fmt == "match":
-        if table.get("match", "generic") not in MATCH_KINDS:
-            raise where.fail("match", f"must be one of {', '.join(MATCH_KINDS)}")
-        if table.get("bracket", "single_elimination") not in BRACKETS:
-            raise where.fail("bracket", f"must be one of {', '.join(BRACKETS)}")
-    else:
-        cat["options"]["criteria"] = _parse_criteria(table.get("criteria"), where)
+        cat["ranking"] = table.get("ranking", "best")
     return cat
 
 

@@ -89,13 +89,13 @@ def test_the_contract_example_parses_with_defaults(tmp_path):
 
 def test_documented_options_are_accepted_and_kept(tmp_path):
     text = SMALL.replace("time_limit_s = 90", 'time_limit_s = 90\nlevels = ["SMP"]\n'
-                         "team_size = [1, 2]\npenalties = { sentuh = 5, keluar-jalur = 2.5 }")
+                         "team_size = [1, 2]\npenalties = { sentuh = 5, keluar-jalur = 10 }")
     text += ('\n[[category]]\nslug = "s"\nname = "S"\nformat = "match"\nmatch = "sumo"\n'
              'bracket = "double_elimination"\nseeding = "as_listed"\ngrand_final = "simple"\n'
              "best_of = 3\n")
     c1, _, s = parse_event_file(write(tmp_path, text))["categories"]
     assert c1["options"] == {"levels": ["SMP"], "team_size": [1, 2],
-                             "penalties": {"sentuh": 5, "keluar-jalur": 2.5}}
+                             "penalties": {"sentuh": 5, "keluar-jalur": 10}}
     assert s["options"] == {"match": "sumo", "bracket": "double_elimination",
                             "seeding": "as_listed", "grand_final": "simple", "best_of": 3}
 
@@ -170,11 +170,11 @@ CASES = [
     ("key of another format", lambda t: t.replace('criteria = [', 'attempts = 2\ncriteria = ['),
      24, "attempts", "unknown key"),
     ("attempts as a string", lambda t: t.replace("attempts = 2", 'attempts = "2"'),
-     17, "attempts", "must be an integer from 1 to 100 (got '2')"),
+     17, "attempts", "must be an integer >= 1, got '2'"),
     ("attempts zero", lambda t: t.replace("attempts = 2", "attempts = 0"),
-     17, "attempts", "must be an integer from 1 to 100 (got 0)"),
+     17, "attempts", "must be an integer >= 1, got 0"),
     ("attempts as a bool", lambda t: t.replace("attempts = 2", "attempts = true"),
-     17, "attempts", "(got True)"),
+     17, "attempts", "got True"),
     ("time limit as a float", lambda t: t.replace("time_limit_s = 90", "time_limit_s = 90.5"),
      18, "time_limit_s", "must be an integer"),
     ("negative min_run_ms", lambda t: t.replace("min_run_ms = 1500", "min_run_ms = -1"),
@@ -234,29 +234,30 @@ finish = { source = "esp32-a", gate = 1 }
     ("bad match kind", lambda t: t + '\n[[category]]\nslug = "s"\nname = "S"\nformat = "match"\n'
      'match = "karate"\n', 30, "match", "must be one of sumo"),
     ("bad bracket", lambda t: t + '\n[[category]]\nslug = "s"\nname = "S"\nformat = "match"\n'
-     'bracket = "ladder"\n', 30, "bracket", "must be one of single_elimination"),
+     'match = "sumo"\nbracket = "ladder"\n', 31, "bracket", "must be one of single_elimination"),
     ("empty criteria", lambda t: t.replace(
         '[ { key = "teknis", name = "Teknis", weight = 1, max = 10 } ]', "[]"),
      24, "criteria", "non-empty list"),
     ("negative weight", lambda t: t.replace("weight = 1", "weight = -1"),
-     24, "criteria", "weight must be a positive number"),
+     24, "criteria", "got -1 (criteria[0].weight)"),
     ("infinite max", lambda t: t.replace("max = 10", "max = inf"),
      24, "criteria", "finite"),
     ("a date as an option", lambda t: t.replace("time_limit_s = 90", "time_limit_s = 90\n"
                                                 "levels = 2026-05-01"),
      19, "levels", "got date"),
     ("levels not a list", lambda t: t.replace("time_limit_s = 90", "time_limit_s = 90\nlevels = 5"),
-     19, "levels", "must be a list of school levels"),
+     19, "levels", "must be a list of strings, got 5"),
     ("team_size upside down", lambda t: t.replace("time_limit_s = 90",
                                                   "time_limit_s = 90\nteam_size = [3, 2]"),
      19, "team_size", "got [3, 2]"),
     ("penalty not a number", lambda t: t.replace("time_limit_s = 90",
                                                  'time_limit_s = 90\npenalties = { sentuh = "lima" }'),
-     19, "penalties", "numbers >= 0"),
+     19, "penalties", "must be an integer >= 0, got 'lima' (penalties.sentuh)"),
     ("even best_of", lambda t: t + '\n[[category]]\nslug = "s"\nname = "S"\nformat = "match"\n'
-     "best_of = 2\n", 30, "best_of", "odd integer"),
+     'match = "sumo"\nbracket = "single_elimination"\nbest_of = 2\n', 32, "best_of", "odd"),
     ("third_place not a bool", lambda t: t + '\n[[category]]\nslug = "s"\nname = "S"\n'
-     'format = "match"\nthird_place = "ya"\n', 30, "third_place", "true or false"),
+     'format = "match"\nmatch = "sumo"\nbracket = "single_elimination"\nthird_place = "ya"\n',
+     32, "third_place", "must be true or false"),
     ("best_n with ranking best", lambda t: t.replace("time_limit_s = 90",
                                                      "time_limit_s = 90\nbest_n = 2"),
      19, "best_n", "only with ranking"),
@@ -265,7 +266,7 @@ finish = { source = "esp32-a", gate = 1 }
      12, "best_n", "required with ranking = 'sum_best_n'"),
     ("best_n over attempts", lambda t: t.replace(
         "time_limit_s = 90", 'time_limit_s = 90\nranking = "average_best_n"\nbest_n = 3'),
-     20, "best_n", "must be an integer from 1 to 2 (got 3)"),
+     20, "best_n", "must be at most attempts (2), got 3"),
     ("event not a table", lambda t: 'event = "uji"\n' + t.split("\n", 3)[3],
      1, "event", "a [event] table is required"),
     ("track not an array of tables", lambda t: t.replace("[[track]]", "[track]"),
