@@ -61,7 +61,7 @@ def test_history_page_lists_every_version(people):
     people["juri1"].post(URL, sheet("KRE-002", "kunci-0002", base=1, inovasi=45))
     page = people["ketua"].get(f"/juri/ketua/{CATEGORY}/riwayat?tim=KRE-002") \
         .get_data(as_text=True)
-    assert page.count('data-judge="juri1"') == 2
+    assert page.count('<tr data-judge="juri1"') == 2
     assert 'data-version="2"' in page and "inovasi=40" in page and "inovasi=45" in page
 
 
@@ -95,3 +95,43 @@ def test_the_demo_judge_is_assigned_to_every_judged_category(tmp_path):
         assert [tuple(r) for r in rows] == [("juri1", "kreatif-sd")]
     finally:
         database.dispose()
+
+
+def _form_key(page: str, judge: str) -> str:
+    form = page[page.index(f'class="correction" data-judge="{judge}"'):]
+    return re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+
+
+def test_head_judge_corrects_a_sheet_by_form_once_with_a_reason(people, count):
+    from scoreboard.models import ScoreSheetVersion
+
+    head = people["ketua"]
+    people["juri1"].post(URL, sheet("KRE-001", "kunci-0001"))
+    page = head.get(f"/juri/ketua/{CATEGORY}/riwayat?tim=KRE-001").get_data(as_text=True)
+    key = _form_key(page, "juri1")
+    form = {"team": "KRE-001", "judge": "juri1", "base_version": "1", "idempotency_key": key,
+            "score-inovasi": "85", "score-teknis": "70", "score-presentasi": "90",
+            "comment": "", "reason": "salah ketik 80"}
+    action = f"/juri/ketua/{CATEGORY}/koreksi"
+    assert head.form(action, form).status_code == 303
+    assert head.form(action, form).status_code == 303  # the same form sent twice
+    assert count(ScoreSheetVersion) == 2
+    page = head.get(f"/juri/ketua/{CATEGORY}/riwayat?tim=KRE-001").get_data(as_text=True)
+    assert "Koreksi tersimpan (versi 2)." in page and "salah ketik 80" in page
+    bad = {**form, "idempotency_key": "koreksi-baru-1", "base_version": "2",
+           "score-inovasi": "abc"}
+    head.form(action, bad)
+    page = head.get(f"/juri/ketua/{CATEGORY}/riwayat?tim=KRE-001").get_data(as_text=True)
+    assert "scores.inovasi: a whole number from 0 to 100" in page
+    no_reason = {**form, "idempotency_key": "koreksi-baru-2", "base_version": "2",
+                 "reason": ""}
+    head.form(action, no_reason)
+    assert "reason: a text of 1 to 300 characters" in head.get(
+        f"/juri/ketua/{CATEGORY}/riwayat?tim=KRE-001").get_data(as_text=True)
+    stale = {**form, "idempotency_key": "koreksi-baru-3"}
+    head.form(action, stale)
+    assert "the sheet is at version 2, not 1" in head.get(
+        f"/juri/ketua/{CATEGORY}/riwayat?tim=KRE-001").get_data(as_text=True)
+    assert count(ScoreSheetVersion) == 2
+    assert people["juri2"].form(action, {**form, "idempotency_key": "koreksi-baru-4"}) \
+        .status_code == 403
