@@ -83,8 +83,10 @@ def test_a_playlist_is_followed_live_and_its_ranking_changes_without_reload(
     assert resp.status_code == 200, resp.text
     page.wait_for_function("document.getElementById('display').dataset.scene === 'ranking'",
                            timeout=10000)
+    # the scene shows at once; its rows follow from the API
+    page.wait_for_function("document.querySelectorAll('#scene-ranking-body tr').length === 4",
+                           timeout=10000)
     assert page.locator("#scene-ranking-title").inner_text() == "Peringkat · Line Follower SMP"
-    assert page.locator("#scene-ranking-body tr").count() == 4
     # another screen's playlist is not this screen's business
     venue.api("PUT", "/display/screens/lobi", token="admin",
               json={"playlist": [{"scene": "announcement", "text": "Halo"}]})
