@@ -140,8 +140,11 @@ class SerialSource:
 
     # -- the port -------------------------------------------------------------------
     def _open(self):
+        # a device file is locked, so a second agent on the same box fails loudly
+        # instead of stealing half of its lines
+        extra = {"exclusive": True} if self._path.startswith("/") else {}
         ser = serial.serial_for_url(self._path, baudrate=self.baudrate,
-                                    timeout=self.read_timeout_s, write_timeout=1.0)
+                                    timeout=self.read_timeout_s, write_timeout=1.0, **extra)
         if self.by_id and self._path == self.port:
             stable = _by_id_name(self.port)
             if stable:

@@ -7,6 +7,7 @@ import time
 import tty
 
 import pytest
+import serial
 
 from hardware import krt1
 from hardware.serial_link import SerialSource
@@ -260,3 +261,11 @@ def test_by_id_name_finds_the_stable_link(tmp_path, monkeypatch):
     assert serial_link._by_id_name(str(target)) == str(
         by_id / "usb-Silicon_Labs_CP2102_0001-if00-port0")
     assert serial_link._by_id_name(str(tmp_path / "ttyUSB1")) is None
+
+
+def test_a_second_link_on_the_same_port_is_refused_while_the_first_holds_it(link):
+    dev, source, _ = link
+    hello_and_sync(dev)
+    other = SerialSource(dev.path, by_id=False)
+    with pytest.raises(serial.SerialException):
+        other._open()
