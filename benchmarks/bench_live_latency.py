@@ -130,10 +130,11 @@ class Bench:
         time.sleep(0.3)
         return run.json()["id"], t_start, t_finish
 
-    def measure(self, clients: int, rounds: int) -> dict:
+    def measure(self, clients: int, rounds: int, deflate: bool = False) -> dict:
         rss_before = rss_kib(self.server.pid)
         gen = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "live_clients.py"),
-                                "127.0.0.1", str(self.port), str(clients)],
+                                "127.0.0.1", str(self.port), str(clients),
+                                *(["deflate"] if deflate else [])],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         ready = gen.stdout.readline()
         assert ready.startswith("ready"), ready
@@ -150,7 +151,7 @@ class Bench:
         lat = [(t - sent[(rid, st)]) / 1e6 for rid, st, t in result["events"] if (rid, st) in sent]
         expected = clients * len(sent)
         stages = self.stages(sent, seqs, result["events"]) if self.trace else {}
-        return {**stages, "clients": clients, "edges": len(sent), "samples": len(lat),
+        return {**stages, "clients": clients, "deflate": deflate, "edges": len(sent), "samples": len(lat),
                 "missing": expected - len(lat), "p50_ms": round(pct(lat, 50), 2),
                 "p99_ms": round(pct(lat, 99), 2), "max_ms": round(max(lat), 2),
                 "server_rss_kib_per_idle_client": round((rss_idle - rss_before) / clients, 1),
@@ -191,16 +192,21 @@ def main() -> None:
     parser.add_argument("--clients", default="10,200,1000")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--switch-interval", type=float, default=None)
+    parser.add_argument("--ws-compression", action="store_true",
+                        help="server accepts permessage-deflate (KEJURDA_WS_COMPRESSION=1)")
+    parser.add_argument("--deflate", action="store_true",
+                        help="clients offer permessage-deflate, as browsers do")
     parser.add_argument("--trace", action="store_true",
                         help="break the latency into stages (timestamps inside the server)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        bench = Bench(Path(tmp), {}, args.switch_interval, args.trace)
+        env = {"KEJURDA_WS_COMPRESSION": "1" if args.ws_compression else "0"}
+        bench = Bench(Path(tmp), env, args.switch_interval, args.trace)
         try:
             print(f"server pid {bench.server.pid}, rss {rss_kib(bench.server.pid)} KiB at start, "
                   f"load average {os.getloadavg()[0]:.1f}", flush=True)
             for n in (int(x) for x in args.clients.split(",")):
-                print(json.dumps(bench.measure(n, args.rounds)), flush=True)
+                print(json.dumps(bench.measure(n, args.rounds, args.deflate)), flush=True)
         finally:
             bench.close()
 

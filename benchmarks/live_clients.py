@@ -5,7 +5,8 @@ incoming frames are timestamped with the system-wide CLOCK_MONOTONIC the moment 
 hands them over, and `run` payloads are parsed only after the measurement, so the
 generator's own cost per message is a few microseconds (it reports that cost too).
 
-Usage (driven by bench_live_latency.py): python benchmarks/live_clients.py HOST PORT N
+Usage (driven by bench_live_latency.py): python benchmarks/live_clients.py HOST PORT N [deflate]
+With `deflate` every client offers permessage-deflate, as browsers do.
 Prints "ready <n>" once every client has its snapshot; on EOF of stdin prints one JSON line:
 {"events": [[run_id, status, t_ns], ...], "busy_ns": ..., "messages": ...}.
 """
@@ -18,6 +19,7 @@ import json
 import os
 import sys
 import time
+import zlib
 
 PREFIX = b'42/live,["run",'
 
@@ -25,8 +27,10 @@ PREFIX = b'42/live,["run",'
 class LiveClient(asyncio.Protocol):
     """One websocket: handshake, then frames; pongs inline, `run` payloads kept raw."""
 
-    def __init__(self, host: str, ready: asyncio.Future, stats: dict):
+    def __init__(self, host: str, ready: asyncio.Future, stats: dict, deflate: bool = False):
         self.host = host
+        self.deflate = deflate
+        self.inflate = zlib.decompressobj(-15)
         self.ready = ready
         self.stats = stats
         self.buf = b""
@@ -38,7 +42,9 @@ class LiveClient(asyncio.Protocol):
         key = base64.b64encode(os.urandom(16)).decode()
         transport.write((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {self.host}\r\n"
                          f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                         "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+                         "Sec-WebSocket-Version: 13\r\n" +
+                         ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if self.deflate
+                          else "") + "\r\n").encode())
 
     def send(self, text: bytes) -> None:
         mask = os.urandom(4)
@@ -68,7 +74,10 @@ class LiveClient(asyncio.Protocol):
                 n, start = int.from_bytes(self.buf[2:10], "big"), 10
             if len(self.buf) < start + n:
                 break
-            self.packet(t, self.buf[start:start + n])
+            payload = self.buf[start:start + n]
+            if self.buf[0] & 0x40:  # RSV1: a compressed message (permessage-deflate)
+                payload = self.inflate.decompress(payload + b"\x00\x00\xff\xff")
+            self.packet(t, payload)
             self.buf = self.buf[start + n:]
         self.stats["busy_ns"] += time.monotonic_ns() - t
 
@@ -84,7 +93,7 @@ class LiveClient(asyncio.Protocol):
             self.ready.set_result(True)
 
 
-async def main(host: str, port: int, n: int) -> None:
+async def main(host: str, port: int, n: int, deflate: bool) -> None:
     loop = asyncio.get_running_loop()
     stats = {"busy_ns": 0, "messages": 0}
     clients: list[LiveClient] = []
@@ -92,7 +101,7 @@ async def main(host: str, port: int, n: int) -> None:
         waves = []
         for _ in range(first, min(n, first + 50)):
             ready = loop.create_future()
-            client = LiveClient(f"{host}:{port}", ready, stats)
+            client = LiveClient(f"{host}:{port}", ready, stats, deflate)
             await loop.create_connection(lambda c=client: c, host, port)
             clients.append(client)
             waves.append(ready)
@@ -109,4 +118,5 @@ async def main(host: str, port: int, n: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
+                     sys.argv[4:5] == ["deflate"]))

@@ -15,6 +15,7 @@ from scoreboard.extensions import babel, csrf, login_manager, socketio
 from scoreboard.models import User
 from scoreboard.services import publish
 from scoreboard.web.limits import init_login_limit
+from scoreboard.wsgi import NoWebSocketCompression
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_pages(app)
     init_login_limit(app)
     register_namespaces(socketio)
+    if not app.config.get("KEJURDA_WS_COMPRESSION"):  # per-client deflate: scoreboard/wsgi.py
+        app.wsgi_app = NoWebSocketCompression(app.wsgi_app)
     publish.disconnect_all()
     publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"))
 

@@ -54,5 +54,7 @@ def default_config(db_url: str | None = None) -> dict:
         "KEJURDA_DEMO_AUTOARM": False,
         # scale-out: several server processes share broadcasts through this queue (Redis)
         "KEJURDA_SOCKETIO_MESSAGE_QUEUE": os.environ.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
+        # permessage-deflate on WebSockets costs a compressor per client (scoreboard/wsgi.py)
+        "KEJURDA_WS_COMPRESSION": os.environ.get("KEJURDA_WS_COMPRESSION", "") == "1",
         "KEJURDA_SOCKETIO_CHANNEL": os.environ.get("KEJURDA_SOCKETIO_CHANNEL"),
     }
