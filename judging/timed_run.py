@@ -9,6 +9,7 @@ time that cannot be known sends the run to `review`, never to a guess.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -316,19 +317,28 @@ def progress(state: RunState) -> tuple[int, int | None]:
 
 
 # A beam that flickers as a robot leaves it (B C B within a few ms) is one crossing, not
-# two: a B that follows the gate's clear by less than this is a rebound.
+# two: a B that follows such a flicker within this window is a rebound.
 REBOUND_US = 20_000
 
 
-def is_rebound(previous: Edge | None, edge: Edge, window_us: int = REBOUND_US) -> bool:
-    """True when `edge` is a B that re-blocks the gate within `window_us` of its C.
+def is_rebound(before: Sequence[Edge], edge: Edge, window_us: int = REBOUND_US) -> bool:
+    """True when `edge` is a B that re-blocks a gate still flickering from a crossing.
 
-    `previous` is the edge just before `edge` on the same gate of the same source and
-    boot (by sequence). A rebound must not start, pass or finish a run: otherwise the
-    last flicker of one robot's finish on a lap track would start the next team's run.
+    `before` holds the edges just before `edge` on the same gate of the same source and
+    boot, oldest first (the last two are enough). The pattern is B, C, B with each step
+    shorter than `window_us`: the gate was blocked a moment ago and is blocked again, so
+    this is the same crossing. A B after a clear gate (no B just before the C) is a new
+    crossing, however soon after the C. A rebound must not start, pass or finish a run:
+    otherwise the last flicker of one robot's finish on a lap track would start the next
+    team's run.
     """
-    if previous is None or edge.edge != "B" or previous.edge != "C":
+    if edge.edge != "B" or len(before) < 2:
         return False
-    if (previous.source, previous.boot, previous.gate) != (edge.source, edge.boot, edge.gate):
+    blocked, cleared = before[-2], before[-1]
+    if (blocked.edge, cleared.edge) != ("B", "C"):
         return False
-    return 0 <= edge.t_us - previous.t_us < window_us
+    same = {(e.source, e.boot, e.gate) for e in (blocked, cleared, edge)}
+    if len(same) != 1:
+        return False
+    return (0 <= edge.t_us - cleared.t_us < window_us
+            and 0 <= cleared.t_us - blocked.t_us < window_us)

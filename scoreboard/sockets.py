@@ -103,7 +103,16 @@ class TimingNamespace(Namespace):
             return {"ok": False, "error": "unauthorized"}
         if not isinstance(data, list) or len(data) > MAX_BATCH:
             return {"ok": False, "error": f"body: a list of at most {MAX_BATCH} gate events"}
-        return [self.on_gate_event(item) for item in data]
+        db = _db()
+        try:
+            return runs.record_edges(db.session, data)
+        except Exception:
+            log.exception("gate_events failed (%d edges)", len(data))
+            db.session.rollback()
+            return [{"ok": False, "retry": True, "error": "server error; not stored, send again"}
+                    for _ in data]
+        finally:
+            db.remove()
 
     def on_agent_status(self, data: Any = None, *_extra: Any) -> dict[str, Any]:
         if not self._guard():

@@ -230,18 +230,44 @@ def expire_runs(session: Session, grace_s: float = 0.0) -> list[Run]:
 
 def record_edge(session: Session, payload: Any) -> dict[str, Any]:
     """Store a gate edge once and let it drive the run on its track; returns the ack."""
+    return record_edges(session, [payload])[0]
+
+
+def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
+    """Store a batch of gate edges in one transaction, in order; one ack per edge.
+
+    A malformed edge is acked `{"ok": false, "error"}` and stored nowhere; a duplicate is
+    acked exactly like the first time (CONTRACT §5). One commit for the whole batch is
+    what lets an agent catch up on a backlog quickly.
+    """
+    acks: list[dict[str, Any]] = []
+    changed: dict[int, Run] = {}
+    with lock:
+        try:
+            for payload in payloads:
+                acks.append(_take_edge(session, payload, changed))
+            session.commit()
+        except IntegrityError:  # stored meanwhile by another server process
+            session.rollback()
+            return [{"ok": False, "retry": True, "error": "send again"} if ack["ok"] else ack
+                    for ack in acks] + [{"ok": False, "retry": True, "error": "send again"}
+                                        for _ in payloads[len(acks):]]
+    if changed:
+        _announce(session, list(changed.values()))
+    return acks
+
+
+def _take_edge(session: Session, payload: Any, changed: dict[int, Run]) -> dict[str, Any]:
     try:
         edge = timed.parse_edge(payload)
     except RuleViolation as exc:
         return {"ok": False, "error": str(exc)}
-    with lock:
-        if not _insert_edge(session, edge):
-            # already stored: ack exactly like the first time (CONTRACT §5)
-            return {"ok": True}
-        changed = _drive_runs(session, edge)
-        session.commit()
-    if changed:
-        _announce(session, changed)
+    if not _insert_edge(session, edge):
+        return {"ok": True}  # already stored
+    if timed.is_rebound(_previous_on_gate(session, edge), edge):
+        return {"ok": True}  # the beam flickering as a robot leaves: stored, drives nothing
+    for run in _drive_runs(session, edge):
+        changed[run.id] = run
     return {"ok": True}
 
 
@@ -253,20 +279,20 @@ def _insert_edge(session: Session, edge: timed.Edge) -> bool:
     session.add(GateEvent(source=edge.source, boot=edge.boot, seq=edge.seq, gate=edge.gate,
                           edge=edge.edge, t_us=edge.t_us, t_epoch_us=edge.t_epoch_us,
                           t_epoch_err_us=edge.t_epoch_err_us))
-    try:
-        session.flush()
-    except IntegrityError:  # another worker stored it first; nothing else is pending here
-        session.rollback()
-        return False
+    # Another worker may store the same edge at the same moment (scale-out): the
+    # IntegrityError rolls the whole batch back and the agent is told to send it again,
+    # which then finds it stored.
+    session.flush()
     return True
 
 
-def _previous_on_gate(session: Session, edge: timed.Edge) -> timed.Edge | None:
-    """The edge just before `edge` on the same gate of the same source and boot."""
-    return _edge(session.scalar(
+def _previous_on_gate(session: Session, edge: timed.Edge) -> list[timed.Edge]:
+    """The two edges just before `edge` on its gate (same source and boot), oldest first."""
+    rows = session.scalars(
         select(GateEvent).where(GateEvent.source == edge.source, GateEvent.boot == edge.boot,
                                 GateEvent.gate == edge.gate, GateEvent.seq < edge.seq)
-        .order_by(GateEvent.seq.desc()).limit(1)))
+        .order_by(GateEvent.seq.desc()).limit(2)).all()
+    return [_edge(r) for r in reversed(rows)]
 
 
 def _drive_runs(session: Session, edge: timed.Edge) -> list[Run]:
