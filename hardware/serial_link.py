@@ -36,6 +36,7 @@ BY_ID = "/dev/serial/by-id"
 RECENT = 4096  # forwarded edges remembered per boot, to tell a resend from a reboot
 HOLD_MAX = 4096  # out-of-order edges held back at most
 MAX_BUFFER = 4096  # bytes without a newline before the buffer is cut
+BACKWARDS_US = 2_000_000  # > the longest debounce (1 s): how far t_us may fall back
 
 
 @dataclass
@@ -50,6 +51,7 @@ class _Boot:
     recent: OrderedDict = field(default_factory=OrderedDict)
     hello_at: float = 0.0
     last_dev_t: int = -1  # latest device time seen in HB/TS
+    max_t_us: int = 0  # latest t_us among forwarded edges
 
 
 class SerialSource:
@@ -260,6 +262,11 @@ class SerialSource:
             else:
                 self._suspect_reboot(f"EV {seq} differs from the one forwarded")
             return
+        if content[2] < cur.max_t_us - BACKWARDS_US:
+            # seqs are given in capture order, so within a boot t_us never falls back
+            # by more than a debounce: this edge comes from a boot we were not told of
+            self._suspect_reboot(f"EV {seq} is {cur.max_t_us - content[2]} µs in the past")
+            return
         if cur.expected is not None and seq - cur.expected >= HOLD_MAX:
             self.errors["held_overflow"] += 1
             return
@@ -350,6 +357,7 @@ class SerialSource:
             if len(cur.recent) > RECENT:
                 cur.recent.popitem(last=False)
             cur.expected = seq + 1
+            cur.max_t_us = max(cur.max_t_us, t_us)
             forwarded += 1
         if forwarded:
             self.counts["forwarded"] += forwarded

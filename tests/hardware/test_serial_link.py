@@ -269,3 +269,17 @@ def test_a_second_link_on_the_same_port_is_refused_while_the_first_holds_it(link
     other = SerialSource(dev.path, by_id=False)
     with pytest.raises(serial.SerialException):
         other._open()
+
+
+def test_an_edge_far_in_the_past_under_a_new_seq_means_reboot(link):
+    dev, source, sink = link
+    hello_and_sync(dev)
+    dev.send("EV", 1, 0, "B", 5_000_000)
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 1})
+    dev.send("EV", 2, 1, "B", 3_500_000)  # fine: less than 2 s back
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 2})
+    dev.send("EV", 3, 0, "B", 400)  # a rebooted box whose HELLO and EV 1, 2 were lost
+    seen = dev.wait_for(lambda f: f == {"type": "WHO"})
+    assert {"type": "ACK", "seq": 3} not in seen + dev.frames(0.3)
+    assert [e["seq"] for e in sink.edges] == [1, 2]
+    assert source.errors["reboot_suspected"] == 1
