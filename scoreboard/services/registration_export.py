@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -62,14 +63,21 @@ def teams_csv(session: Session) -> str:
     return out.getvalue()
 
 
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    """Excel has no time zones: times go in as UTC without one."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 def _registration_row(reg: Registration) -> list:
     team = reg.team
     return [reg.code, reg.status, reg.reason or "", reg.team_code or "", reg.team_name,
             reg.institution, reg.npsn, reg.level, reg.category.slug, reg.robot_name,
             reg.coach_name, reg.coach_phone, ";".join(reg.members), reg.consent,
             reg.proof_file or "", reg.payment_verified,
-            team.checked_in_at if team is not None and team.checked_in_at else None,
-            reg.created_at, reg.updated_at]
+            _naive_utc(team.checked_in_at if team is not None else None),
+            _naive_utc(reg.created_at), _naive_utc(reg.updated_at)]
 
 
 def _sheet(book: Workbook, title: str, header, rows) -> None:

@@ -39,6 +39,7 @@ from scoreboard.web.registration_forms import (
 
 bp = Blueprint("registration_admin", __name__, url_prefix="/admin")
 FILTERS = ("status", "category", "payment", "q")
+PAGE = 100  # rows per page: a championship has a thousand teams
 
 
 @bp.errorhandler(KejurdaError)
@@ -59,15 +60,23 @@ def _filters() -> dict[str, str]:
     return {k: (request.args.get(k) or "").strip()[:100] for k in FILTERS}
 
 
+def _page() -> int:
+    value = request.args.get("halaman", "1")
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 10**6 else 1
+
+
 def _list_page(status: int = 200, row_errors: dict | None = None, import_form=None):
     session = g.db.session
     filters = _filters()
     rows = export.search(session, filters["status"], filters["category"], filters["q"],
                          filters["payment"])
+    pages = max(1, -(-len(rows) // PAGE))
+    page = min(_page(), pages)
     counts = dict(session.execute(select(Registration.status, func.count(Registration.id))
                                   .group_by(Registration.status)).all())
     return render_template(
-        "admin/pendaftaran.html", rows=rows, filters=filters, counts=counts,
+        "admin/pendaftaran.html", rows=rows[(page - 1) * PAGE: page * PAGE], found=len(rows),
+        page=page, pages=pages, filters=filters, counts=counts,
         infos=service.categories(session), status_labels=STATUS_LABELS,
         review_form=ReviewForm(formdata=None), payment_form=PaymentForm(formdata=None),
         import_form=import_form or ImportForm(formdata=None), row_errors=row_errors or {},
@@ -82,6 +91,8 @@ def registrations():
 
 def _back() -> Response:
     args = {k: v for k, v in _filters().items() if v}
+    if _page() > 1:
+        args["halaman"] = _page()
     anchor = f"#r{request.view_args.get('reg_id', '')}"
     return redirect(url_for("registration_admin.registrations", **args) + anchor, 303)
 

@@ -356,3 +356,50 @@ def test_the_teams_own_page_lists_its_matches_once_the_draw_is_published(reg_app
     assert '<tr data-match="W1-1"><td>W1-1</td>' in table
     assert "<td>Macan</td>" in table and "<td>ready</td>" in table
     assert 'id="team-matches"' not in client.get(links["Elang"]).get_data(as_text=True)
+
+
+def _many(app, n: int) -> None:
+    from scoreboard.services import registration as service
+
+    with app.extensions["kejurda_db"].transaction() as session:
+        for i in range(n):
+            service.submit(session, {**_clean(), "team_name": f"Tim {i:03d}"}, "10.0.0.1")
+
+
+def _clean() -> dict:
+    return {"team_name": "Tim", "institution": "SDN 1", "npsn": "", "level": "SD",
+            "category": "lf-sd", "robot_name": "R", "coach_name": "C",
+            "coach_phone": "+6281234567890", "members": ["A"], "consent": True}
+
+
+def test_the_list_is_paged_and_decisions_come_back_to_their_page(reg_app, admin):
+    _many(reg_app, 105)
+    first = admin.client.get("/admin/pendaftaran").get_data(as_text=True)
+    assert len(support_codes(first)) == 100
+    assert "105 pendaftaran, halaman 1 dari 2" in first
+    second = admin.client.get("/admin/pendaftaran?halaman=2").get_data(as_text=True)
+    names = [registration(reg_app, code=c).team_name for c in support_codes(second)]
+    assert names == [f"Tim {i:03d}" for i in range(4, -1, -1)]  # newest first
+    assert support_codes(admin.client.get("/admin/pendaftaran?halaman=9").get_data(
+        as_text=True)) == support_codes(second)  # past the end: the last page
+    assert len(support_codes(admin.client.get("/admin/pendaftaran?halaman=x").get_data(
+        as_text=True))) == 100
+    reg = registration(reg_app, team_name="Tim 000")
+    resp = admin.form(f"/admin/pendaftaran/{reg.id}/status?halaman=2",
+                      {"status": "approved", "reason": ""})
+    assert resp.headers["Location"] == f"/admin/pendaftaran?halaman=2#r{reg.id}"
+
+
+def test_xlsx_export_right_after_a_submission_in_the_same_session(reg_app):
+    from scoreboard.services import registration as service
+    from scoreboard.services.registration_export import registrations_xlsx
+
+    with reg_app.extensions["kejurda_db"].transaction() as session:
+        reg = service.submit(session, _clean(), "10.0.0.1")
+        assert reg.created_at.tzinfo is not None  # still the in-memory, zoned value
+        book = load_workbook(io.BytesIO(registrations_xlsx(session, [reg])))
+    row = list(book["Pendaftaran"].iter_rows(min_row=2, values_only=True))[0]
+    from datetime import timedelta
+
+    # Excel keeps milliseconds
+    assert abs(row[17] - reg.created_at.replace(tzinfo=None)) < timedelta(milliseconds=1)
