@@ -16,12 +16,13 @@ from typing import IO, Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from judging import registration as rules
 from judging.registration import Refusal, Status
 from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
-from scoreboard.models import AuditRecord, Category, Registration, Run, Team
+from scoreboard.models import AuditRecord, Category, MatchDraw, Registration, Run, Team
 from scoreboard.models.registration import CallUpEntry
 from scoreboard.services.publish import publish
 from scoreboard.services.ranking import category_ranking
@@ -252,11 +253,21 @@ def _withdraw(session: Session, reg: Registration) -> None:
     if runs:
         raise Conflict(f"registration {reg.code}: team {team.code} already has {runs} run(s); "
                        "it cannot leave the category")
+    drawn = session.scalar(select(MatchDraw).where(MatchDraw.category_id == team.category_id))
+    if drawn is not None and team.code in (drawn.seeded or []):
+        raise Conflict(f"registration {reg.code}: team {team.code} is in the draw of "
+                       f"{reg.category.slug}; it cannot leave the category")
     for entry in session.scalars(select(CallUpEntry).where(CallUpEntry.team_id == team.id)):
         session.delete(entry)
     reg.team = None
     session.flush()
     session.delete(team)
+    try:
+        session.flush()
+    except IntegrityError:  # other results (e.g. judges' sheets) still name the team
+        session.rollback()
+        raise Conflict(f"registration {reg.code}: team {team.code} already has results; "
+                       "it cannot leave the category") from None
 
 
 def review(session: Session, reg_id: int, target: str, reason: str, actor: str,

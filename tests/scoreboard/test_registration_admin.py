@@ -403,3 +403,41 @@ def test_xlsx_export_right_after_a_submission_in_the_same_session(reg_app):
 
     # Excel keeps milliseconds
     assert abs(row[17] - reg.created_at.replace(tzinfo=None)) < timedelta(milliseconds=1)
+
+
+def test_a_team_with_a_draw_or_judges_sheets_cannot_be_withdrawn(reg_app, admin, desk,
+                                                                  snapshot):
+    from datetime import UTC, datetime
+
+    from scoreboard.models import ScoreSheetVersion, User
+    from scoreboard.services import registration as service
+    from scoreboard.services.matches import generate_draw
+
+    for name in ("Banteng", "Macan"):
+        register_ok(reg_app, team_name=name, level="SMA", category="sumo-sma",
+                    members="Eka\nFajar")
+        decide(admin, registration(reg_app, team_name=name).id, "approved")
+        _checkin(desk, f"SUMO-SMA-00{1 if name == 'Banteng' else 2}")
+    with reg_app.extensions["kejurda_db"].transaction() as session:
+        generate_draw(session, "sumo-sma", "user:panitia")
+        kreasi = service.submit(session, {**_clean(), "level": "UMUM",
+                                          "category": "kreatif-umum"}, "10.0.0.1",
+                                now=datetime(2019, 1, 1, tzinfo=UTC))
+    decide(admin, kreasi.id, "approved")
+    with reg_app.extensions["kejurda_db"].transaction() as session:
+        team = session.scalar(select(Team).where(Team.code == "KREATIF-UMUM-001"))
+        judge = session.scalar(select(User).where(User.name == "panitia"))
+        session.add(ScoreSheetVersion(category_id=team.category_id, team_id=team.id,
+                                      judge_id=judge.id, version=1, scores={"inovasi": 80},
+                                      idempotency_key="k1", entered_by="user:panitia"))
+    before = snapshot()
+    banteng = registration(reg_app, team_name="Banteng")
+    resp = decide(admin, banteng.id, "rejected", "mundur")
+    assert resp.status_code == 409
+    assert (f"registration {banteng.code}: team SUMO-SMA-001 is in the draw of sumo-sma; "
+            "it cannot leave the category") in resp.get_data(as_text=True)
+    resp = decide(admin, kreasi.id, "waitlisted", "kuota")
+    assert resp.status_code == 409
+    assert (f"registration {kreasi.code}: team KREATIF-UMUM-001 already has results; it "
+            "cannot leave the category") in resp.get_data(as_text=True)
+    assert snapshot() == before
