@@ -91,9 +91,12 @@ class Venue:
             assert proc.popen.poll() is None, "server exited:\n" + proc.tail()
         raise AssertionError("server did not start:\n" + proc.tail())
 
-    def start_agent(self, *extra: str, data_dir: Path | None = None) -> Proc:
+    def start_agent(self, *extra: str, data_dir: Path | None = None,
+                    server_url: str | None = None) -> Proc:
+        """An agent process; ``server_url`` points it elsewhere (e.g. a proxy)."""
         data_dir = data_dir or self.tmp / "agent"
-        proc = Proc([sys.executable, "-m", "scoreboard.cli", "agent", "--server", self.url,
+        proc = Proc([sys.executable, "-m", "scoreboard.cli", "agent", "--server",
+                     server_url or self.url,
                      "--token", self.tokens["agent"], "--data-dir", str(data_dir), *extra],
                     self.tmp / f"agent-{len(self.procs)}.log").start()
         self.procs.append(proc)
