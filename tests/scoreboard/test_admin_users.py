@@ -148,3 +148,9 @@ def test_a_login_post_without_a_valid_token_signs_no_one_in(app):
                                        "password": PASSWORD})
     assert resp.status_code == 400
     assert client.get("/juri").status_code == 302
+
+
+def test_the_menu_links_admins_to_people_and_judges_to_their_page(people):
+    assert 'href="/admin/pengguna/"' in people["admin1"].get("/desk/").get_data(as_text=True)
+    page = people["juri1"].get("/juri").get_data(as_text=True)
+    assert 'href="/juri"' in page and 'href="/admin/pengguna/"' not in page
