@@ -1,14 +1,15 @@
-"""What the timing agents report about themselves (admin only)."""
+"""What the timing agents report about themselves (admin; timekeepers may read it too)."""
 
 from flask import jsonify
 
 from scoreboard.api import bp
 from scoreboard.api.auth import require
+from scoreboard.services import devices
 from scoreboard.sockets import agents
 
 
 @bp.get("/agents")
-@require("admin")
+@require("timekeeper")
 def list_agents():
-    """Every connected agent with the last status it reported."""
-    return jsonify(agents.snapshot())
+    """Every connected agent with its last status, `silent_s` and `warnings`."""
+    return jsonify(devices.overview(agents.snapshot()))

@@ -80,7 +80,8 @@ PATHS = {
                               "reason": {"type": "string"}}, ["elapsed_us", "reason"]),
         "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/v1/agents": {"get": {
-        "summary": "Connected timing agents and their last reported status (admin)",
+        "summary": ("Connected timing agents: last reported status, seconds since it "
+                    "(silent_s), warnings [{code, message, source}] (admin, timekeeper)"),
         "security": SECURE,
         "responses": {"200": _resp("agents", {"type": "array", "items": {"type": "object"}}),
                       **_errors(401, 403)}}},

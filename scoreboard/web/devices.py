@@ -1,0 +1,20 @@
+"""`/admin/perangkat`: every connected timing agent and its sources, live, with warnings.
+
+Admins and timekeepers may look; the page renders the current state and then polls
+`/api/v1/agents` every second (static/js/devices.js)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from scoreboard.services import devices
+from scoreboard.sockets import agents
+from scoreboard.web.access import role_required
+
+bp = Blueprint("devices", __name__, url_prefix="/admin/perangkat")
+
+
+@bp.get("")
+@role_required("timekeeper")
+def index():
+    return render_template("devices/index.html", agents=devices.overview(agents.snapshot()))
