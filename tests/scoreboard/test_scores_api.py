@@ -246,3 +246,30 @@ def test_a_stored_sheet_version_cannot_be_rewritten_or_deleted(app, people):
     with database.transaction() as session:
         assert session.scalar(select(ScoreSheetVersion)).scores == {
             "inovasi": 80, "teknis": 70, "presentasi": 90}
+
+
+def test_the_rubric_options_of_the_event_file_drive_the_ranking(app, people, api):
+    from sqlalchemy import select
+
+    from scoreboard.models import Category
+
+    with app.extensions["kejurda_db"].transaction() as session:
+        category = session.scalar(select(Category).where(Category.slug == CATEGORY))
+        category.options = {**category.options, "judges": 2, "tie_break": ["teknis"]}
+    people["juri1"].post(URL, sheet("KRE-001", "kunci-0001", inovasi=50, teknis=50,
+                                    presentasi=50))
+    people["juri1"].post(URL, sheet("KRE-002", "kunci-0002", inovasi=60, teknis=40,
+                                    presentasi=50))
+    people["juri2"].post(URL, sheet("KRE-002", "kunci-0003", inovasi=40, teknis=60,
+                                    presentasi=50))
+    people["juri1"].post(URL, sheet("KRE-003", "kunci-0004", inovasi=40, teknis=60,
+                                    presentasi=50))
+    people["juri2"].post(URL, sheet("KRE-003", "kunci-0005", inovasi=40, teknis=60,
+                                    presentasi=50))
+    entries = api.ranking(CATEGORY)["entries"]
+    got = [(e["rank"], e["team"], e["status"], e["score"]) for e in entries]
+    # KRE-002 and KRE-003 both average 50; teknis (50 vs 60) puts KRE-003 first;
+    # KRE-001 has one judge of two: incomplete, no rank
+    assert got == [(1, "KRE-003", "complete", 50.0), (2, "KRE-002", "complete", 50.0),
+                   (None, "KRE-001", "incomplete", 50.0),
+                   (None, "KRE-004", "not_scored", None)]
