@@ -120,7 +120,8 @@ SCHEMAS = {
                 "elapsed_us": NULLABLE_INT,
                 "checkpoints_us": {"type": "array", "items": NULLABLE_INT},
                 "track": {"type": "string"}, "reason": {"type": ["string", "null"]},
-                "start_t_epoch_us": NULLABLE_INT, "started_server_us": NULLABLE_INT}},
+                "start_t_epoch_us": NULLABLE_INT, "started_server_us": NULLABLE_INT,
+                "elapsed_err_us": NULLABLE_INT}},
     "Ranking": {"type": "object", "required": ["category", "entries"], "properties": {
         "category": {"type": "string"},
         "entries": {"type": "array", "items": {"type": "object", "properties": {

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from judging import timed
 from judging.errors import RuleViolation
@@ -97,7 +97,21 @@ def run_dict(run: Run) -> dict[str, Any]:
         "track": run.track.slug, "reason": run.reason,
         "start_t_epoch_us": start.t_epoch_us if start is not None else None,
         "started_server_us": run.started_server_us,
+        "elapsed_err_us": elapsed_err_us(run),
     }
+
+
+def elapsed_err_us(run: Run) -> int | None:
+    """The stated uncertainty (half-width) of `elapsed_us`: 0 when start and finish share
+    one clock, the sum of both edges' `t_epoch_err_us` across two clocks, None without a
+    measured time (or a time set by hand)."""
+    if run.elapsed_us is None or run.start_event_id is None or run.finish_event_id is None:
+        return None
+    # by id: the relationships may still hold what they were before this change's flush
+    session = object_session(run)
+    gap = timed.gap_us(_edge(session.get(GateEvent, run.start_event_id)),
+                       _edge(session.get(GateEvent, run.finish_event_id)))
+    return None if gap is None else (gap[2] - gap[1]) // 2
 
 
 def _audit(session: Session, actor: str, action: str, run: Run, old: dict | None,
