@@ -32,6 +32,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import TooManyRequests
 
 from judging.registration import Status, wa_me
+from scoreboard.config import instance_dir
 from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.extensions import csrf
 from scoreboard.services import callup
@@ -57,7 +58,7 @@ DEFAULTS = {"KEJURDA_REGISTRATION_LIMIT": "20 per hour",
 def upload_dir() -> Path:
     """`KEJURDA_UPLOAD_DIR`, default `<instance>/uploads`: never under the static folder."""
     configured = current_app.config.get("KEJURDA_UPLOAD_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+    return Path(configured) if configured else instance_dir() / "uploads"
 
 
 @bp.errorhandler(TooManyRequests)

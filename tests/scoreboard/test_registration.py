@@ -371,3 +371,15 @@ def test_edits_and_uploads_without_a_valid_csrf_token_change_nothing(reg_app, sn
                        content_type="multipart/form-data")
     assert resp.status_code == 303
     assert snapshot() == before
+
+
+def test_uploads_default_to_the_installations_instance_folder(reg_app, tmp_path, monkeypatch):
+    from scoreboard.web.registration import upload_dir
+
+    monkeypatch.setenv("KEJURDA_INSTANCE", str(tmp_path / "instance"))
+    reg_app.config.pop("KEJURDA_UPLOAD_DIR")
+    with reg_app.app_context():
+        assert upload_dir() == tmp_path / "instance" / "uploads"
+    link = register_ok(reg_app)
+    assert _upload(reg_app.test_client(), link, PNG).status_code == 303
+    assert [p.suffix for p in (tmp_path / "instance" / "uploads").iterdir()] == [".png"]
