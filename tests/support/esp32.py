@@ -58,6 +58,7 @@ class Robot:
     edges: dict[str, list[tuple[int, str, int]]] = field(default_factory=dict)
     truths: list[Truth] = field(default_factory=list)
     _last_t: int = 0  # device time of the last edge scheduled in the current boot
+    _deferred: list[tuple[int, int]] = field(default_factory=list)
 
     def arm(self, team: str, timeout: float = 30) -> dict:
         """Arm the team's next attempt as timekeeper (waiting while the track is busy)."""
@@ -71,11 +72,12 @@ class Robot:
             time.sleep(0.05)
 
     def drive(self, run: dict, elapsed_us: int, checkpoint_us: int | None = None,
-              lead_us: int = 100_000) -> Truth:
+              lead_us: int = 100_000, defer_finish: bool = False) -> Truth:
         """Break start, checkpoint and finish beams at device times from ``lead_us`` on.
 
         Returns at once; the box reports each edge when its clock gets there
-        (``wait_done`` waits for the last one).
+        (``wait_done`` waits for the last one). With ``defer_finish`` the finish is in
+        the truth but reaches the box only at ``press_deferred()`` (still before its time).
         """
         t0 = self.box.now_us() + lead_us
         presses = [(START, t0)]
@@ -87,8 +89,12 @@ class Robot:
         if boot not in self.edges:
             self._last_t = -1
         assert t0 > self._last_t, "presses must not overlap the previous run's"
+        self._deferred = []
         for gate, t in presses:
-            self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
+            if defer_finish and gate == FINISH:
+                self._deferred.append((gate, t))
+            else:
+                self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
             self.edges.setdefault(boot, []).extend([(gate, "B", t), (gate, "C", t + HOLD_US)])
         self._last_t = t0 + elapsed_us + HOLD_US
         truth = Truth(run["id"], run["team"], boot, t0, t0 + elapsed_us,
@@ -96,12 +102,24 @@ class Robot:
         self.truths.append(truth)
         return truth
 
+    def press_deferred(self) -> None:
+        """Hand the box the finish kept back by ``drive(..., defer_finish=True)``."""
+        for gate, t in self._deferred:
+            assert self.box.now_us() < t - 5_000, "too late: the finish time has passed"
+            self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
+        self._deferred = []
+
+    def wait_until(self, t_us: int, timeout: float = 10) -> None:
+        """Until the box's clock reads ``t_us``."""
+        deadline = time.monotonic() + timeout
+        while self.box.now_us() < t_us:
+            assert time.monotonic() < deadline, "the box's clock does not move"
+            time.sleep(min(0.05, max(0.001, (t_us - self.box.now_us()) / 1e6)))
+
     def wait_done(self, timeout: float = 10) -> None:
         """Until the box's clock has passed the last edge scheduled (it has captured all)."""
-        deadline = time.monotonic() + timeout
-        while self.box.now_us() <= self._last_t + 5_000:
-            assert time.monotonic() < deadline, "the box's clock does not move"
-            time.sleep(min(0.05, max(0.001, (self._last_t + 5_000 - self.box.now_us()) / 1e6)))
+        assert not self._deferred, "a finish is still kept back"
+        self.wait_until(self._last_t + 5_000, timeout)
 
     def wait_acked(self, timeout: float = 15) -> None:
         """Until the box has had every edge of its current boot acked by the agent."""
