@@ -1,5 +1,6 @@
 """Registration on a phone (390×844) against a real server: register a team, open the
-private link later, change a member, and after the organiser's approval see the QR."""
+private link later, change a member, and after the organiser's approval see the QR; then
+the desk checks the team in by its code."""
 
 from __future__ import annotations
 
@@ -76,7 +77,6 @@ def test_register_edit_and_see_the_qr_on_a_phone(browser, venue: Venue, outside_
     row.locator("select[name=status]").select_option("approved")
     row.locator("form.review button[type=submit]").click()
     desk.wait_for_selector(f"tr[data-code='{code}'][data-status='approved']")
-    desk.close()
 
     page.reload()
     qr = page.locator("#checkin-qr svg")
@@ -93,5 +93,17 @@ def test_register_edit_and_see_the_qr_on_a_phone(browser, venue: Venue, outside_
     assert page.locator("#team-code").inner_text() == "LF-SMP-001"
     assert page.locator("#reg-status").get_attribute("data-status") == "approved"
     _fits_the_screen(page)
+    assert page.locator("#team-checked-in").inner_text() == "Belum daftar ulang."
+
+    # on the day, the desk types the code (no camera in a headless browser)
+    desk.goto(f"{venue.url}/admin/daftar-ulang")
+    assert desk.locator("#scanner-start").is_hidden() or desk.evaluate(
+        "'BarcodeDetector' in window")
+    desk.fill("#code", code)
+    desk.click("#checkin-form button[type=submit]")
+    assert "LF-SMP-001" in desk.locator("#checkin-result").inner_text()
+    desk.close()
+    page.reload()
+    assert page.locator("#team-checked-in").inner_text() == "Sudah daftar ulang."
     phone.close()
     assert outside_requests == []
