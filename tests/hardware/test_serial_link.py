@@ -41,7 +41,7 @@ class ScriptedDevice:
         lines, _, self.rx = self.rx.rpartition(b"\n")
         return [krt1.decode(line).to_dict() for line in lines.split(b"\n") if line]
 
-    def wait_for(self, predicate, timeout=3.0):
+    def wait_for(self, predicate, timeout=10.0):
         seen = []
         end = time.monotonic() + timeout
         while time.monotonic() < end:
@@ -73,7 +73,7 @@ class Sink:
                     for e in self.edges]
 
 
-def wait_until(predicate, timeout=5.0):
+def wait_until(predicate, timeout=20.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
@@ -139,7 +139,7 @@ def test_nothing_is_forwarded_or_acked_before_the_floor_is_known(link):
     dev, source, sink = link
     hello_and_sync(dev)
     dev.send("EV", 7, 0, "B", 900)
-    seen = dev.wait_for(lambda f: f == {"type": "RS", "from_seq": 1}, timeout=2)
+    seen = dev.wait_for(lambda f: f == {"type": "RS", "from_seq": 1}, timeout=10)
     assert not any(f["type"] == "ACK" for f in seen) and sink.edges == []
 
 

@@ -35,7 +35,7 @@ class Sink:
                     if e["boot"] == boot]
 
 
-def wait_until(predicate, timeout=10.0):
+def wait_until(predicate, timeout=30.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
@@ -117,7 +117,7 @@ def test_one_megabyte_of_garbage_then_frames_still_arrive():
         assert wait_until(lambda: source.status()["boot"] == box.boot)
         box.garbage(random.Random(1).randbytes(1 << 20))
         expected = passes(box, 4)
-        assert wait_until(lambda: len(sink.of_boot(box.boot)) == 8, timeout=20)
+        assert wait_until(lambda: len(sink.of_boot(box.boot)) == 8, timeout=60)
         assert sink.of_boot(box.boot) == numbered(expected)
         status = source.status()
         assert status["connected"] is True
@@ -143,12 +143,12 @@ def test_every_edge_exactly_once_in_order_through_drops_corruption_unplug_and_re
         box.replug()
         assert box.pty_path != old_pty or os.path.exists(link)
         expected += passes(box, 10)
-        assert wait_until(lambda: len(sink.of_boot(first_boot)) == len(expected), 30)
+        assert wait_until(lambda: len(sink.of_boot(first_boot)) == len(expected), 60)
         assert wait_until(lambda: box.device.acked == box.device.seq)
         box.reboot()
         assert wait_until(lambda: source.status()["boot"] == box.boot, 10)
         second = passes(box, 15)
-        assert wait_until(lambda: len(sink.of_boot(box.boot)) == len(second), 30)
+        assert wait_until(lambda: len(sink.of_boot(box.boot)) == len(second), 60)
         time.sleep(1.0)  # resends after this point must not add anything
         assert sink.of_boot(first_boot) == numbered(expected)
         assert sink.of_boot(box.boot) == numbered(second)
