@@ -47,7 +47,7 @@ def test_micropython_is_the_real_interpreter(tmp_path):
     script.write_text("import sys\nprint(sys.implementation.name)\n")
     result = subprocess.run(["node", str(ROOT / "tests" / "firmware" / "run_mpy.mjs"),
                              str(FIRMWARE), str(script)], capture_output=True, text=True,
-                            timeout=60, cwd=ROOT)
+                            timeout=300, cwd=ROOT)
     assert result.stdout == "micropython\n"
 
 
