@@ -184,7 +184,11 @@ class Bench:
     def close(self) -> None:
         self.agent.disconnect()
         self.server.terminate()
-        self.server.wait(10)
+        try:  # closing a thousand connections can take a while
+            self.server.wait(30)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait(10)
 
 
 def main() -> None:
