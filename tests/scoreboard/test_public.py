@@ -71,3 +71,12 @@ def test_public_pages_in_english(client):
     client.get("/bahasa/en")
     page = client.get("/tim/LF-SD-001").get_data(as_text=True)
     assert "No attempts yet." in page and "School" in page
+
+
+def test_a_match_category_links_its_bracket_and_every_page_links_the_public_pages(client):
+    page = client.get("/kategori/sumo-sma").get_data(as_text=True)
+    assert 'href="/kategori/sumo-sma/bagan"' in page
+    assert 'href="/kategori/lf-smp/bagan"' not in client.get("/kategori/lf-smp").get_data(
+        as_text=True)
+    login = client.get("/login").get_data(as_text=True)
+    assert 'href="/kategori"' in login and 'href="/hasil"' in login
