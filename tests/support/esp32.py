@@ -132,7 +132,7 @@ class Robot:
             dev = self.box.device
 
     def play(self, team: str, elapsed_us: int, checkpoint_us: int | None = None) -> Truth:
-        """Arm, drive, and wait for the run's final state on the server."""
+        """Arm, drive, and wait until the box has captured the run's last edge."""
         truth = self.drive(self.arm(team), elapsed_us, checkpoint_us)
         self.wait_done()
         return truth
