@@ -14,6 +14,7 @@ from scoreboard.db import Database
 from scoreboard.extensions import babel, csrf, login_manager, socketio
 from scoreboard.models import User
 from scoreboard.services import publish
+from scoreboard.web.errors import register_error_pages
 from scoreboard.web.limits import init_login_limit
 from scoreboard.wsgi import NoWebSocketCompression
 
@@ -59,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_pages(app)
+    register_error_pages(app)
     init_login_limit(app)
     register_namespaces(socketio)
     if not app.config.get("KEJURDA_WS_COMPRESSION"):  # per-client deflate: scoreboard/wsgi.py
