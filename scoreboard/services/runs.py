@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
@@ -89,7 +89,7 @@ def _store_state(session: Session, run: Run, state: timed.RunState) -> None:
 
 def run_dict(run: Run) -> dict[str, Any]:
     """The run object of the API and of `/live` (CONTRACT §4 plus extensions)."""
-    start = run.start_event
+    start = _event(run, run.start_event_id)
     return {
         "id": run.id, "category": run.category.slug, "team": run.team.code,
         "team_name": run.team.name, "attempt": run.attempt, "status": run.status,
@@ -107,11 +107,17 @@ def elapsed_err_us(run: Run) -> int | None:
     measured time (or a time set by hand)."""
     if run.elapsed_us is None or run.start_event_id is None or run.finish_event_id is None:
         return None
-    # by id: the relationships may still hold what they were before this change's flush
-    session = object_session(run)
-    gap = timed.gap_us(_edge(session.get(GateEvent, run.start_event_id)),
-                       _edge(session.get(GateEvent, run.finish_event_id)))
+    gap = timed.gap_us(_edge(_event(run, run.start_event_id)),
+                       _edge(_event(run, run.finish_event_id)))
     return None if gap is None else (gap[2] - gap[1]) // 2
+
+
+def _event(run: Run, event_id: int | None) -> GateEvent | None:
+    """A run's gate event by id: `run.start_event` may still hold what it was before the
+    edge that just started the run (the session keeps objects across commits), which
+    published the `running` event with no `start_t_epoch_us`."""
+    session = object_session(run)
+    return session.get(GateEvent, event_id) if event_id and session is not None else None
 
 
 def _audit(session: Session, actor: str, action: str, run: Run, old: dict | None,
@@ -258,8 +264,9 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
     changed: dict[int, Run] = {}
     with lock:
         try:
+            batch = _Batch(session, payloads)
             for payload in payloads:
-                acks.append(_take_edge(session, payload, changed))
+                acks.append(_take_edge(session, payload, changed, batch))
             session.commit()
         except IntegrityError:  # stored meanwhile by another server process
             session.rollback()
@@ -271,13 +278,51 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
     return acks
 
 
-def _take_edge(session: Session, payload: Any, changed: dict[int, Run]) -> dict[str, Any]:
+class _Batch:
+    """What one batch needs to know once instead of once per edge.
+
+    `stored`: the batch's (source, boot, seq) already in the database (one query per
+    (source, boot)), plus those the batch adds. `live_gates`: the gates of tracks that
+    have a live run when the batch starts, or whose last run timed out on the server's
+    clock without a time (a late finish may still end it). Only arming adds a track and
+    it waits for the same lock, so during the batch that set can only shrink: an edge on
+    any other gate, or a C edge (only B edges count), cannot change a run, and skips the
+    look-back of the rebound rule and the search for its run.
+    """
+
+    def __init__(self, session: Session, payloads: list[Any]) -> None:
+        seqs: dict[tuple[str, str], set[int]] = {}
+        for payload in payloads:
+            try:
+                edge = timed.parse_edge(payload)
+            except RuleViolation:
+                continue  # refused again, with its reason, when its turn comes
+            seqs.setdefault((edge.source, edge.boot), set()).add(edge.seq)
+        self.stored: set[tuple[str, str, int]] = set()
+        for (source, boot), numbers in seqs.items():
+            found = session.scalars(select(GateEvent.seq).where(
+                GateEvent.source == source, GateEvent.boot == boot,
+                GateEvent.seq.in_(sorted(numbers)))).all()
+            self.stored.update((source, boot, seq) for seq in found)
+        # a track's last run timed out by the server's clock may still take its finish
+        last_runs = select(func.max(Run.id)).group_by(Run.track_id)
+        live_tracks = set(session.scalars(select(Run.track_id).where(or_(
+            Run.status.in_(LIVE),
+            and_(Run.id.in_(last_runs), Run.status == "timeout", Run.elapsed_us.is_(None))))))
+        self.live_gates = {gate for track in session.scalars(select(Track)).all()
+                           if track.id in live_tracks for gate in track.gates()}
+
+
+def _take_edge(session: Session, payload: Any, changed: dict[int, Run],
+               batch: _Batch) -> dict[str, Any]:
     try:
         edge = timed.parse_edge(payload)
     except RuleViolation as exc:
         return {"ok": False, "error": str(exc)}
-    if not _insert_edge(session, edge):
+    if not _insert_edge(session, edge, batch):
         return {"ok": True}  # already stored
+    if edge.edge != "B" or (edge.source, edge.gate) not in batch.live_gates:
+        return {"ok": True}  # stored; no live run can take it
     if timed.is_rebound(_previous_on_gate(session, edge), edge):
         return {"ok": True}  # the beam flickering as a robot leaves: stored, drives nothing
     for run in _drive_runs(session, edge):
@@ -285,18 +330,18 @@ def _take_edge(session: Session, payload: Any, changed: dict[int, Run]) -> dict[
     return {"ok": True}
 
 
-def _insert_edge(session: Session, edge: timed.Edge) -> bool:
-    exists = session.scalar(select(GateEvent.id).where(
-        GateEvent.source == edge.source, GateEvent.boot == edge.boot, GateEvent.seq == edge.seq))
-    if exists is not None:
+def _insert_edge(session: Session, edge: timed.Edge, batch: _Batch) -> bool:
+    key = (edge.source, edge.boot, edge.seq)
+    if key in batch.stored:
         return False
+    batch.stored.add(key)
     session.add(GateEvent(source=edge.source, boot=edge.boot, seq=edge.seq, gate=edge.gate,
                           edge=edge.edge, t_us=edge.t_us, t_epoch_us=edge.t_epoch_us,
                           t_epoch_err_us=edge.t_epoch_err_us))
-    # Another worker may store the same edge at the same moment (scale-out): the
-    # IntegrityError rolls the whole batch back and the agent is told to send it again,
-    # which then finds it stored.
-    session.flush()
+    # Flushed with the next query or the commit (many rows in one statement). Another
+    # worker may store the same edge at the same moment (scale-out): the IntegrityError
+    # rolls the whole batch back and the agent is told to send it again, which then
+    # finds it stored.
     return True
 
 

@@ -53,3 +53,5 @@ def test_live_run_events_carry_it(api, agent, live):
     runs = [a["args"][0] for a in live.get_received("/live") if a["name"] == "run"]
     assert [(r["id"], r["status"], r["elapsed_err_us"]) for r in runs] == [
         (run_id, "armed", None), (run_id, "running", None), (run_id, "finished", 30)]
+    # the running event already carries its start's time (displays run their clock on it)
+    assert [r["start_t_epoch_us"] for r in runs] == [None, EPOCH, EPOCH]
