@@ -46,6 +46,8 @@ class Run(Base):
     checkpoint_event_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     elapsed_us: Mapped[int | None] = mapped_column(BigInteger)
     checkpoints_us: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # occurrences of each of the category's penalties ({"sentuh": 2}); added to the time
+    penalties: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
     reason: Mapped[str | None] = mapped_column(String(200))
     armed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # server wall-clock when the start edge was taken in: only to time-out a run that never ends

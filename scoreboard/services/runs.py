@@ -6,6 +6,7 @@ database (for several workers on PostgreSQL), is committed, and only then publis
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -61,10 +62,14 @@ def _state(session: Session, run: Run) -> timed.RunState:
     ids = (list(run.checkpoint_event_ids or []) + [None] * n)[:n]
     cps = tuple(_edge(session.get(GateEvent, i)) if i else None for i in ids)
     times = tuple((list(run.checkpoints_us or []) + [None] * n)[:n])
+    # by id, not through the relationships: within one batch the ids are set before the
+    # relationships are refreshed, and a start stored a moment ago must be seen
     return timed.RunState(
-        status=timed.RunStatus(run.status), start=_edge(run.start_event),
-        finish=_edge(run.finish_event), checkpoints=cps, elapsed_us=run.elapsed_us,
-        checkpoints_us=times, reason=run.reason)
+        status=timed.RunStatus(run.status),
+        start=_edge(session.get(GateEvent, run.start_event_id) if run.start_event_id else None),
+        finish=_edge(session.get(GateEvent, run.finish_event_id) if run.finish_event_id
+                     else None),
+        checkpoints=cps, elapsed_us=run.elapsed_us, checkpoints_us=times, reason=run.reason)
 
 
 def _event_id(session: Session, edge: timed.Edge | None) -> int | None:
@@ -362,6 +367,9 @@ def _drive_runs(session: Session, edge: timed.Edge) -> list[Run]:
         run = session.scalar(select(Run).where(Run.track_id == track.id, Run.status.in_(LIVE))
                              .order_by(Run.id))
         if run is None:
+            run = _expired_last_run(session, track)
+            if run is not None and _revive(session, track, run):
+                changed.append(run)
             continue
         limit = run.category.time_limit_s
         before = _state(session, run)
@@ -371,6 +379,47 @@ def _drive_runs(session: Session, edge: timed.Edge) -> list[Run]:
             continue
         session.flush()
         _store_state(session, run, after)
+        session.flush()
         changed.append(run)
         log.info("run %s %s by %s/%s#%s", run.id, after.status, edge.source, edge.boot, edge.seq)
     return changed
+
+
+def _revive(session: Session, track: Track, run: Run) -> bool:
+    """Re-derive a run the server's clock timed out from every edge stored since its start.
+
+    The edges decide: if they now show a finish (in time or late), that is the result;
+    if they still show the run on its way, the server's timeout stands.
+    """
+    limit = run.category.time_limit_s * 1_000_000 if run.category.time_limit_s else None
+    rules = track_rules(track)
+    state = dataclasses.replace(_state(session, run), status=timed.RunStatus.running,
+                                reason=None, finish=None, elapsed_us=None)
+    gates = track.gates()
+    for ev in session.scalars(select(GateEvent).where(GateEvent.id > run.start_event_id)
+                              .order_by(GateEvent.id)):
+        if (ev.source, ev.gate) in gates and ev.edge == "B":
+            state = timed.apply_edge(state, rules, _edge(ev), limit)
+    if state.status is timed.RunStatus.running:
+        return False
+    _audit(session, "server", "revive", run, {"status": "timeout", "elapsed_us": None},
+           "the device's own times show how the run ended after the server's clock had "
+           "timed it out (its edges were delayed)")
+    _store_state(session, run, state)
+    session.flush()
+    log.info("run %s re-derived from its edges: %s", run.id, state.status)
+    return True
+
+
+def _expired_last_run(session: Session, track: Track) -> Run | None:
+    """The track's latest run if the server's clock timed it out without a finish edge.
+
+    Time is taken at the edge: when the agent was cut off (Wi-Fi, a server restart) the
+    finish may arrive after the server's own timer gave up. Its device time still decides,
+    as long as no later run has been armed on the track.
+    """
+    last = session.scalar(select(Run).where(Run.track_id == track.id).order_by(Run.id.desc())
+                          .limit(1))
+    if last is None or last.status != "timeout" or last.elapsed_us is not None:
+        return None
+    return last if last.start_event_id is not None else None

@@ -307,11 +307,51 @@ def test_a_run_that_never_finishes_times_out_on_the_server_clock(api, agent, db,
     got = [(m["name"], m["args"][0]) for m in live.get_received("/live")]
     assert [(p["id"], p["status"]) for n, p in got if n == "run"][-1] == (run_id, "timeout")
     assert got[-1][0] == "ranking" and got[-1][1] == api.ranking("lf-cepat")
-    # a finish arriving later changes nothing
-    agent.send("esp32-d", 1, "B", T0 + 900_000)
-    assert api.run(run_id)["status"] == "timeout"
     # the track is free again
     assert api.arm("lf-cepat", "LF-CPT-001")["attempt"] == 2
+
+
+def test_a_finish_delayed_past_the_server_timeout_is_timed_by_its_edges(api, agent, db):
+    """Time is taken at the edge: the agent was cut off, the server's clock timed the run
+    out, then the finish arrived. Its device time (in the limit) decides."""
+    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]   # time_limit_s = 1
+    agent.send("esp32-d", 0, "B", T0)
+    time.sleep(1.1)
+    try:
+        assert [r.id for r in runs.expire_runs(db.session)] == [run_id]
+    finally:
+        db.remove()
+    assert api.run(run_id)["status"] == "timeout"
+    agent.send("esp32-d", 1, "B", T0 + 900_000)
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"]) == ("finished", 900_000)
+
+
+def test_a_late_finish_after_the_server_timeout_keeps_the_timeout_with_its_time(api, agent, db):
+    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]
+    agent.send("esp32-d", 0, "B", T0)
+    time.sleep(1.1)
+    try:
+        runs.expire_runs(db.session)
+    finally:
+        db.remove()
+    agent.send("esp32-d", 1, "B", T0 + 1_200_000)
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"]) == ("timeout", 1_200_000)
+
+
+def test_an_expired_run_is_not_revived_once_the_next_run_is_armed(api, agent, db):
+    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]
+    agent.send("esp32-d", 0, "B", T0)
+    time.sleep(1.1)
+    try:
+        runs.expire_runs(db.session)
+    finally:
+        db.remove()
+    nxt = api.arm("lf-cepat", "LF-CPT-001")["id"]  # its second attempt
+    agent.send("esp32-d", 1, "B", T0 + 900_000)
+    assert (api.run(run_id)["status"], api.run(run_id)["elapsed_us"]) == ("timeout", None)
+    assert api.run(nxt)["status"] == "armed"
 
 
 def test_expire_leaves_armed_runs_alone(api, db):
