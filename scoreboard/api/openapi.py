@@ -85,6 +85,13 @@ PATHS = {
         "security": SECURE,
         "responses": {"200": _resp("agents", {"type": "array", "items": {"type": "object"}}),
                       **_errors(401, 403)}}},
+    "/api/v1/runs/{run_id}/penalty": {"post": {
+        "summary": "Count one of the category's penalties on a run (timekeeper); a negative "
+                   "count with a reason corrects",
+        "security": SECURE, "parameters": RUN_ID,
+        "requestBody": _body({"penalty": {"type": "string"}, "count": {"type": "integer"},
+                              "reason": {"type": "string"}}, ["penalty"]),
+        "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/v1/time": {"get": {
         "summary": "The server clock (µs since 1970) for display clock sync",
         "responses": {"200": _resp("now", {"type": "object", "properties": {

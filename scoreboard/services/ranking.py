@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from judging import timed
 from scoreboard.errors import NotFound
 from scoreboard.models import Category, Run, Team
+from scoreboard.services.penalties import penalised_us
 
 Ranker = Callable[[Session, Category], list[dict[str, Any]]]
 _rankers: dict[str, Ranker] = {}
@@ -40,11 +41,13 @@ def _timed_entries(session: Session, category: Category) -> list[dict[str, Any]]
     names = dict(session.execute(select(Team.code, Team.name)
                                  .where(Team.category_id == category.id)
                                  .order_by(Team.code)).all())
-    rows = session.execute(select(Team.code, Run.attempt, Run.status, Run.elapsed_us)
+    rows = session.execute(select(Team.code, Run.attempt, Run.status, Run.elapsed_us,
+                                  Run.penalties)
                            .join(Team, Run.team_id == Team.id)
                            .where(Run.category_id == category.id)).all()
-    attempts = [timed.Attempt(code, attempt, status, elapsed)
-                for code, attempt, status, elapsed in rows]
+    # a finished run ranks by its time with the timekeeper's penalties added
+    attempts = [timed.Attempt(code, attempt, status, penalised_us(category, elapsed, counts))
+                for code, attempt, status, elapsed, counts in rows]
     # the event file's `ranking` (and `best_n`) choose how finished times rank
     rules = timed.RankingRules(method=category.ranking or "best",
                                n=(category.options or {}).get("best_n", 1))

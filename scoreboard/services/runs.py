@@ -103,6 +103,7 @@ def run_dict(run: Run) -> dict[str, Any]:
         "start_t_epoch_us": start.t_epoch_us if start is not None else None,
         "started_server_us": run.started_server_us,
         "elapsed_err_us": elapsed_err_us(run),
+        "penalties": dict(run.penalties or {}),
     }
 
 
@@ -132,7 +133,7 @@ def _audit(session: Session, actor: str, action: str, run: Run, old: dict | None
                             reason=reason))
 
 
-def _announce(session: Session, runs: list[Run]) -> None:
+def announce(session: Session, runs: list[Run]) -> None:
     """Publish the runs and their categories' rankings (a team's status is part of the
     ranking, so arming or starting a run changes it too: CONTRACT §5 "on every change")."""
     for run in runs:
@@ -191,7 +192,7 @@ def arm_run(session: Session, category_slug: Any, team_code: Any, actor: str) ->
         _audit(session, actor, "arm", run, None, None)
         session.commit()
         log.info("run %s armed: %s %s attempt %s", run.id, category.slug, team.code, run.attempt)
-    _announce(session, [run])
+    announce(session, [run])
     return run
 
 
@@ -208,7 +209,7 @@ def _change(session: Session, run_id: int, actor: str, action: str, reason: str,
         _audit(session, actor, action, run, old, reason)
         session.commit()
         log.info("run %s %s by %s: %s", run.id, action, actor, reason)
-    _announce(session, [run])
+    announce(session, [run])
     return run
 
 
@@ -249,7 +250,7 @@ def expire_runs(session: Session, grace_s: float = 0.0) -> list[Run]:
         if changed:
             session.commit()
     if changed:
-        _announce(session, changed)
+        announce(session, changed)
     return changed
 
 
@@ -279,7 +280,7 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
                     for ack in acks] + [{"ok": False, "retry": True, "error": "send again"}
                                         for _ in payloads[len(acks):]]
     if changed:
-        _announce(session, list(changed.values()))
+        announce(session, list(changed.values()))
     return acks
 
 

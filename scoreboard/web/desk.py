@@ -23,4 +23,6 @@ def index():
     for t in teams:
         if t.category_id in slugs:
             by_category[slugs[t.category_id]].append({"code": t.code, "name": t.name})
-    return render_template("desk/index.html", categories=categories, teams=by_category)
+    penalties = {c.slug: (c.options or {}).get("penalties", {}) for c in categories}
+    return render_template("desk/index.html", categories=categories, teams=by_category,
+                           penalties=penalties)

@@ -3,6 +3,7 @@
   "use strict";
   var root = document.getElementById("desk");
   var teams = JSON.parse(root.dataset.teams || "{}");
+  var penaltyRules = JSON.parse(root.dataset.penalties || "{}");
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var $ = function (id) { return document.getElementById(id); };
   var current = null;
@@ -53,8 +54,27 @@
     $("abort").hidden = ["armed", "running", "review"].indexOf(run.status) < 0;
     $("dsq").hidden = ["armed", "running", "review", "finished"].indexOf(run.status) < 0;
     $("resolve").hidden = $("resolve-box").hidden = run.status !== "review";
-    $("run-actions").hidden = $("abort").hidden && $("dsq").hidden;
+    renderPenalties(run);
+    $("run-actions").hidden = $("abort").hidden && $("dsq").hidden && $("penalty-box").hidden;
     if (run.status !== "running") { $("run-clock").textContent = run.status === "armed" ? "0.000" : KJClock.format(run.elapsed_us); }
+  }
+
+  /* One button per penalty of the category: +1 to the running or finished run. */
+  function renderPenalties(run) {
+    var box = $("penalty-box"), rules = penaltyRules[run.category] || {};
+    var names = Object.keys(rules);
+    box.innerHTML = "";
+    box.hidden = !names.length || ["running", "finished", "review", "timeout"].indexOf(run.status) < 0;
+    names.forEach(function (name) {
+      var b = document.createElement("button");
+      b.className = "big"; b.dataset.penalty = name;
+      b.textContent = "+1 " + name + " (+" + rules[name] + " s) · " + ((run.penalties || {})[name] || 0);
+      b.addEventListener("click", function () {
+        api("POST", "/api/v1/runs/" + run.id + "/penalty", {penalty: name, count: 1}).then(show)
+          .catch(function (e) { showError(e.message); });
+      });
+      box.appendChild(b);
+    });
   }
 
   function tick() {
