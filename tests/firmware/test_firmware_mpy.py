@@ -11,7 +11,7 @@ from tests.firmware import mpy_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
-VECTORS = ROOT.parent / "shared" / "vectors" / "krt1-frames.json"
+VECTORS = ROOT / "tests" / "data" / "krt1-frames.json"
 WASM = ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
 
 

@@ -8,7 +8,7 @@ import pytest
 from tests.firmware import mpy_checks
 
 VECTORS = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared" / "vectors" / "krt1-frames.json").read_text()
+    (Path(__file__).resolve().parents[1] / "data" / "krt1-frames.json").read_text()
 )
 
 

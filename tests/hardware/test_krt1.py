@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hardware import krt1
 
 VECTORS = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared" / "vectors" / "krt1-frames.json").read_text()
+    (Path(__file__).resolve().parents[1] / "data" / "krt1-frames.json").read_text()
 )
 VALID = VECTORS["valid"] + [VECTORS["valid_lowercase_crc"]]
 INVALID_KIND = {
