@@ -99,7 +99,7 @@ class ClockSync:
             raise ValueError("receive before send")
         self.samples.append(RoundTrip(t_send, t_dev, t_recv))
         self.samples.sort(key=lambda r: r.t_dev)
-        newest = max(r.t_dev for r in self.samples)
+        newest = self.samples[-1].t_dev
         self.samples = [r for r in self.samples if newest - r.t_dev <= self.window_us]
         if len(self.samples) > self.capacity:
             self.samples.remove(max(self.samples, key=lambda r: r.rtt))
@@ -126,7 +126,7 @@ class ClockSync:
         highs = _hull([(r.t_dev - self._x_ref, r.t_recv - r.t_dev - self._y_ref)
                        for r in self.samples], False, HULL_TOL)
         # every boundary as (dx, y): a + s*dx = y; slope bounds as s = +-max
-        bounds = [(p[0], p[1]) for p in lows] + [(p[0], p[1]) for p in highs]
+        bounds = lows + highs
         candidates = []
         for i, (dx1, y1) in enumerate(bounds):
             for s in (self.max_slope, -self.max_slope):
