@@ -126,8 +126,8 @@ class SerialSource:
             clock_ready = self.clock.ready and cur is not None and cur.last_dev_t >= 0
             offset = spread = drift = None
             if clock_ready:
-                _, spread = self.clock.to_host(cur.last_dev_t)
-                offset = self.clock.offset_us(cur.last_dev_t)
+                host, spread = self.clock.to_host(cur.last_dev_t)
+                offset = host - cur.last_dev_t
                 drift = self.clock.drift_ppm()
             return {
                 "kind": "serial", "name": self.name, "port": self.port, "path": self._path,
