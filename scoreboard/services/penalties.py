@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from judging.categories import TimedConfig, parse_category
@@ -27,13 +28,19 @@ def timed_config(category: Category) -> TimedConfig | None:
     return parse_category(table).timed
 
 
-def penalised_us(category: Category, elapsed_us: int | None,
-                 counts: dict[str, int] | None) -> int | None:
-    """The run's time with its penalties added (None stays None)."""
-    if elapsed_us is None or not counts:
-        return elapsed_us
-    config = timed_config(category)
-    return config.penalised_us(elapsed_us, counts) if config else elapsed_us
+def penalty_adder(category: Category) -> Callable[[int | None, dict | None], int | None]:
+    """A function giving a run's time with its penalties added (None stays None); the
+    category's rules are read once, however many runs it then serves."""
+    config: list[TimedConfig | None] = []  # read on the first penalised run only
+
+    def add(elapsed_us: int | None, counts: dict | None) -> int | None:
+        if elapsed_us is None or not counts:
+            return elapsed_us
+        if not config:
+            config.append(timed_config(category))
+        return config[0].penalised_us(elapsed_us, counts) if config[0] else elapsed_us
+
+    return add
 
 
 def add_penalty(session, run_id: int, actor: str, name: Any, count: Any,

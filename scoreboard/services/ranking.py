@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from judging import timed
 from scoreboard.errors import NotFound
 from scoreboard.models import Category, Run, Team
-from scoreboard.services.penalties import penalised_us
+from scoreboard.services.penalties import penalty_adder
 
 Ranker = Callable[[Session, Category], list[dict[str, Any]]]
 _rankers: dict[str, Ranker] = {}
@@ -46,7 +46,8 @@ def _timed_entries(session: Session, category: Category) -> list[dict[str, Any]]
                            .join(Team, Run.team_id == Team.id)
                            .where(Run.category_id == category.id)).all()
     # a finished run ranks by its time with the timekeeper's penalties added
-    attempts = [timed.Attempt(code, attempt, status, penalised_us(category, elapsed, counts))
+    penalised = penalty_adder(category)
+    attempts = [timed.Attempt(code, attempt, status, penalised(elapsed, counts))
                 for code, attempt, status, elapsed, counts in rows]
     # the event file's `ranking` (and `best_n`) choose how finished times rank
     rules = timed.RankingRules(method=category.ranking or "best",
