@@ -20,13 +20,14 @@ def install(path: str) -> None:
     from scoreboard.services import runs
 
     out = open(path, "a", buffering=1)  # noqa: SIM115 (lives as long as the server)
-    record_edge = runs.record_edge
+    record_edges = runs.record_edges
     emit = socketio.emit
 
-    def traced_record_edge(session, payload):
-        out.write(f"in {payload.get('seq') if isinstance(payload, dict) else '-'} "
-                  f"{time.monotonic_ns()}\n")
-        return record_edge(session, payload)
+    def traced_record_edges(session, payloads):
+        now = time.monotonic_ns()
+        for payload in payloads:
+            out.write(f"in {payload.get('seq') if isinstance(payload, dict) else '-'} {now}\n")
+        return record_edges(session, payloads)
 
     def traced_emit(event, *args, **kwargs):
         t0 = time.monotonic_ns()
@@ -35,7 +36,7 @@ def install(path: str) -> None:
             out.write(f"emit {args[0]['id']} {args[0]['status']} {t0} {time.monotonic_ns()}\n")
         return result
 
-    runs.record_edge = traced_record_edge
+    runs.record_edges = traced_record_edges
     socketio.emit = traced_emit
 
 

@@ -87,15 +87,7 @@ class TimingNamespace(Namespace):
         if extra:  # a handler that raised TypeError here would never ack at all
             return {"ok": False,
                     "error": f"edge: one object per gate_event (got {1 + len(extra)} arguments)"}
-        db = _db()
-        try:
-            return runs.record_edge(db.session, data)
-        except Exception:
-            log.exception("gate_event failed: %r", data)
-            db.session.rollback()
-            return {"ok": False, "retry": True, "error": "server error; not stored, send again"}
-        finally:
-            db.remove()
+        return self._store([data])[0]
 
     def on_gate_events(self, data: Any = None, *_extra: Any) -> list[dict[str, Any]] | dict[str, Any]:
         """Extension: a batch of edges, acked with one result per edge, in order."""
@@ -103,14 +95,19 @@ class TimingNamespace(Namespace):
             return {"ok": False, "error": "unauthorized"}
         if not isinstance(data, list) or len(data) > MAX_BATCH:
             return {"ok": False, "error": f"body: a list of at most {MAX_BATCH} gate events"}
+        return self._store(data)
+
+    @staticmethod
+    def _store(edges: list[Any]) -> list[dict[str, Any]]:
+        """One ack per edge; a server fault acks every edge "send again", storing none."""
         db = _db()
         try:
-            return runs.record_edges(db.session, data)
+            return runs.record_edges(db.session, edges)
         except Exception:
-            log.exception("gate_events failed (%d edges)", len(data))
+            log.exception("storing %d gate event(s) failed", len(edges))
             db.session.rollback()
             return [{"ok": False, "retry": True, "error": "server error; not stored, send again"}
-                    for _ in data]
+                    for _ in edges]
         finally:
             db.remove()
 
