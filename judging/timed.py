@@ -35,6 +35,7 @@ from judging.timed_run import (
     progress,
     record_retry,
     record_touch,
+    replay,
     resolve_review,
 )
 from judging.timed_wire import parse_edge
@@ -67,6 +68,7 @@ __all__ = [
     "rank_timed",
     "record_retry",
     "record_touch",
+    "replay",
     "resolve_review",
     "scored_times",
     "settle_cut",

@@ -217,6 +217,14 @@ def _on_checkpoint(
     return dataclasses.replace(state, checkpoints=edges, checkpoints_us=times)
 
 
+def replay(state: RunState, track: TrackRules, edges: Sequence[Edge],
+           time_limit_us: int | None) -> RunState:
+    """`state` after `edges` in order: a run's result derived again from its stored edges."""
+    for edge in edges:
+        state = apply_edge(state, track, edge, time_limit_us)
+    return state
+
+
 def expire(state: RunState) -> RunState:
     """A running run past its time limit by the server's clock becomes `timeout`.
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from judging import timed
 from judging.errors import RuleViolation
@@ -62,30 +62,30 @@ def _state(session: Session, run: Run) -> timed.RunState:
     ids = (list(run.checkpoint_event_ids or []) + [None] * n)[:n]
     cps = tuple(_edge(session.get(GateEvent, i)) if i else None for i in ids)
     times = tuple((list(run.checkpoints_us or []) + [None] * n)[:n])
-    # by id, not through the relationships: within one batch the ids are set before the
-    # relationships are refreshed, and a start stored a moment ago must be seen
     return timed.RunState(
-        status=timed.RunStatus(run.status),
-        start=_edge(session.get(GateEvent, run.start_event_id) if run.start_event_id else None),
-        finish=_edge(session.get(GateEvent, run.finish_event_id) if run.finish_event_id
-                     else None),
-        checkpoints=cps, elapsed_us=run.elapsed_us, checkpoints_us=times, reason=run.reason)
+        status=timed.RunStatus(run.status), start=_edge(run.start_event),
+        finish=_edge(run.finish_event), checkpoints=cps, elapsed_us=run.elapsed_us,
+        checkpoints_us=times, reason=run.reason)
 
 
-def _event_id(session: Session, edge: timed.Edge | None) -> int | None:
+def _gate_event(session: Session, edge: timed.Edge | None) -> GateEvent | None:
+    """The stored row of an edge (a row added earlier in this batch is flushed first)."""
     if edge is None:
         return None
-    return session.scalar(select(GateEvent.id).where(
+    return session.scalar(select(GateEvent).where(
         GateEvent.source == edge.source, GateEvent.boot == edge.boot, GateEvent.seq == edge.seq))
 
 
 def _store_state(session: Session, run: Run, state: timed.RunState) -> None:
-    if state.start is not None and run.start_event_id is None:
+    if state.start is not None and run.start_event is None:
         run.started_server_us = now_us()
     run.status = state.status.value
-    run.start_event_id = _event_id(session, state.start)
-    run.finish_event_id = _event_id(session, state.finish)
-    run.checkpoint_event_ids = [_event_id(session, e) for e in state.checkpoints]
+    # set the relationships, not the ids, so the run reads its own edges back at once
+    # (within a batch, and in the run object published right after the commit)
+    run.start_event = _gate_event(session, state.start)
+    run.finish_event = _gate_event(session, state.finish)
+    cps = [_gate_event(session, e) for e in state.checkpoints]
+    run.checkpoint_event_ids = [None if ev is None else ev.id for ev in cps]
     run.checkpoints_us = list(state.checkpoints_us)
     run.elapsed_us = state.elapsed_us
     # the column holds 200 characters (PostgreSQL enforces it); the audit keeps the full text
@@ -94,7 +94,7 @@ def _store_state(session: Session, run: Run, state: timed.RunState) -> None:
 
 def run_dict(run: Run) -> dict[str, Any]:
     """The run object of the API and of `/live` (CONTRACT §4 plus extensions)."""
-    start = _event(run, run.start_event_id)
+    start = run.start_event
     return {
         "id": run.id, "category": run.category.slug, "team": run.team.code,
         "team_name": run.team.name, "attempt": run.attempt, "status": run.status,
@@ -111,19 +111,10 @@ def elapsed_err_us(run: Run) -> int | None:
     """The stated uncertainty (half-width) of `elapsed_us`: 0 when start and finish share
     one clock, the sum of both edges' `t_epoch_err_us` across two clocks, None without a
     measured time (or a time set by hand)."""
-    if run.elapsed_us is None or run.start_event_id is None or run.finish_event_id is None:
+    if run.elapsed_us is None or run.start_event is None or run.finish_event is None:
         return None
-    gap = timed.gap_us(_edge(_event(run, run.start_event_id)),
-                       _edge(_event(run, run.finish_event_id)))
+    gap = timed.gap_us(_edge(run.start_event), _edge(run.finish_event))
     return None if gap is None else (gap[2] - gap[1]) // 2
-
-
-def _event(run: Run, event_id: int | None) -> GateEvent | None:
-    """A run's gate event by id: `run.start_event` may still hold what it was before the
-    edge that just started the run (the session keeps objects across commits), which
-    published the `running` event with no `start_t_epoch_us`."""
-    session = object_session(run)
-    return session.get(GateEvent, event_id) if event_id and session is not None else None
 
 
 def _audit(session: Session, actor: str, action: str, run: Run, old: dict | None,
@@ -254,11 +245,6 @@ def expire_runs(session: Session, grace_s: float = 0.0) -> list[Run]:
     return changed
 
 
-def record_edge(session: Session, payload: Any) -> dict[str, Any]:
-    """Store a gate edge once and let it drive the run on its track; returns the ack."""
-    return record_edges(session, [payload])[0]
-
-
 def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
     """Store a batch of gate edges in one transaction, in order; one ack per edge.
 
@@ -378,9 +364,7 @@ def _drive_runs(session: Session, edge: timed.Edge) -> list[Run]:
                                  limit * 1_000_000 if limit else None)
         if after is before:
             continue
-        session.flush()
         _store_state(session, run, after)
-        session.flush()
         changed.append(run)
         log.info("run %s %s by %s/%s#%s", run.id, after.status, edge.source, edge.boot, edge.seq)
     return changed
@@ -397,17 +381,16 @@ def _revive(session: Session, track: Track, run: Run) -> bool:
     state = dataclasses.replace(_state(session, run), status=timed.RunStatus.running,
                                 reason=None, finish=None, elapsed_us=None)
     gates = track.gates()
-    for ev in session.scalars(select(GateEvent).where(GateEvent.id > run.start_event_id)
-                              .order_by(GateEvent.id)):
-        if (ev.source, ev.gate) in gates and ev.edge == "B":
-            state = timed.apply_edge(state, rules, _edge(ev), limit)
+    stored = session.scalars(select(GateEvent).where(
+        GateEvent.id > run.start_event_id, GateEvent.edge == "B",
+        GateEvent.source.in_(sorted({source for source, _ in gates}))).order_by(GateEvent.id))
+    state = timed.replay(state, rules, [_edge(ev) for ev in stored], limit)
     if state.status is timed.RunStatus.running:
         return False
     _audit(session, "server", "revive", run, {"status": "timeout", "elapsed_us": None},
            "the device's own times show how the run ended after the server's clock had "
            "timed it out (its edges were delayed)")
     _store_state(session, run, state)
-    session.flush()
     log.info("run %s re-derived from its edges: %s", run.id, state.status)
     return True
 

@@ -34,3 +34,16 @@ def test_window_is_configurable():
     flicker = [e(1, "B", 0), e(2, "C", 1_000)]
     assert is_rebound(flicker, e(3, "B", 4_000), window_us=5_000) is True
     assert is_rebound(flicker, e(3, "B", 6_000), window_us=5_000) is False
+
+
+def test_replay_applies_edges_in_order_like_apply_edge_one_by_one():
+    from judging.timed import GateRef, RunStatus, TrackRules, apply_edge, arm, replay
+
+    track = TrackRules(GateRef("pi-b", 0), GateRef("pi-b", 1), min_run_us=1_000)
+    edges = [e(1, "B", 100, gate=0), e(2, "C", 200, gate=0), e(3, "B", 5_100, gate=1)]
+    one_by_one = arm(track)
+    for edge in edges:
+        one_by_one = apply_edge(one_by_one, track, edge, None)
+    replayed = replay(arm(track), track, edges, None)
+    assert replayed == one_by_one
+    assert (replayed.status, replayed.elapsed_us) == (RunStatus.finished, 5_000)

@@ -311,10 +311,9 @@ def test_a_run_that_never_finishes_times_out_on_the_server_clock(api, agent, db,
     assert api.arm("lf-cepat", "LF-CPT-001")["attempt"] == 2
 
 
-def test_a_finish_delayed_past_the_server_timeout_is_timed_by_its_edges(api, agent, db):
-    """Time is taken at the edge: the agent was cut off, the server's clock timed the run
-    out, then the finish arrived. Its device time (in the limit) decides."""
-    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]   # time_limit_s = 1
+def expired_run(api, agent, db) -> int:
+    """A run started on lf-cepat (time_limit_s = 1) that the server's clock timed out."""
+    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]
     agent.send("esp32-d", 0, "B", T0)
     time.sleep(1.1)
     try:
@@ -322,32 +321,27 @@ def test_a_finish_delayed_past_the_server_timeout_is_timed_by_its_edges(api, age
     finally:
         db.remove()
     assert api.run(run_id)["status"] == "timeout"
+    return run_id
+
+
+def test_a_finish_delayed_past_the_server_timeout_is_timed_by_its_edges(api, agent, db):
+    """Time is taken at the edge: the agent was cut off, the server's clock timed the run
+    out, then the finish arrived. Its device time (in the limit) decides."""
+    run_id = expired_run(api, agent, db)
     agent.send("esp32-d", 1, "B", T0 + 900_000)
     run = api.run(run_id)
     assert (run["status"], run["elapsed_us"]) == ("finished", 900_000)
 
 
 def test_a_late_finish_after_the_server_timeout_keeps_the_timeout_with_its_time(api, agent, db):
-    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]
-    agent.send("esp32-d", 0, "B", T0)
-    time.sleep(1.1)
-    try:
-        runs.expire_runs(db.session)
-    finally:
-        db.remove()
+    run_id = expired_run(api, agent, db)
     agent.send("esp32-d", 1, "B", T0 + 1_200_000)
     run = api.run(run_id)
     assert (run["status"], run["elapsed_us"]) == ("timeout", 1_200_000)
 
 
 def test_an_expired_run_is_not_revived_once_the_next_run_is_armed(api, agent, db):
-    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]
-    agent.send("esp32-d", 0, "B", T0)
-    time.sleep(1.1)
-    try:
-        runs.expire_runs(db.session)
-    finally:
-        db.remove()
+    run_id = expired_run(api, agent, db)
     nxt = api.arm("lf-cepat", "LF-CPT-001")["id"]  # its second attempt
     agent.send("esp32-d", 1, "B", T0 + 900_000)
     assert (api.run(run_id)["status"], api.run(run_id)["elapsed_us"]) == ("timeout", None)
