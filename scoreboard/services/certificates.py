@@ -54,9 +54,10 @@ def _people(team: Team) -> list[str]:
     return [m for m in (team.members or []) if m.strip()] or [team.name]
 
 
-def participants(session: Session, secret: str, category_slug: str | None = None
-                 ) -> list[Participant]:
-    """Every participant (each member of each team), category by category, best rank first."""
+def participants(session: Session, secret: str, category_slug: str | None = None,
+                 team_code: str | None = None) -> list[Participant]:
+    """Every participant (each member of each team), category by category, best rank
+    first; only one team's members with `team_code`."""
     query = select(Category).order_by(Category.id)
     if category_slug is not None:
         query = query.where(Category.slug == category_slug)
@@ -69,13 +70,20 @@ def participants(session: Session, secret: str, category_slug: str | None = None
             select(Team).where(Team.category_id == category.id)).all()}
         for entry in category_ranking(session, category.slug)["entries"]:
             team = teams.get(entry["team"])
-            if team is None:
+            if team is None or team_code not in (None, team.code):
                 continue
             for member, name in enumerate(_people(team), start=1):
                 out.append(Participant(serial_for(secret, team.id, member, name), name,
                                        team.code, team.name, team.institution, category.name,
                                        entry["rank"]))
     return out
+
+
+def team_has_competed(session: Session, team: Team) -> bool:
+    """A team's certificate is available once it has an attempt, a match or a score: its
+    entry in the category's ranking is no longer "not_started"."""
+    entries = category_ranking(session, team.category.slug)["entries"]
+    return any(e["team"] == team.code and e["status"] != "not_started" for e in entries)
 
 
 def verify(session: Session, secret: str, serial: str) -> Participant | None:

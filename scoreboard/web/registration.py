@@ -17,6 +17,7 @@ import segno
 from flask import (
     Blueprint,
     Flask,
+    Response,
     abort,
     current_app,
     flash,
@@ -35,7 +36,7 @@ from judging.registration import Status, wa_me
 from scoreboard.config import instance_dir
 from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.extensions import csrf
-from scoreboard.services import callup
+from scoreboard.services import callup, certificates
 from scoreboard.services import registration as service
 from scoreboard.web.registration_forms import (
     LEVEL_CHOICES,
@@ -136,6 +137,7 @@ def _team_view(reg, form: RegistrationForm, proof_form: ProofForm, status: int =
         editable=info.is_open(service.now_utc()), wa_link=wa_link,
         qr=_qr_svg(reg.code) if team is not None else None, runs=runs, matches=matches,
         queues=callup.places_of(session, team) if team is not None else [],
+        certificate=team is not None and certificates.team_has_competed(session, team),
         token=request.view_args["token"]), status
 
 
@@ -212,3 +214,18 @@ def _setup(state) -> None:
     app.view_functions["registration.register"] = new(app.view_functions["registration.register"])
     for name in ("registration.team", "registration.proof"):
         app.view_functions[name] = edit(app.view_functions[name])
+
+
+@bp.get("/daftar/<token>/sertifikat.pdf")
+def certificate(token: str):
+    """The team's own certificates (one page per member), once it has competed."""
+    session = g.db.session
+    team = _registration(token).team
+    if team is None or not certificates.team_has_competed(session, team):
+        abort(404, _("Sertifikat belum tersedia: tim belum bertanding."))
+    people = certificates.participants(session, current_app.config["SECRET_KEY"],
+                                       team.category.slug, team.code)
+    body = certificates.render(people, certificates.event_name(session),
+                               lambda s: url_for("results.verify", serial=s, _external=True))
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="sertifikat-{team.code}.pdf"'})

@@ -441,3 +441,27 @@ def test_a_team_with_a_draw_or_judges_sheets_cannot_be_withdrawn(reg_app, admin,
     assert (f"registration {kreasi.code}: team KREATIF-UMUM-001 already has results; it "
             "cannot leave the category") in resp.get_data(as_text=True)
     assert snapshot() == before
+
+
+def test_the_teams_own_page_offers_its_certificate_once_it_has_competed(reg_app, admin, desk,
+                                                                        timekeeper_token):
+    import pypdf
+
+    link = register_ok(reg_app)
+    decide(admin, registration(reg_app).id, "approved")
+    client = reg_app.test_client()
+    assert 'id="team-certificate"' not in client.get(link).get_data(as_text=True)
+    assert client.get(f"{link}/sertifikat.pdf").status_code == 404
+    _checkin(desk, "LF-SD-001")
+    headers = {"Authorization": f"Bearer {timekeeper_token}"}
+    run = client.post("/api/v1/runs", json={"category": "lf-sd", "team": "LF-SD-001"},
+                      headers=headers).get_json()
+    client.post(f"/api/v1/runs/{run['id']}/abort", headers=headers)
+    assert 'id="team-certificate"' in client.get(link).get_data(as_text=True)
+    resp = client.get(f"{link}/sertifikat.pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    team = team_of(reg_app, "LF-SD-001")
+    pages = pypdf.PdfReader(io.BytesIO(resp.data)).pages
+    assert len(pages) == len(team.members)
+    text = pages[0].extract_text()
+    assert team.members[0] in text and team.name in text and "Peserta" in text
