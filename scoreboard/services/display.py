@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -30,9 +31,17 @@ def check_screen(slug: Any) -> str:
     return slug
 
 
+def _stamp(when: datetime) -> str:
+    """One fixed-width UTC form whatever the database hands back (SQLite drops the zone,
+    isoformat() drops zero microseconds), so screens can order playlists by comparing text."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def screen_dict(slug: str, row: DisplayScreen | None) -> dict[str, Any]:
     return {"screen": slug, "playlist": list(row.playlist) if row else [],
-            "updated_at": row.updated_at.isoformat() if row else None}
+            "updated_at": _stamp(row.updated_at) if row else None}
 
 
 def get_screen(session: Session, slug: str) -> dict[str, Any]:

@@ -160,3 +160,29 @@ def test_public_ranking_on_a_phone_updates_without_reload(browser, venue: Venue,
     assert page.locator("#ranking-body tr").first.get_attribute("data-team") == "SD-02"
     assert re.search(r"Melati 2 · #1 · Selesai · \d+\.\d{3}", page.locator("#live-run").inner_text())
     assert outside_requests == []
+
+
+def test_a_slow_answer_from_before_a_push_does_not_undo_the_pushed_playlist(browser,
+                                                                           venue: Venue):
+    """The page asks for its playlist on connect; if an admin's push overtakes that
+    answer, the stale (empty) answer must not blank the screen (seen once in CI)."""
+    venue.start_server()
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    held = []
+    page.route("**/api/v1/display/screens/aula", lambda route: held.append(route))
+    page.goto(f"{venue.url}/display/aula")
+    conn_is(page, "online")
+    deadline = time.monotonic() + 10
+    while not held:  # the connect-time question, held back
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(50)
+    playlist = [{"scene": "ranking", "category": "lf-smp", "seconds": 600}]
+    assert venue.api("PUT", "/display/screens/aula", token="admin",
+                     json={"playlist": playlist}).status_code == 200
+    page.wait_for_function("document.querySelectorAll('#scene-ranking-body tr').length === 4",
+                           timeout=10000)
+    with page.expect_event("requestfinished"):
+        held[0].fulfill(json={"screen": "aula", "playlist": [], "updated_at": None})
+    page.wait_for_timeout(300)  # let the page act on the stale answer, if it would
+    assert page.locator("#display").get_attribute("data-scene") == "ranking"
+    assert page.locator("#scene-ranking-body tr").count() == 4

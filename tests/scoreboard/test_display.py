@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -47,6 +49,11 @@ def test_admin_sets_a_playlist_that_screens_read_and_receive_live(api, live, cou
     assert [e["args"][0]["screen"] for e in events] == ["aula"]
     assert events[0]["args"][0]["playlist"] == STORED
     assert count(AuditRecord, action="playlist", entity_id="aula") == 1
+    # the stamp reads the same pushed and fetched, so a screen can tell older from newer
+    stamp = resp.get_json()["updated_at"]
+    assert events[0]["args"][0]["updated_at"] == stamp
+    assert api.get("/api/v1/display/screens/aula").get_json()["updated_at"] == stamp
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", stamp)
     # replacing it keeps one row per screen; other screens are untouched
     assert put(api, "aula", [{"scene": "live"}]).status_code == 200
     assert put(api, "lobi", [{"scene": "callup"}]).status_code == 200

@@ -242,8 +242,12 @@
     play(sceneIndex + 1);
   }
 
+  var playlistStamp = "";    // updated_at of the playlist shown: an older answer never undoes a newer push
   function setPlaylist(data) {
     if (!data || data.screen !== screen) { return; }
+    var stamp = data.updated_at || "";
+    if (stamp < playlistStamp) { return; }
+    playlistStamp = stamp;
     var same = JSON.stringify(data.playlist) === JSON.stringify(playlist);
     playlist = data.playlist || [];
     root.dataset.playlist = String(playlist.length);
