@@ -198,13 +198,16 @@ def main() -> None:
     parser.add_argument("--switch-interval", type=float, default=None)
     parser.add_argument("--ws-compression", action="store_true",
                         help="server accepts permessage-deflate (KEJURDA_WS_COMPRESSION=1)")
+    parser.add_argument("--no-fanout", action="store_true",
+                        help="one writer thread per client (KEJURDA_WS_FANOUT=0), for comparison")
     parser.add_argument("--deflate", action="store_true",
                         help="clients offer permessage-deflate, as browsers do")
     parser.add_argument("--trace", action="store_true",
                         help="break the latency into stages (timestamps inside the server)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"KEJURDA_WS_COMPRESSION": "1" if args.ws_compression else "0"}
+        env = {"KEJURDA_WS_COMPRESSION": "1" if args.ws_compression else "0",
+               "KEJURDA_WS_FANOUT": "0" if args.no_fanout else "1"}
         bench = Bench(Path(tmp), env, args.switch_interval, args.trace)
         try:
             print(f"server pid {bench.server.pid}, rss {rss_kib(bench.server.pid)} KiB at start, "

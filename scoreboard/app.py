@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from scoreboard import config as cfg
+from scoreboard import fanout
 from scoreboard.db import Database
 from scoreboard.extensions import babel, csrf, login_manager, socketio
 from scoreboard.models import User
@@ -65,6 +66,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_namespaces(socketio)
     if not app.config.get("KEJURDA_WS_COMPRESSION"):  # per-client deflate: scoreboard/wsgi.py
         app.wsgi_app = NoWebSocketCompression(app.wsgi_app)
+    if app.config.get("KEJURDA_WS_FANOUT", True):  # broadcasts framed once: scoreboard/fanout.py
+        app.extensions["kejurda_fanout"] = fanout.install(socketio.server.eio)
     publish.disconnect_all()
     publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"))
 

@@ -57,4 +57,7 @@ def default_config(db_url: str | None = None) -> dict:
         # permessage-deflate on WebSockets costs a compressor per client (scoreboard/wsgi.py)
         "KEJURDA_WS_COMPRESSION": os.environ.get("KEJURDA_WS_COMPRESSION", "") == "1",
         "KEJURDA_SOCKETIO_CHANNEL": os.environ.get("KEJURDA_SOCKETIO_CHANNEL"),
+        # broadcasts framed once and written from the emitting thread (scoreboard/fanout.py);
+        # KEJURDA_WS_FANOUT=0 restores one writer thread per client, for comparison
+        "KEJURDA_WS_FANOUT": os.environ.get("KEJURDA_WS_FANOUT", "1") != "0",
     }

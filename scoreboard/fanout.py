@@ -1,0 +1,235 @@
+"""Broadcasts written straight to every WebSocket, from the thread that emits them.
+
+Why: in threading mode every Engine.IO client has a writer thread fed by a queue. A
+broadcast to 1,000 `/live` screens therefore wakes 1,000 threads, each of which builds its
+own WebSocket frame in pure Python (wsproto) while all of them fight for the GIL; that, not
+the database, was most of the gate-to-screen latency (docs/performance.md). Here a message
+is framed once and the same bytes are handed to each socket with one non-blocking send:
+a few microseconds per screen, no thread switch.
+
+What keeps it correct:
+- Only clients that opened a WebSocket directly use it (as the projector, the public pages
+  and python-socketio clients do). A client that upgraded from long-polling may still have
+  messages in its queue, so it keeps the queue, and its order, for its whole life.
+- For those clients every Engine.IO MESSAGE goes this way (broadcasts, replies, acks), so
+  messages leave in the order they were emitted. PING, NOOP and CLOSE keep the queue: the
+  writer thread must keep seeing traffic or it closes the connection, and their order
+  relative to messages does not matter.
+- Each socket has one lock shared with simple-websocket's own writes (handshake, pongs,
+  close), so frames never interleave. Whatever the kernel will not take at once waits in the
+  socket's pending buffer, flushed in order by one background thread; a screen that falls
+  max_pending behind is cut off (it reconnects and resyncs from the snapshot), so one stuck
+  phone never holds up the hall.
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import struct
+import threading
+from typing import Any
+
+from engineio import packet as eio_packet
+from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from engineio.exceptions import SocketIsClosedError
+
+log = logging.getLogger(__name__)
+MAX_PENDING = 4 << 20  # bytes a client may fall behind before it is disconnected
+
+
+def ws_frame(data: str | bytes) -> bytes:
+    """One unmasked, final WebSocket frame (RFC 6455 §5.2): text for str, binary for bytes."""
+    if isinstance(data, str):
+        payload, opcode = data.encode("utf-8"), 0x1
+    else:
+        payload, opcode = bytes(data), 0x2
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", 0x80 | opcode, n)
+    elif n < 1 << 16:
+        head = struct.pack("!BBH", 0x80 | opcode, 126, n)
+    else:
+        head = struct.pack("!BBQ", 0x80 | opcode, 127, n)
+    return head + payload
+
+
+def packet_frame(pkt: eio_packet.Packet) -> bytes:
+    """The frame of an Engine.IO packet, built once per packet object: a broadcast hands the
+    same packet to every client."""
+    frame = getattr(pkt, "_kejurda_frame", None)
+    if frame is None:
+        frame = pkt._kejurda_frame = ws_frame(pkt.encode())
+    return frame
+
+
+class Flusher:
+    """One thread that writes out what sockets could not take at once, oldest first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: set[FrameSocket] = set()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, sock: FrameSocket) -> None:
+        with self._lock:
+            self._waiting.add(sock)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="kejurda-fanout-flush",
+                                                daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(1.0)
+            self._wake.clear()
+            with self._lock:
+                socks = list(self._waiting)
+            if not socks:
+                continue
+            with selectors.DefaultSelector() as sel:
+                for s in socks:
+                    try:
+                        sel.register(s.raw, selectors.EVENT_WRITE, s)
+                    except (ValueError, OSError):  # closed meanwhile
+                        s.fail()
+                ready = sel.select(timeout=0.05)
+            for key, _events in ready:
+                key.data.flush()
+            with self._lock:
+                self._waiting = {s for s in self._waiting if s.has_pending()}
+                if self._waiting:
+                    self._wake.set()
+
+
+FLUSHER = Flusher()
+
+
+class FrameSocket:
+    """Stands in for a connection's socket inside simple-websocket: writes are serialised,
+    never block, and keep their order; reads and everything else go to the real socket."""
+
+    def __init__(self, raw: socket.socket, flusher: Flusher = FLUSHER,
+                 max_pending: int = MAX_PENDING) -> None:
+        self.raw = raw
+        self._flusher = flusher
+        self.max_pending = max_pending
+        self._lock = threading.Lock()
+        self._pending = bytearray()
+        self.dead = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+    def send(self, data: bytes, flags: int = 0) -> int:
+        self.write(data)
+        return len(data)
+
+    sendall = send
+
+    def has_pending(self) -> bool:
+        with self._lock:
+            return bool(self._pending) and not self.dead
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            if self.dead:
+                return
+            if not self._pending:
+                try:
+                    sent = self.raw.send(data, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    sent = 0
+                except OSError:
+                    self.dead = True
+                    return
+                if sent == len(data):
+                    return
+                data = data[sent:]
+            self._pending += data
+            if len(self._pending) > self.max_pending:
+                log.warning("a /live client fell %d bytes behind; disconnecting it",
+                            len(self._pending))
+                self._cut()
+                return
+        self._flusher.watch(self)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self.dead or not self._pending:
+                return
+            try:
+                sent = self.raw.send(self._pending, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            except OSError:
+                self.dead = True
+                self._pending.clear()
+                return
+            del self._pending[:sent]
+
+    def fail(self) -> None:
+        with self._lock:
+            self.dead = True
+            self._pending.clear()
+
+    def _cut(self) -> None:
+        self.dead = True
+        self._pending.clear()
+        try:  # the reader thread sees the end of the stream and closes the connection
+            self.raw.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class FanoutWebSocket(SimpleWebSocketWSGI):
+    """engine.io's threading WebSocket wrapper, with direct clients' sockets registered."""
+
+    registry: dict[str, FrameSocket]  # set per server by install()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        eio_socket = getattr(self.app, "__self__", None)
+        raw = environ.get("werkzeug.socket")
+        direct = (eio_socket is not None and not eio_socket.connected
+                  and isinstance(raw, socket.socket) and raw.gettimeout() is None)
+        if not direct:
+            return super().__call__(environ, start_response)
+        out = FrameSocket(raw)
+        environ["werkzeug.socket"] = out  # simple-websocket writes through it too
+        self.registry[eio_socket.sid] = out
+        try:
+            return super().__call__(environ, start_response)
+        finally:
+            if self.registry.get(eio_socket.sid) is out:
+                del self.registry[eio_socket.sid]
+            out.fail()
+
+
+def install(eio_server: Any) -> dict[str, FrameSocket]:
+    """Make `eio_server` (an engineio.Server in threading mode) write MESSAGE packets to
+    direct WebSocket clients itself. Returns the registry of those clients, by sid."""
+    registry: dict[str, FrameSocket] = {}
+    wrapper = type("FanoutWebSocketForServer", (FanoutWebSocket,), {"registry": registry})
+    eio_server._async = dict(eio_server._async, websocket=wrapper)
+    queued = eio_server.send_packet
+
+    def send_packet(sid: str, pkt: eio_packet.Packet) -> None:
+        out = registry.get(sid)
+        if out is None or pkt.packet_type != eio_packet.MESSAGE:
+            return queued(sid, pkt)
+        eio_socket = eio_server.sockets.get(sid)
+        if eio_socket is None:
+            return None
+        try:
+            if not eio_socket.check_ping_timeout():
+                return None
+        except SocketIsClosedError:
+            return None
+        out.write(packet_frame(pkt))
+        return None
+
+    eio_server.send_packet = send_packet
+    return registry

@@ -1,0 +1,155 @@
+"""scoreboard/fanout.py: broadcasts framed once and written straight to each WebSocket.
+
+Real sockets throughout: a socketpair for the writer's ordering and back-pressure, and a
+real threaded server with real Socket.IO clients for the wiring."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+import pytest
+import requests
+import socketio
+from werkzeug.serving import make_server
+from wsproto.frame_protocol import FrameProtocol, Opcode
+
+from scoreboard.fanout import FrameSocket, ws_frame
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 200_000])
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_frame_reads_back_whole_in_a_websocket_client(size, binary):
+    data: str | bytes = bytes(range(256)) * (size // 256) + bytes(size % 256) if binary \
+        else ("é" * (size // 2) + "x" * (size % 2))
+    reader = FrameProtocol(client=True, extensions=[])
+    reader.receive_bytes(ws_frame(data))
+    frames = list(reader.received_frames())
+    assert len(frames) == 1
+    frame = frames[0]
+    assert frame.opcode == (Opcode.BINARY if binary else Opcode.TEXT)
+    assert frame.frame_finished and frame.message_finished
+    assert frame.payload == data
+
+
+def pair(sndbuf: int = 4096) -> tuple[socket.socket, socket.socket]:
+    a, b = socket.socketpair()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, sndbuf)
+    return a, b
+
+
+def read_all(sock: socket.socket, n: int, timeout: float = 20) -> bytes:
+    sock.settimeout(timeout)
+    out = bytearray()
+    while len(out) < n:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    return bytes(out)
+
+
+def test_writes_keep_their_order_and_stay_whole_when_the_reader_lags():
+    """Two threads write (a broadcast and simple-websocket's own sends) to a peer that reads
+    nothing at first: nothing blocks, nothing interleaves, each thread's chunks keep order."""
+    raw, peer = pair()
+    out = FrameSocket(raw)
+    count, width = 400, 1000
+    chunks = {tag: [f"{tag}{i:05d}".encode().ljust(width, b".") for i in range(count)]
+              for tag in "ab"}
+    started = time.monotonic()
+    threads = [threading.Thread(target=lambda: [out.write(c) for c in chunks["a"]]),
+               threading.Thread(target=lambda: [out.send(c) for c in chunks["b"]])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert time.monotonic() - started < 5  # a peer that does not read blocks no writer
+    assert out.has_pending()  # the kernel could not take 800 KB: the rest waits in order
+    got = read_all(peer, 2 * count * width)
+    assert len(got) == 2 * count * width
+    pieces = [got[i:i + width] for i in range(0, len(got), width)]
+    assert [p for p in pieces if p[:1] == b"a"] == chunks["a"]
+    assert [p for p in pieces if p[:1] == b"b"] == chunks["b"]
+    assert not out.has_pending()
+    raw.close()
+    peer.close()
+
+
+def test_a_reader_that_falls_too_far_behind_is_cut_off():
+    raw, peer = pair()
+    out = FrameSocket(raw, max_pending=64 * 1024)
+    chunk = b"x" * 1000
+    for _ in range(200):  # 200 KB to a peer that never reads
+        out.write(chunk)
+    assert out.dead and not out.has_pending()
+    out.write(chunk)  # a dead client's writes are dropped, not raised
+    got = read_all(peer, 10**9, timeout=5)  # what the kernel held, then the end of stream
+    assert 0 < len(got) < 200 * 1000 and got == b"x" * len(got)
+    raw.close()
+    peer.close()
+
+
+def test_writing_to_a_closed_peer_marks_the_socket_dead_quietly():
+    raw, peer = pair()
+    out = FrameSocket(raw)
+    peer.close()
+    for _ in range(3):
+        out.write(b"hello")
+    assert out.dead
+    raw.close()
+
+
+@pytest.fixture
+def server(app):
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join(10)
+
+
+def live_client(url: str, transports: list[str]) -> tuple[socketio.Client, list[Any]]:
+    got: list[Any] = []
+    sio = socketio.Client()
+    sio.on("snapshot", lambda data: got.append(("snapshot", sorted(data))), namespace="/live")
+    sio.on("display", lambda data: got.append(("display", data["playlist"][0]["text"])),
+           namespace="/live")
+    sio.connect(url, namespaces=["/live"], transports=transports, wait_timeout=10)
+    return sio, got
+
+
+def test_direct_websocket_clients_get_the_fast_path_and_the_same_events_in_order(
+        app, server, tokens):
+    registry = app.extensions["kejurda_fanout"]
+    direct, direct_got = live_client(server, ["websocket"])
+    upgraded, upgraded_got = live_client(server, ["polling", "websocket"])
+    try:
+        deadline = time.monotonic() + 10
+        while upgraded.transport() != "websocket":  # its upgrade completes in the background
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        # only the client that opened a WebSocket directly is written to directly
+        assert set(registry) == {direct.eio.sid}
+        texts = [f"pengumuman {i}" for i in range(25)]
+        for text in texts:
+            resp = requests.put(f"{server}/api/v1/display/screens/aula", timeout=10,
+                                json={"playlist": [{"scene": "announcement", "text": text}]},
+                                headers={"Authorization": f"Bearer {tokens['admin']}"})
+            assert resp.status_code == 200, resp.text
+        expected = [("snapshot", ["now_us", "runs"])] + [("display", t) for t in texts]
+        deadline = time.monotonic() + 10
+        while (direct_got, upgraded_got) != (expected, expected):
+            assert time.monotonic() < deadline, (direct_got, upgraded_got)
+            time.sleep(0.02)
+    finally:
+        direct.disconnect()
+        upgraded.disconnect()
+    deadline = time.monotonic() + 10
+    while registry:  # a closed connection leaves the registry
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
