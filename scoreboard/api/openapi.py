@@ -128,7 +128,7 @@ SCHEMAS = {
                 "checkpoints_us": {"type": "array", "items": NULLABLE_INT},
                 "track": {"type": "string"}, "reason": {"type": ["string", "null"]},
                 "start_t_epoch_us": NULLABLE_INT, "started_server_us": NULLABLE_INT,
-                "elapsed_err_us": NULLABLE_INT}},
+                "elapsed_err_us": NULLABLE_INT, "version": {"type": "integer"}}},
     "Ranking": {"type": "object", "required": ["category", "entries"], "properties": {
         "category": {"type": "string"},
         "entries": {"type": "array", "items": {"type": "object", "properties": {

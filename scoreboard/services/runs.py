@@ -104,6 +104,9 @@ def run_dict(run: Run) -> dict[str, Any]:
         "started_server_us": run.started_server_us,
         "elapsed_err_us": elapsed_err_us(run),
         "penalties": dict(run.penalties or {}),
+        # the row's version, raised by every stored change: a page keeps the newer copy
+        # when a fetched answer and a /live push of the same run cross
+        "version": run.version,
     }
 
 

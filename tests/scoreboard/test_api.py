@@ -281,6 +281,17 @@ def test_abort_an_armed_run(api, count):
     assert count(AuditRecord, action="abort", entity_id=str(run["id"])) == 1
 
 
+def test_every_stored_change_raises_the_run_version(api, agent):
+    """Pages order a fetched run against a pushed one by this field."""
+    run = api.arm("lf-smp", "LF-SMP-001")
+    agent.send("esp32-a", 0, "B", 1_000)
+    running = api.run(run["id"])
+    aborted = api.post(f"{RUNS}/{run['id']}/abort").get_json()
+    assert [r["status"] for r in (run, running, aborted)] == ["armed", "running", "dnf"]
+    assert run["version"] < running["version"] < aborted["version"]
+    assert api.run(run["id"])["version"] == aborted["version"]  # reading changes nothing
+
+
 def test_abort_a_running_run_with_a_reason(api, agent):
     run = api.arm("lf-smp", "LF-SMP-001")
     agent.send("esp32-a", 0, "B", 1_000)

@@ -107,6 +107,20 @@ class Venue:
         return requests.request(method, f"{self.url}/api/v1{path}", headers=headers, timeout=10,
                                 **kwargs)
 
+    def send_edges(self, *edges: dict) -> list[dict]:
+        """Gate edges sent as an agent sends them (on /timing, each acked), without an
+        agent process: a test decides exactly when a run starts or ends."""
+        import socketio
+
+        client = socketio.Client(reconnection=False)
+        client.connect(self.url, namespaces=["/timing"], auth={"token": self.tokens["agent"]},
+                       wait_timeout=10)
+        try:
+            return [client.call("gate_event", edge, namespace="/timing", timeout=10)
+                    for edge in edges]
+        finally:
+            client.disconnect()
+
     def wait_final(self, run_id: int, timeout: float = 30) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
