@@ -186,3 +186,58 @@ def test_a_slow_answer_from_before_a_push_does_not_undo_the_pushed_playlist(brow
     page.wait_for_timeout(300)  # let the page act on the stale answer, if it would
     assert page.locator("#display").get_attribute("data-scene") == "ranking"
     assert page.locator("#scene-ranking-body tr").count() == 4
+
+
+def finish_run(venue: Venue, category: str, team: str, elapsed_us: int) -> None:
+    """One run timed by edges the test sends itself (lf-smp's track: esp32-a gates 0 and 1)."""
+    assert venue.api("POST", "/runs", json={"category": category, "team": team}).status_code == 201
+    acks = venue.send_edges(
+        {"source": "esp32-a", "boot": "b1", "seq": 1, "gate": 0, "edge": "B", "t_us": 1_000_000},
+        {"source": "esp32-a", "boot": "b1", "seq": 2, "gate": 1, "edge": "B",
+         "t_us": 1_000_000 + elapsed_us})
+    assert acks == [{"ok": True}, {"ok": True}]
+
+
+def hold_first(page, pattern: str) -> list:
+    """Holds the first request matching `pattern` (returned once it is made); lets the rest through."""
+    held = []
+    page.route(pattern, lambda route: held.append(route) if not held else route.continue_())
+    return held
+
+
+def wait_held(page, held: list):
+    deadline = time.monotonic() + 10
+    while not held:
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(50)
+    return held[0]
+
+
+def ranked(page, body: str, team: str, time_text: str) -> None:
+    page.wait_for_function(
+        "([body, team, t]) => { const r = document.querySelector("
+        "`#${body} tr[data-team='${team}']`); return r && r.cells[2].textContent === t; }",
+        arg=[body, team, time_text], timeout=10000)
+
+
+@pytest.mark.parametrize("path,body", [("/display", "ranking-body"),
+                                       ("/kategori/lf-smp", "ranking-body")])
+def test_a_slow_ranking_answer_from_before_a_push_does_not_undo_the_pushed_ranking(
+        browser, venue: Venue, path: str, body: str):
+    """The projector and the public ranking ask for the ranking when they (re)connect; a
+    result pushed while that answer is on its way is newer than it, and stays."""
+    venue.start_server()
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    held = hold_first(page, "**/api/v1/categories/lf-smp/ranking")
+    page.goto(f"{venue.url}{path}")
+    conn_is(page, "online")
+    stale = wait_held(page, held).fetch()  # the ranking as it is now: nobody has a time yet
+    assert [e["best_us"] for e in stale.json()["entries"]] == [None] * 4
+    finish_run(venue, "lf-smp", "SMP-03", 2_345_000)
+    ranked(page, body, "SMP-03", "2.345")  # pushed
+    with page.expect_event("requestfinished"):
+        held[0].fulfill(response=stale)
+    page.wait_for_timeout(300)  # let the page act on the stale answer, if it would
+    row = page.locator(f"#{body} tr").first
+    assert (row.get_attribute("data-team"), row.locator("td").nth(0).inner_text(),
+            row.locator("td").nth(2).inner_text()) == ("SMP-03", "1", "2.345")

@@ -35,6 +35,13 @@
   var sceneTimer = null;
   var dataTimer = null;      // re-reads a scene that has no /live event (the call-up queue)
   var sceneRows = {};        // team -> row text of the ranking scene, to highlight what changed
+  /* An answer to a question asked before a push (or before a later question) must not
+     undo what that push showed: runs carry a version; rankings and scene data have none,
+     so each asking or push takes a turn and only an answer still holding its turn is used. */
+  var runVersion = {};       // run id -> newest version seen
+  var rankingTurn = {};      // category -> turn of its newest ranking push or question
+  var dataTurn = 0;          // turn of the newest question of a data scene
+  var asking = null;         // the run whose end is being asked after a reconnect
 
   function isFinal(run) { return ["finished", "timeout", "dnf", "dsq", "review"].indexOf(run.status) >= 0; }
   function catName(slug) {
@@ -71,17 +78,25 @@
   }
 
   function shouldShow(run) {
-    if (!current || run.id === current.id) { return true; }
+    if (!current || run.id === current.id || current === asking) { return true; }
     if (run.status === "running") { return current.status !== "running"; }
     var idle = isFinal(current) && Date.now() - shownAt > 4000;
     if (run.status === "armed") { return current.status === "armed" || idle; }
     return false;
   }
 
+  function olderThanSeen(run) {
+    if (typeof run.version !== "number") { return false; }
+    if (run.version < (runVersion[run.id] || 0)) { return true; }
+    runVersion[run.id] = run.version;
+    return false;
+  }
+
   function onRun(run) {
-    if (!shouldShow(run)) { return; }
+    if (olderThanSeen(run) || !shouldShow(run)) { return; }
     var changedCategory = !current || current.category !== run.category;
     current = run;
+    asking = null;
     if (isFinal(run)) { shownAt = Date.now(); highlight = run.team; }
     render();
     if (changedCategory) { loadRanking(run.category); }
@@ -101,10 +116,21 @@
     });
   }
 
+  function showRanking(data) {
+    if (data.category === rankingCategory) { renderRanking(data); }
+    renderSceneRanking(data);
+  }
+
+  function askRanking(slug) {
+    var turn = rankingTurn[slug] = (rankingTurn[slug] || 0) + 1;
+    getJson("/api/v1/categories/" + encodeURIComponent(slug) + "/ranking").then(function (data) {
+      if (data && data.category === slug && rankingTurn[slug] === turn) { showRanking(data); }
+    }).catch(function () {});
+  }
+
   function loadRanking(slug) {
     rankingCategory = slug;
-    getJson("/api/v1/categories/" + encodeURIComponent(slug) + "/ranking")
-      .then(function (data) { if (data) { renderRanking(data); } }).catch(function () {});
+    askRanking(slug);
   }
 
   // ------------------------------------------------------------ playlist scenes
@@ -197,9 +223,11 @@
 
   function loadData(item) {
     el.dataTitle.textContent = T[item.scene] + (item.category ? " · " + catName(item.category) : "");
+    var turn = ++dataTurn;
+    function stillAsked() { return scene === item && dataTurn === turn; }
     getJson(SOURCES[item.scene](item)).then(function (data) {
-      if (scene === item) { renderData(item, data); }
-    }).catch(function () { if (scene === item) { renderData(item, null); } });
+      if (stillAsked()) { renderData(item, data); }
+    }).catch(function () { if (stillAsked()) { renderData(item, null); } });
     if (item.scene === "callup") {  // the queue has no /live event: look again while shown
       clearTimeout(dataTimer);
       dataTimer = window.setTimeout(function () { if (scene === item) { loadData(item); } }, 10000);
@@ -218,8 +246,7 @@
     } else if (item.scene === "ranking") {
       show("scene-ranking");
       sceneRows = {};
-      getJson("/api/v1/categories/" + encodeURIComponent(item.category) + "/ranking")
-        .then(function (data) { if (data) { renderSceneRanking(data); } }).catch(function () {});
+      askRanking(item.category);
     } else if (item.scene === "announcement") {
       show("scene-announcement");
       el.announcement.textContent = item.text;
@@ -267,15 +294,18 @@
     var pick = runs.filter(function (r) { return r.status === "running"; })[0] || runs[0];
     if (pick) { current = null; onRun(pick); }
     if (current && current.id && !pick) {  // it ended while we were away: fetch how
-      getJson("/api/v1/runs/" + current.id)
-        .then(function (run) { if (run) { current = null; onRun(run); } }).catch(function () {});
+      var asked = current;
+      if (!isFinal(current)) { asking = current; }  // meanwhile any pushed run may take the screen
+      getJson("/api/v1/runs/" + current.id).then(function (run) {
+        if (run && current === asked && !olderThanSeen(run)) { current = null; onRun(run); }
+      }).catch(function () {});
     }
     if (rankingCategory) { loadRanking(rankingCategory); }
   });
   socket.on("run", onRun);
   socket.on("ranking", function (data) {
-    if (data.category === rankingCategory) { renderRanking(data); }
-    renderSceneRanking(data);
+    rankingTurn[data.category] = (rankingTurn[data.category] || 0) + 1;
+    showRanking(data);
   });
   socket.on("display", setPlaylist);
   ["bracket", "match", "callup"].forEach(function (kind) {

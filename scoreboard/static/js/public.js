@@ -1,5 +1,6 @@
 /* Public pages on phones: the ranking and a team's attempts follow /live without a reload.
-   Read-only: it only listens, and re-asks the API after a reconnect. */
+   Read-only: it only listens, and re-asks the API on every connect (a change between the
+   page being rendered and the socket connecting, or while away, is not pushed again). */
 (function () {
   "use strict";
   var rankingRoot = document.getElementById("public-ranking");
@@ -64,21 +65,23 @@
     }
   }
 
+  /* A ranking has no version: an answer to a question asked before a push (or before a
+     later question) would undo what that push showed, so only the newest turn's answer is used. */
+  var turn = 0;
   function reload() {
+    var mine = ++turn;
     fetch("/api/v1/categories/" + encodeURIComponent(category) + "/ranking", {cache: "no-store"})
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data) { renderRanking(data); } }).catch(function () {});
+      .then(function (data) { if (data && mine === turn) { renderRanking(data); } }).catch(function () {});
   }
 
   var socket = io("/live", {transports: ["websocket", "polling"]});
-  var seen = false;
-  socket.on("connect", function () {
-    conn.dataset.state = "online";
-    if (seen) { reload(); }  // anything missed while away
-    seen = true;
-  });
+  socket.on("connect", function () { conn.dataset.state = "online"; reload(); });
   socket.on("disconnect", function () { conn.dataset.state = "offline"; });
   socket.on("snapshot", function (snap) { (snap.runs || []).forEach(onRun); });
   socket.on("run", onRun);
-  socket.on("ranking", renderRanking);
+  socket.on("ranking", function (data) {
+    if (data.category === category) { turn += 1; }
+    renderRanking(data);
+  });
 })();
