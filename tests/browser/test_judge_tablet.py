@@ -3,6 +3,7 @@ Wi-Fi dropping, a captive portal answering for the server, and are stored exactl
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,42 @@ def test_portrait_tablet_touch_targets(browser, judge_venue):
     assert width <= 768
     context.close()
 
+
+
+def test_a_refresh_from_before_a_save_does_not_undo_the_saved_version(browser, judge_venue):
+    """The tablet re-reads its sheets now and then; a read that set off before one of its
+    saves was confirmed must not put the older version back (the next edit would then be
+    sent on that older version and refused as a conflict with the tablet's own save)."""
+    venue, database = judge_venue
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{venue.url}/login")
+    page.fill("#name", "juri1")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{venue.url}/juri")
+    score(page, "KRE-001", (80, 70, 90))
+    wait_saved(page, "KRE-001")
+    held = []
+    page.route("**/api/v1/categories/*/scores", lambda route: held.append(route)
+               if route.request.method == "GET" and not held else route.continue_())
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # the tablet re-reads
+    deadline = time.monotonic() + 10
+    while not held:
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(50)
+    stale = held[0].fetch()  # answered now: KRE-001 at version 1
+    assert [s["version"] for s in stale.json()["sheets"]] == [1]
+    score(page, "KRE-001", (81, 70, 90))
+    page.wait_for_selector("button.team[data-team='KRE-001'] .badge:has-text('versi 2')",
+                           timeout=15000)
+    with page.expect_event("requestfinished"):
+        held[0].fulfill(response=stale)
+    page.wait_for_timeout(300)  # let the page act on the stale answer, if it would
+    assert "versi 2" in badge(page, "KRE-001").inner_text()
+    score(page, "KRE-001", (82, 70, 90))  # built on version 2: stored, no conflict
+    page.wait_for_selector("button.team[data-team='KRE-001'] .badge:has-text('versi 3')",
+                           timeout=15000)
+    assert [r[:2] for r in stored(database)] == [("KRE-001", 1), ("KRE-001", 2),
+                                                   ("KRE-001", 3)]
+    context.close()

@@ -250,14 +250,19 @@
   }
 
   function syncFromServer() {
-    // the server's sheets replace what this tablet remembers (another tablet may have edited)
+    // the server's sheets replace what this tablet remembers (another tablet may have edited),
+    // unless this tablet already holds a newer version: a read that set off before one of its
+    // own saves was confirmed can answer after that confirmation
     categories.forEach(function (cat) {
       fetch("/api/v1/categories/" + encodeURIComponent(cat.category) + "/scores", {
         credentials: "same-origin", cache: "no-store", headers: {"X-CSRFToken": csrf}
       }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
         if (!data || data.category !== cat.category || !Array.isArray(data.sheets)) { return; }
         cat.state = data.state;
-        data.sheets.forEach(function (s) { saved[cat.category + "/" + s.team] = s; });
+        data.sheets.forEach(function (s) {
+          var id = cat.category + "/" + s.team, mine = saved[id];
+          if (!mine || !(s.version < mine.version)) { saved[id] = s; }
+        });
         store("saved", saved);
         if ($("juri-category").value === cat.category) { renderTeams(); }
       }).catch(function () { /* offline: what the tablet remembers is shown */ });
