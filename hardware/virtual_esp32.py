@@ -117,10 +117,11 @@ class VirtualESP32:
         if len(bounce_us) % 2:
             raise ValueError("bounce_us needs an even number of offsets")
         t = self.now_us() if t_us is None else t_us
-        self.edge(gate, True, t)
-        for k, dt in enumerate(bounce_us):
-            self.edge(gate, k % 2 == 1, t + dt)
-        self.edge(gate, False, t + hold_us)
+        with self._lock:  # the chip's loop sees the whole press or none of it
+            self.edge(gate, True, t)
+            for k, dt in enumerate(bounce_us):
+                self.edge(gate, k % 2 == 1, t + dt)
+            self.edge(gate, False, t + hold_us)
         return t
 
     # -- the wire ---------------------------------------------------------------------
@@ -235,14 +236,18 @@ class VirtualESP32:
     # -- the main loop ----------------------------------------------------------------
     def _step(self) -> None:
         with self._lock:
+            if self._master is not None:
+                self._read()
+            # One clock reading for the beams and for tick(): the levels it is given must
+            # be the pins at the time it is told, as on the chip, where the pins are read
+            # just before ticks_us(). Read later (the thread preempted, a blocked write),
+            # a bounce's level would outlive the lockout and be reported as an edge.
             now = self.now_us()
             while self._edges and self._edges[0][0] <= now:
                 t, _, gate, level = heapq.heappop(self._edges)
                 self.levels[gate] = level
                 self.device.raw(gate, self._raw(t))
-            if self._master is not None:
-                self._read()
-            self.device.tick(self._raw(self.now_us()), self.levels)
+            self.device.tick(self._raw(now), self.levels)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -81,9 +81,13 @@ def test_cli_prints_a_pty_that_speaks_krt1():
     try:
         path = proc.stdout.readline().strip()
         assert path.startswith("/dev/pts/")
-        with serial.Serial(path, 115200, timeout=2) as port:
+        with serial.Serial(path, 115200, timeout=10) as port:
             port.write(krt1.encode(["WHO"]))
-            hello = krt1.decode(port.readline())
+            # the box is running: its once-a-second heartbeat may come before the answer
+            frames = [krt1.decode(port.readline())]
+            while frames[-1].type == "HB" and len(frames) < 10:
+                frames.append(krt1.decode(port.readline()))
+        hello = frames[-1]
         assert (hello.type, hello["device"], hello["gates"]) == ("HELLO", "esp32-b", 2)
     finally:
         proc.terminate()
@@ -189,11 +193,63 @@ def test_cfg_persists_across_reboot(key, value):
     try:
         with serial.Serial(box.path, 115200, timeout=0.2) as port:
             port.write(krt1.encode(["CFG", key, value]))
-            time.sleep(0.2)
-            box.reboot()
-            time.sleep(0.1)
+            assert wait_until(lambda: box.flash[key] == value)  # taken and saved
+        box.reboot()
         actual = {"debounce_us": box.device.debounce.debounce_us,
                   "stuck_ms": box.device.stuck_ms}
         assert actual[key] == value
+    finally:
+        box.stop()
+
+
+def ev_frames(frames):
+    events = [krt1.decode(f) for f in frames]
+    return [(e["seq"], e["gate"], e["edge"], e["t_us"]) for e in events if e.type == "EV"]
+
+
+def test_a_loop_preempted_inside_a_bounce_reports_the_press_once(monkeypatch):
+    """Every clock reading 3 ms after the one before, as if the box's thread lost the CPU
+    at each: the beam levels must still be those at the time tick() is given, or a
+    bounce's level outlives the 2 ms lockout and comes out as two more edges."""
+    from hardware import virtual_esp32
+
+    host = [5_000_000_000]
+
+    def preempted_clock():
+        host[0] += 3_000
+        return host[0]
+
+    monkeypatch.setattr(virtual_esp32, "host_now_us", preempted_clock)
+    box = VirtualESP32(gates=1)  # not started: the test runs its loop, step by step
+    frames = []
+    box.device.write = frames.append
+    t = box.now_us() + 3_000 - 410  # the loop's next reading falls between two bounces
+    box.press(0, t, hold_us=20_000, bounce_us=(30, 70, 400, 450))
+    for _ in range(15):  # 45 ms of device time: the beam is clear again
+        box._step()
+    assert ev_frames(frames) == [(1, 0, "B", t), (2, 0, "C", t + 20_000)]
+
+
+def test_a_late_press_from_a_preempted_thread_is_reported_exactly(monkeypatch):
+    """The press reaches the running box after its time, from a thread that loses the
+    CPU between its edges: the box must not see half a press."""
+    box = VirtualESP32(gates=1, seed=4)
+    frames = []
+    box.device.write = frames.append
+    box.start()
+    try:
+        real_edge = box.edge
+
+        def preempted_edge(*args):
+            real_edge(*args)
+            time.sleep(0.005)
+
+        monkeypatch.setattr(box, "edge", preempted_edge)
+        assert wait_until(lambda: box.now_us() > 100_000)
+        t = box.now_us() - 10_000
+        box.press(0, t, hold_us=20_000, bounce_us=(30, 70, 400, 450))
+        assert wait_until(lambda: len(ev_frames(list(frames))) >= 2)
+        time.sleep(0.05)  # the lockout after the last edge is over: nothing may follow
+        assert ev_frames(list(frames)) == [(1, 0, "B", t), (2, 0, "C", t + 20_000)]
     finally:
         box.stop()
