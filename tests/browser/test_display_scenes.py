@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.browser.conftest import watch_requests
-from tests.support.venue import Venue
+from tests.support.venue import DATA, Venue, kejurda
 
 pytestmark = pytest.mark.browser
 
@@ -241,3 +241,58 @@ def test_a_slow_ranking_answer_from_before_a_push_does_not_undo_the_pushed_ranki
     row = page.locator(f"#{body} tr").first
     assert (row.get_attribute("data-team"), row.locator("td").nth(0).inner_text(),
             row.locator("td").nth(2).inner_text()) == ("SMP-03", "1", "2.345")
+
+
+def test_the_run_that_ended_while_away_does_not_hide_the_next_one(browser, venue: Venue,
+                                                                  tmp_path):
+    """Back from a dropped connection with its run gone from the snapshot, the projector
+    asks how that run ended; a run pushed meanwhile takes the screen, and the late answer
+    about the old run does not take it back."""
+    event = (DATA / "event.toml").read_text(encoding="utf-8").replace(  # no time-out meanwhile
+        "time_limit_s = 4\n", "time_limit_s = 600\n", 1)
+    (tmp_path / "event.toml").write_text(event, encoding="utf-8")
+    kejurda("event", "load", str(tmp_path / "event.toml"), "--db", venue.db_url)
+    venue.start_server()
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    sockets = []
+
+    def on_socket(ws):
+        sockets.append(ws)
+        if len(sockets) == 1:
+            ws.connect_to_server()  # later ones wait: the projector stays away meanwhile
+
+    page.route_web_socket(re.compile(r"/socket\.io/"), on_socket)
+    page.goto(f"{venue.url}/display")
+    conn_is(page, "online")
+    edge = {"source": "esp32-a", "boot": "b1", "gate": 0, "edge": "B"}
+    old = venue.api("POST", "/runs", json={"category": "lf-smp", "team": "SMP-01"}).json()
+    assert venue.send_edges(dict(edge, seq=1, t_us=1_000_000)) == [{"ok": True}]
+    on_screen(page, old["id"], "running")
+    held = hold_first(page, f"**/api/v1/runs/{old['id']}")
+    sockets[0].close()  # the venue Wi-Fi drops the projector
+    conn_is(page, "offline")
+    assert venue.api("POST", f"/runs/{old['id']}/abort").json()["status"] == "dnf"
+    deadline = time.monotonic() + 30
+    while len(sockets) < 2:  # socket.io tries again by itself
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(50)
+    sockets[1].connect_to_server()
+    stale = wait_held(page, held).fetch()  # the snapshot has no run: how did it end?
+    assert stale.json()["status"] == "dnf"
+    new = venue.api("POST", "/runs", json={"category": "lf-smp", "team": "SMP-02"}).json()
+    assert venue.send_edges(dict(edge, seq=2, t_us=9_000_000)) == [{"ok": True}]
+    on_screen(page, new["id"], "running")  # pushed while the question was out
+    with page.expect_event("requestfinished"):
+        held[0].fulfill(response=stale)
+    page.wait_for_timeout(300)  # let the page act on the late answer, if it would
+    clock = page.locator("#live-clock")
+    assert (clock.get_attribute("data-run-id"), clock.get_attribute("data-status")) == (
+        str(new["id"]), "running")
+    assert page.locator("#live-team").inner_text() == "Rajawali 2 (SMP-02)"
+
+
+def on_screen(page, run_id: int, status: str) -> None:
+    page.wait_for_function(
+        "([id, s]) => { const c = document.getElementById('live-clock');"
+        " return c.dataset.runId === id && c.dataset.status === s; }",
+        arg=[str(run_id), status], timeout=15000)
