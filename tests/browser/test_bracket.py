@@ -4,6 +4,7 @@ result through the API (CSRF, Idempotency-Key) that the bracket then shows."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -71,3 +72,27 @@ def test_public_bracket_updates_live_and_the_referee_enters_a_result(browser, ve
         "document.querySelector('#match-W2-1').dataset.status === 'ready'", timeout=10000)
     assert "Tim KO-5" in page.locator("#match-W2-1").inner_text()
     assert outside_requests == []
+
+
+def test_a_result_stored_before_the_page_connects_shows_without_reload(browser, venue: Venue):
+    """The page is rendered, then its socket connects: a result stored in between is never
+    pushed to it again, so it asks for its bracket once connected."""
+    _prepare(venue)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    sockets = []
+    page.route_web_socket(re.compile(r"/socket\.io/"), lambda ws: sockets.append(ws))  # held
+    page.goto(f"{venue.url}/kategori/ko-8/bagan")
+    assert page.locator("#match-W1-1").get_attribute("data-status") == "ready"
+    resp = venue.api("POST", "/categories/ko-8/matches/W1-1/result",
+                     json={"home_score": 3, "away_score": 1})
+    assert resp.status_code == 201
+    deadline = time.monotonic() + 10
+    while not sockets:
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(50)
+    sockets[0].connect_to_server()
+    page.wait_for_function("document.getElementById('bagan-conn').dataset.state === 'online'",
+                           timeout=10000)
+    page.wait_for_function(
+        "document.querySelector('#match-W1-1').dataset.status === 'done'", timeout=10000)
+    assert "Tim KO-1" in page.locator("#match-W2-1").inner_text()

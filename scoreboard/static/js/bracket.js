@@ -1,6 +1,7 @@
 /* The public bracket page follows /live: on a `bracket` or `match` event of its category
-   (and after every reconnect, when events may have been missed) it fetches its own
-   fragment again from the server, so the page is rendered in one place only. */
+   (and on every connect, the first one too: a result stored between the page being
+   rendered and the socket connecting is never pushed again) it fetches its own fragment
+   again from the server, so the page is rendered in one place only. */
 (function () {
   "use strict";
   var root = document.getElementById("bagan");
@@ -31,12 +32,7 @@
   }
 
   var socket = io("/live", { transports: ["websocket", "polling"] });
-  var connectedBefore = false;
-  socket.on("connect", function () {
-    conn.dataset.state = "online";
-    if (connectedBefore) { soon(); }
-    connectedBefore = true;
-  });
+  socket.on("connect", function () { conn.dataset.state = "online"; soon(); });
   socket.on("disconnect", function () { conn.dataset.state = "offline"; });
   socket.on("bracket", function (data) { if (data && data.category === slug) { soon(); } });
   socket.on("match", function (data) { if (data && data.category === slug) { soon(); } });
