@@ -248,20 +248,10 @@ def test_the_run_that_ended_while_away_does_not_hide_the_next_one(browser, venue
     """Back from a dropped connection with its run gone from the snapshot, the projector
     asks how that run ended; a run pushed meanwhile takes the screen, and the late answer
     about the old run does not take it back."""
-    event = (DATA / "event.toml").read_text(encoding="utf-8").replace(  # no time-out meanwhile
-        "time_limit_s = 4\n", "time_limit_s = 600\n", 1)
-    (tmp_path / "event.toml").write_text(event, encoding="utf-8")
-    kejurda("event", "load", str(tmp_path / "event.toml"), "--db", venue.db_url)
+    no_time_limit(venue, tmp_path)
     venue.start_server()
     page = browser.new_page(viewport={"width": 1280, "height": 720})
-    sockets = []
-
-    def on_socket(ws):
-        sockets.append(ws)
-        if len(sockets) == 1:
-            ws.connect_to_server()  # later ones wait: the projector stays away meanwhile
-
-    page.route_web_socket(re.compile(r"/socket\.io/"), on_socket)
+    sockets = held_sockets(page)
     page.goto(f"{venue.url}/display")
     conn_is(page, "online")
     edge = {"source": "esp32-a", "boot": "b1", "gate": 0, "edge": "B"}
@@ -272,11 +262,7 @@ def test_the_run_that_ended_while_away_does_not_hide_the_next_one(browser, venue
     sockets[0].close()  # the venue Wi-Fi drops the projector
     conn_is(page, "offline")
     assert venue.api("POST", f"/runs/{old['id']}/abort").json()["status"] == "dnf"
-    deadline = time.monotonic() + 30
-    while len(sockets) < 2:  # socket.io tries again by itself
-        assert time.monotonic() < deadline
-        page.wait_for_timeout(50)
-    sockets[1].connect_to_server()
+    reconnect(page, sockets, 2)
     stale = wait_held(page, held).fetch()  # the snapshot has no run: how did it end?
     assert stale.json()["status"] == "dnf"
     new = venue.api("POST", "/runs", json={"category": "lf-smp", "team": "SMP-02"}).json()
@@ -296,3 +282,75 @@ def on_screen(page, run_id: int, status: str) -> None:
         "([id, s]) => { const c = document.getElementById('live-clock');"
         " return c.dataset.runId === id && c.dataset.status === s; }",
         arg=[str(run_id), status], timeout=15000)
+
+
+def no_time_limit(venue: Venue, tmp_path) -> None:
+    """lf-smp without its 4 s limit: a run the test started waits for the test's edges."""
+    event = (DATA / "event.toml").read_text(encoding="utf-8").replace(
+        "time_limit_s = 4\n", "time_limit_s = 600\n", 1)
+    (tmp_path / "event.toml").write_text(event, encoding="utf-8")
+    kejurda("event", "load", str(tmp_path / "event.toml"), "--db", venue.db_url)
+
+
+def held_sockets(page) -> list:
+    """The page's sockets: the first connects; each later one waits for reconnect()."""
+    sockets = []
+
+    def on_socket(ws):
+        sockets.append(ws)
+        if len(sockets) == 1:
+            ws.connect_to_server()
+
+    page.route_web_socket(re.compile(r"/socket\.io/"), on_socket)
+    return sockets
+
+
+def reconnect(page, sockets: list, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while len(sockets) < count:  # socket.io tries again by itself
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(50)
+    sockets[count - 1].connect_to_server()
+
+
+def test_the_team_page_catches_up_after_a_drop_and_keeps_the_newer_push(browser, venue: Venue,
+                                                                        tmp_path):
+    """An attempt that ended while the phone was away is in no snapshot: the team page asks
+    for its attempts on connect; an answer from before a push does not undo that push."""
+    no_time_limit(venue, tmp_path)
+    venue.start_server()
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    sockets = held_sockets(page)
+    page.goto(f"{venue.url}/tim/SMP-01")
+    conn_is(page, "online")
+    run = venue.api("POST", "/runs", json={"category": "lf-smp", "team": "SMP-01"}).json()
+    edge = {"source": "esp32-a", "boot": "b1", "edge": "B"}
+    assert venue.send_edges(dict(edge, seq=1, gate=0, t_us=1_000_000)) == [{"ok": True}]
+    row = page.locator(f"#runs-body tr[data-run='{run['id']}']")
+
+    def row_is(*cells: str) -> None:
+        page.wait_for_function(
+            "([id, cells]) => { const r = document.querySelector(`#runs-body tr[data-run='${id}']`);"
+            " return r && Array.from(r.cells, c => c.textContent).join('|') === cells; }",
+            arg=[str(run["id"]), "|".join(cells)], timeout=10000)
+
+    row_is("1", "Berjalan", "—")
+    sockets[0].close()  # away: the run finishes meanwhile
+    conn_is(page, "offline")
+    assert venue.send_edges(dict(edge, seq=2, gate=1, t_us=3_345_000)) == [{"ok": True}]
+    reconnect(page, sockets, 2)
+    row_is("1", "Selesai", "2.345")
+
+    held = hold_first(page, re.compile(r"/api/v1/runs\?"))
+    sockets[1].close()
+    conn_is(page, "offline")
+    reconnect(page, sockets, 3)
+    stale = wait_held(page, held).fetch()  # still "finished"
+    assert [r["status"] for r in stale.json()] == ["finished"]
+    dsq = venue.api("POST", f"/runs/{run['id']}/dsq", json={"reason": "robot diganti"})
+    assert dsq.json()["status"] == "dsq"
+    row_is("1", "Diskualifikasi", "2.345")  # pushed
+    with page.expect_event("requestfinished"):
+        held[0].fulfill(response=stale)
+    page.wait_for_timeout(300)  # let the page act on the stale answer, if it would
+    assert [c.inner_text() for c in row.locator("td").all()] == ["1", "Diskualifikasi", "2.345"]

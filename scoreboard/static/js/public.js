@@ -47,7 +47,12 @@
     }
   }
 
+  var versions = {};  // run id -> newest version shown: a fetched copy never undoes a pushed one
   function onRun(run) {
+    if (typeof run.version === "number") {
+      if (run.version < (versions[run.id] || 0)) { return; }
+      versions[run.id] = run.version;
+    }
     if (rankingRoot && run.category === category) {
       var line = document.getElementById("live-run");
       line.hidden = false;
@@ -68,11 +73,19 @@
   /* A ranking has no version: an answer to a question asked before a push (or before a
      later question) would undo what that push showed, so only the newest turn's answer is used. */
   var turn = 0;
+  function getJson(url) {
+    return fetch(url, {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; });
+  }
   function reload() {
     var mine = ++turn;
-    fetch("/api/v1/categories/" + encodeURIComponent(category) + "/ranking", {cache: "no-store"})
-      .then(function (r) { return r.ok ? r.json() : null; })
+    getJson("/api/v1/categories/" + encodeURIComponent(category) + "/ranking")
       .then(function (data) { if (data && mine === turn) { renderRanking(data); } }).catch(function () {});
+    if (!teamRoot) { return; }
+    // the team's attempts: one that ended while away is in no snapshot (it holds no track)
+    getJson("/api/v1/runs?category=" + encodeURIComponent(category) + "&limit=1000").then(function (list) {
+      (list || []).filter(function (r) { return r.team === teamRoot.dataset.team; })
+        .sort(function (a, b) { return a.id - b.id; }).forEach(onRun);
+    }).catch(function () {});
   }
 
   var socket = io("/live", {transports: ["websocket", "polling"]});
