@@ -160,12 +160,17 @@ class Bench:
 
     def stages(self, sent: dict, seqs: dict, events: list) -> dict:
         """Where the time goes: agent → handler, handler → emit (database), the emit call
-        (queueing to every client), emit → client (per-client delivery)."""
-        got, emits = {}, {}
+        (writing to every client), emit → client (per-client delivery); and the server's
+        garbage collections during the measurement."""
+        got, emits, pauses = {}, {}, []
+        first = min(sent.values())
         for line in self.trace.read_text().splitlines():
             parts = line.split()
             if parts[0] == "in":
                 got[int(parts[1])] = int(parts[2])
+            elif parts[0] == "gc":
+                if int(parts[2]) >= first:  # during this measurement
+                    pauses.append((int(parts[3]) - int(parts[2])) / 1e6)
             else:
                 emits[(int(parts[1]), parts[2])] = (int(parts[3]), int(parts[4]))
         keys = [k for k in sent if k in emits and seqs[k] in got]
@@ -179,6 +184,8 @@ class Bench:
             "emit_call_ms": ms([(emits[k][1] - emits[k][0]) / 1e6 for k in keys]),
             "emit_return_to_client_ms": ms([(t - emits[(r, st)][1]) / 1e6
                                             for r, st, t in events if (r, st) in emits]),
+            "gc_collections": len(pauses),
+            "gc_pause_max_ms": round(max(pauses, default=0.0), 2),
         }
 
     def close(self) -> None:

@@ -3,11 +3,13 @@
 Run by bench_live_latency.py --trace: python benchmarks/live_trace.py TRACE_FILE serve ...
 Writes one line per stage, CLOCK_MONOTONIC ns (system-wide, comparable with the bench):
   in <seq> <t>                  the /timing handler got the edge
-  emit <run id> <status> <t0> <t1>   socketio.emit of `run` started / returned (all queued)
+  emit <run id> <status> <t0> <t1>   socketio.emit of `run` started / returned (all written)
+  gc <generation> <t0> <t1>     a garbage collection in the server (a pause for every thread)
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from pathlib import Path
@@ -36,6 +38,15 @@ def install(path: str) -> None:
             out.write(f"emit {args[0]['id']} {args[0]['status']} {t0} {time.monotonic_ns()}\n")
         return result
 
+    started: list[int] = []
+
+    def traced_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(time.monotonic_ns())
+        elif started:
+            out.write(f"gc {info['generation']} {started.pop()} {time.monotonic_ns()}\n")
+
+    gc.callbacks.append(traced_gc)
     runs.record_edges = traced_record_edges
     socketio.emit = traced_emit
 
