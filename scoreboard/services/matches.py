@@ -35,7 +35,7 @@ from scoreboard.services.matches_state import (
     ranking_entries,
     swiss_bracket,
 )
-from scoreboard.services.publish import publish
+from scoreboard.services.publish import publish, read_then_publish
 from scoreboard.services.ranking import register_ranker
 
 log = logging.getLogger(__name__)
@@ -198,9 +198,10 @@ def publish_draw(session: Session, slug: str, actor: str) -> View:
 
 
 def _announce_draw(session: Session, slug: str) -> View:
-    view = load_view(session, slug)
-    publish("bracket", bracket_dict(view))
-    publish("ranking", {"category": slug, "entries": ranking_entries(view)})
+    with read_then_publish(session):
+        view = load_view(session, slug)
+        publish("bracket", bracket_dict(view))
+        publish("ranking", {"category": slug, "entries": ranking_entries(view)})
     return view
 
 
@@ -342,12 +343,13 @@ def _pair_next_swiss_round(session: Session, slug: str) -> None:
 
 
 def _announce_result(session: Session, slug: str, match_id: str) -> dict[str, Any]:
-    view = load_view(session, slug)
-    part, match = find_match(view, match_id)
-    data = match_dict(view, part, match)
-    publish("match", data)
-    publish("bracket", bracket_dict(view))
-    publish("ranking", {"category": slug, "entries": ranking_entries(view)})
+    with read_then_publish(session):
+        view = load_view(session, slug)
+        part, match = find_match(view, match_id)
+        data = match_dict(view, part, match)
+        publish("match", data)
+        publish("bracket", bracket_dict(view))
+        publish("ranking", {"category": slug, "entries": ranking_entries(view)})
     return data
 
 

@@ -24,7 +24,7 @@ from judging.registration import Refusal, Status
 from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
 from scoreboard.models import AuditRecord, Category, MatchDraw, Registration, Run, Team
 from scoreboard.models.registration import CallUpEntry
-from scoreboard.services.publish import publish
+from scoreboard.services.publish import publish, read_then_publish
 from scoreboard.services.ranking import category_ranking
 
 log = logging.getLogger(__name__)
@@ -307,12 +307,13 @@ def review(session: Session, reg_id: int, target: str, reason: str, actor: str,
 
 def _announce_ranking(session: Session, slug: str) -> None:
     """The category's ranking lists every team, so a team that comes or goes changes it."""
-    try:
-        ranking = category_ranking(session, slug)
-    except Exception:  # a format's ranker failing must not undo a stored decision
-        log.exception("ranking of %s after a registration review", slug)
-        return
-    publish("ranking", ranking)
+    with read_then_publish(session):
+        try:
+            ranking = category_ranking(session, slug)
+        except Exception:  # a format's ranker failing must not undo a stored decision
+            log.exception("ranking of %s after a registration review", slug)
+            return
+        publish("ranking", ranking)
 
 
 def set_payment_verified(session: Session, reg_id: int, verified: bool, actor: str) -> Registration:

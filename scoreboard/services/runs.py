@@ -20,7 +20,7 @@ from judging import timed
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid, NotFound
 from scoreboard.models import AuditRecord, Category, GateEvent, Run, Team, Track
-from scoreboard.services.publish import publish
+from scoreboard.services.publish import publish, read_then_publish
 from scoreboard.services.ranking import category_ranking
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,8 @@ def announce(session: Session, runs: list[Run]) -> None:
     for run in runs:
         publish("run", run_dict(run))
     for slug in sorted({r.category.slug for r in runs}):
-        publish("ranking", category_ranking(session, slug))
+        with read_then_publish(session):
+            publish("ranking", category_ranking(session, slug))
 
 
 # ---------------------------------------------------------------- use cases

@@ -28,7 +28,7 @@ from scoreboard.models import (
     Team,
     User,
 )
-from scoreboard.services.publish import publish
+from scoreboard.services.publish import publish, read_then_publish
 from scoreboard.services.ranking import category_ranking, register_ranker
 
 log = logging.getLogger(__name__)
@@ -250,7 +250,8 @@ def _store(session: Session, category: Category, team: Team, judge: User, base: 
     session.commit()
     log.info("score sheet %s/%s/%s v%s by %s", category.slug, team.code, judge.name,
              version, actor)
-    publish("ranking", category_ranking(session, category.slug))
+    with read_then_publish(session):
+        publish("ranking", category_ranking(session, category.slug))
     return sheet
 
 
