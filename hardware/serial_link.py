@@ -76,6 +76,7 @@ class SerialSource:
         self.counts: Counter = Counter()
         self.connected = False
         self.last_edge_at: float | None = None
+        self.last_hb_at: float | None = None  # a quiet gate still shows its box is alive
         self._path = port
         self._cur: _Boot | None = None
         self._uncertain = False  # a reboot is suspected: nothing moves until HELLO
@@ -133,10 +134,13 @@ class SerialSource:
                 "kind": "serial", "name": self.name, "port": self.port, "path": self._path,
                 "device": cur.device if cur else None, "boot": cur.boot if cur else None,
                 "connected": self.connected, "last_edge_at": self.last_edge_at,
+                "last_hb_at": self.last_hb_at,
                 "expected_seq": cur.expected if cur else None,
                 "held": len(cur.held) if cur else 0,
                 "clock_offset_us": offset, "clock_spread_us": spread,
                 "clock_drift_ppm": drift, "clock_samples": len(self.clock.samples),
+                # round trips let go because no straight line fitted them any more
+                "clock_dropped": self.clock.dropped_infeasible,
                 "errors": dict(self.errors), "counts": dict(self.counts),
             }
 
@@ -286,6 +290,7 @@ class SerialSource:
             self._suspect_reboot("heartbeat went backwards")
             return
         cur.last_dev_t = f["t_us"]
+        self.last_hb_at = time.time()
         if cur.expected is None and f["last_seq"] == 0:
             cur.expected = 1  # nothing happened in this boot yet
         elif cur.expected is not None and f["last_seq"] >= cur.expected and not cur.held:
