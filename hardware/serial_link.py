@@ -77,6 +77,7 @@ class SerialSource:
         self.connected = False
         self.last_edge_at: float | None = None
         self.last_hb_at: float | None = None  # a quiet gate still shows its box is alive
+        self._last_hb_mono: float | None = None
         self._path = port
         self._cur: _Boot | None = None
         self._uncertain = False  # a reboot is suspected: nothing moves until HELLO
@@ -135,6 +136,9 @@ class SerialSource:
                 "device": cur.device if cur else None, "boot": cur.boot if cur else None,
                 "connected": self.connected, "last_edge_at": self.last_edge_at,
                 "last_hb_at": self.last_hb_at,
+                # the age on this host's own clock: the server compares nothing else
+                "hb_age_s": None if self._last_hb_mono is None else round(
+                    time.monotonic() - self._last_hb_mono, 1),
                 "expected_seq": cur.expected if cur else None,
                 "held": len(cur.held) if cur else 0,
                 "clock_offset_us": offset, "clock_spread_us": spread,
@@ -290,7 +294,7 @@ class SerialSource:
             self._suspect_reboot("heartbeat went backwards")
             return
         cur.last_dev_t = f["t_us"]
-        self.last_hb_at = time.time()
+        self.last_hb_at, self._last_hb_mono = time.time(), time.monotonic()
         if cur.expected is None and f["last_seq"] == 0:
             cur.expected = 1  # nothing happened in this boot yet
         elif cur.expected is not None and f["last_seq"] >= cur.expected and not cur.held:

@@ -89,11 +89,15 @@ def _stuck_count(source: dict[str, Any]) -> int:
 
 
 def source_warnings(source: dict[str, Any], now: float,
-                    previous: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                    previous: dict[str, Any] | None = None,
+                    late_s: float = 0.0) -> list[dict[str, Any]]:
     """One source's health: disconnected, silent heartbeat, stuck beam, unstable clock.
 
     `previous`: the same source in the agent's previous report, to notice a serial
-    device's ``ERR,STUCK`` counter going up.
+    device's ``ERR,STUCK`` counter going up. `late_s`: how long ago (server clock) that
+    report arrived. A heartbeat's age is `hb_age_s` as the agent measured it plus `late_s`:
+    never the agent's wall clock against the server's (a Pi at the venue may have no
+    network time at all).
     """
     name = str(source.get("name"))
     warnings = []
@@ -104,10 +108,11 @@ def source_warnings(source: dict[str, Any], now: float,
     if source.get("connected") is False:
         warnings.append(_warning("source_disconnected", f"Perangkat {name} tidak tersambung",
                                  name))
-    elif source.get("last_hb_at") is not None and now - source["last_hb_at"] > SILENT_AFTER_S:
+    elif isinstance(source.get("hb_age_s"), int | float) and (
+            source["hb_age_s"] + late_s > SILENT_AFTER_S):
         warnings.append(_warning("source_silent",
                                  f"Perangkat {name} tidak mengirim detak (HB) selama "
-                                 f"{now - source['last_hb_at']:.1f} s", name))
+                                 f"{source['hb_age_s'] + late_s:.1f} s", name))
     for gate in source.get("gates") or ():
         if isinstance(gate, dict) and gate.get("stuck"):
             label = f" ({gate['label']})" if gate.get("label") else ""
@@ -141,9 +146,10 @@ def agent_warnings(entry: dict[str, Any], now: float,
     depths = [d for d in depths if isinstance(d, int)]
     warnings += outbox_warnings(depths, int(status.get("rejected") or 0))
     before = {s.get("name"): s for s in (history[-1].get("sources") or ())} if history else {}
+    late = max(0.0, now - entry["reported_at"]) if entry.get("reported_at") else 0.0
     for source in status.get("sources") or ():
         if isinstance(source, dict):
-            warnings += source_warnings(source, now, before.get(source.get("name")))
+            warnings += source_warnings(source, now, before.get(source.get("name")), late)
     return warnings
 
 

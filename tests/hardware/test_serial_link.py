@@ -222,12 +222,13 @@ def test_status_reports_the_link(link):
     assert status["device"] == "esp32-a" and status["boot"] == "3f9a0c12"
     assert status["connected"] is True and status["name"] == "esp32-a"
     assert status["clock_samples"] >= 1 and status["clock_spread_us"] >= 1
-    assert status["clock_dropped"] == 0 and status["last_hb_at"] is None
+    assert status["clock_dropped"] == 0 and status["last_hb_at"] is status["hb_age_s"] is None
     assert isinstance(status["errors"], dict)
     before = time.time()
     dev.send("HB", 1, 1_200_000, "CC")  # a quiet box's heartbeat shows it alive
     assert wait_until(lambda: source.status()["last_hb_at"] is not None)
     assert before <= source.status()["last_hb_at"] <= time.time()
+    assert 0 <= source.status()["hb_age_s"] < 5
 
 
 def test_a_failing_sink_gets_the_edge_again_and_the_ack_waits_for_it():

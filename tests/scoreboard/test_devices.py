@@ -127,13 +127,23 @@ def test_a_disconnected_serial_device():
          "message": "Perangkat esp32-a tidak tersambung"}]
 
 
-@pytest.mark.parametrize(("hb_ago", "expected"), [
-    (1.0, []), (3.0, []),
-    (3.2, ["Perangkat esp32-a tidak mengirim detak (HB) selama 3.2 s"]),
+@pytest.mark.parametrize(("hb_age", "late", "expected"), [
+    (1.0, 0.0, []), (3.0, 0.0, []), (1.0, 2.0, []),
+    (3.2, 0.0, ["Perangkat esp32-a tidak mengirim detak (HB) selama 3.2 s"]),
+    (1.0, 2.5, ["Perangkat esp32-a tidak mengirim detak (HB) selama 3.5 s"]),
 ])
-def test_a_serial_device_whose_heartbeat_stopped(hb_ago, expected):
-    source = dict(SERIAL, last_hb_at=NOW - hb_ago)
-    assert [w["message"] for w in source_warnings(source, NOW)] == expected
+def test_a_serial_device_whose_heartbeat_stopped(hb_age, late, expected):
+    # the agent's wall clock is hours off: only ages are compared, never clocks
+    source = dict(SERIAL, hb_age_s=hb_age, last_hb_at=NOW - 7200)
+    assert [w["message"] for w in source_warnings(source, NOW, late_s=late)] == expected
+
+
+def test_a_late_report_adds_its_delay_to_the_heartbeat_age():
+    entry = {"connected_at": NOW - 100, "reported_at": NOW - 2.5,
+             "status": {"sources": [dict(SERIAL, hb_age_s=1.0)]}}
+    assert [w["code"] for w in agent_warnings(entry, NOW)] == ["source_silent"]
+    entry["reported_at"] = NOW - 1.0
+    assert agent_warnings(entry, NOW) == []
 
 
 def test_a_device_clock_with_too_much_spread():
