@@ -17,9 +17,9 @@ What keeps it correct:
   relative to messages does not matter.
 - Each socket has one lock shared with simple-websocket's own writes (handshake, pongs,
   close), so frames never interleave. Whatever the kernel will not take at once waits in the
-  socket's pending buffer, flushed in order by one background thread; a screen that falls
-  max_pending behind is cut off (it reconnects and resyncs from the snapshot), so one stuck
-  phone never holds up the hall.
+  socket's pending buffer, flushed in order by one background thread; a screen more than
+  max_pending behind that has taken nothing for stall_s is cut off (it reconnects and
+  resyncs from the snapshot), so one stuck phone never holds up the hall or its memory.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import selectors
 import socket
 import struct
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from engineio import packet as eio_packet
@@ -36,7 +38,9 @@ from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from engineio.exceptions import SocketIsClosedError
 
 log = logging.getLogger(__name__)
-MAX_PENDING = 4 << 20  # bytes a client may fall behind before it is disconnected
+MAX_PENDING = 4 << 20  # a client this far behind and not reading for STALL_S is cut off
+STALL_S = 2.0          # (or 8 × this far behind, reading or not)
+CLOSE_GRACE_S = 5.0    # after its session ended, a client's pending bytes get this long
 
 
 def ws_frame(data: str | bytes) -> bytes:
@@ -83,26 +87,46 @@ class Flusher:
         self._wake.set()
 
     def _run(self) -> None:
+        # one selector for the thread's life: at the descriptor limit a new one per pass
+        # would fail, and a dead flusher would strand every pending byte
+        sel = selectors.DefaultSelector()
         while True:
-            self._wake.wait(1.0)
-            self._wake.clear()
-            with self._lock:
-                socks = list(self._waiting)
-            if not socks:
+            try:
+                self._wake.wait(1.0)
+                self._wake.clear()
+                self._step(sel)
+            except Exception:  # never let one bad socket stop the flushing for all
+                log.exception("fan-out flusher")
+                time.sleep(0.05)
+                self._wake.set()
+
+    def _step(self, sel: selectors.BaseSelector) -> None:
+        with self._lock:
+            socks = list(self._waiting)
+        now = time.monotonic()
+        for s in socks:
+            if s.expired(now):  # its session has ended and the peer still reads nothing
+                s.cut()
                 continue
-            with selectors.DefaultSelector() as sel:
-                for s in socks:
-                    try:
-                        sel.register(s.raw, selectors.EVENT_WRITE, s)
-                    except (ValueError, OSError):  # closed meanwhile
-                        s.fail()
-                ready = sel.select(timeout=0.05)
-            for key, _events in ready:
+            try:
+                sel.register(s.raw, selectors.EVENT_WRITE, s)
+            except (ValueError, KeyError, OSError):  # closed meanwhile
+                s.fail()
+        try:
+            ready = sel.select(timeout=0.05) if sel.get_map() else []
+        finally:
+            for key in list(sel.get_map().values()):
+                sel.unregister(key.fileobj)
+        for key, _events in ready:
+            try:
                 key.data.flush()
-            with self._lock:
-                self._waiting = {s for s in self._waiting if s.has_pending()}
-                if self._waiting:
-                    self._wake.set()
+            except Exception:  # that client is lost; the others go on
+                log.exception("fan-out flush")
+                key.data.fail()
+        with self._lock:
+            self._waiting = {s for s in self._waiting if s.has_pending()}
+            if self._waiting:
+                self._wake.set()
 
 
 FLUSHER = Flusher()
@@ -113,32 +137,48 @@ class FrameSocket:
     never block, and keep their order; reads and everything else go to the real socket."""
 
     def __init__(self, raw: socket.socket, flusher: Flusher = FLUSHER,
-                 max_pending: int = MAX_PENDING) -> None:
+                 max_pending: int = MAX_PENDING, stall_s: float = STALL_S) -> None:
         self.raw = raw
         self._flusher = flusher
         self.max_pending = max_pending
+        self.stall_s = stall_s
+        self._progress_at = time.monotonic()  # when the peer last took bytes
         self._lock = threading.Lock()
         self._pending = bytearray()
         self.dead = False
+        self.deadline: float | None = None  # set when the session ends: flush by then
+        # is the WebSocket still open for messages? (checked under the lock, see write)
+        self.alive: Callable[[], bool] = lambda: True
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.raw, name)
 
     def send(self, data: bytes, flags: int = 0) -> int:
-        self.write(data)
+        """simple-websocket's own writes (handshake, pongs, its Close): always in order."""
+        self._write(data, None)
         return len(data)
 
     sendall = send
+
+    def write_message(self, data: bytes) -> None:
+        """A message frame, dropped once the connection is closing: nothing may follow a
+        Close frame (RFC 6455 §5.5.1), and simple-websocket marks itself closed before it
+        writes its Close, engine.io before its writer closes; both writes take this lock."""
+        self._write(data, self.alive)
 
     def has_pending(self) -> bool:
         with self._lock:
             return bool(self._pending) and not self.dead
 
-    def write(self, data: bytes) -> None:
+    def expired(self, now: float) -> bool:
+        return self.deadline is not None and now > self.deadline
+
+    def _write(self, data: bytes, alive: Callable[[], bool] | None) -> None:
         with self._lock:
-            if self.dead:
+            if self.dead or (alive is not None and not alive()):
                 return
-            if not self._pending:
+            backlog = len(self._pending)
+            if not backlog:
                 try:
                     sent = self.raw.send(data, socket.MSG_DONTWAIT)
                 except BlockingIOError:
@@ -146,16 +186,24 @@ class FrameSocket:
                 except OSError:
                     self.dead = True
                     return
+                if sent:
+                    self._progress_at = time.monotonic()
                 if sent == len(data):
                     return
                 data = data[sent:]
-            self._pending += data
-            if len(self._pending) > self.max_pending:
-                log.warning("a /live client fell %d bytes behind; disconnecting it",
-                            len(self._pending))
+            if self._behind(backlog):
+                log.warning("a /live client fell %d bytes behind; disconnecting it", backlog)
                 self._cut()
                 return
+            self._pending += data
         self._flusher.watch(self)
+
+    def _behind(self, backlog: int) -> bool:
+        """Behind before this message (one big message is no reason) and not catching up:
+        nothing taken for stall_s, or more than 8 × max_pending waiting whatever it takes."""
+        if backlog > 8 * self.max_pending:
+            return True
+        return backlog > self.max_pending and time.monotonic() - self._progress_at > self.stall_s
 
     def flush(self) -> None:
         with self._lock:
@@ -170,11 +218,17 @@ class FrameSocket:
                 self._pending.clear()
                 return
             del self._pending[:sent]
+            if sent:
+                self._progress_at = time.monotonic()
 
     def fail(self) -> None:
         with self._lock:
             self.dead = True
             self._pending.clear()
+
+    def cut(self) -> None:
+        with self._lock:
+            self._cut()
 
     def _cut(self) -> None:
         self.dead = True
@@ -189,15 +243,20 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
     """engine.io's threading WebSocket wrapper, with direct clients' sockets registered."""
 
     registry: dict[str, FrameSocket]  # set per server by install()
+    out: FrameSocket | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         eio_socket = getattr(self.app, "__self__", None)
         raw = environ.get("werkzeug.socket")
+        # a plain TCP socket without a timeout: MSG_DONTWAIT means what it says (with a
+        # timeout CPython would wait; TLS sockets refuse flags)
         direct = (eio_socket is not None and not eio_socket.connected
-                  and isinstance(raw, socket.socket) and raw.gettimeout() is None)
+                  and type(raw) is socket.socket and raw.gettimeout() is None)
         if not direct:
             return super().__call__(environ, start_response)
-        out = FrameSocket(raw)
+        out = self.out = FrameSocket(raw)
+        out.alive = lambda: not eio_socket.closed and getattr(
+            getattr(self, "ws", None), "connected", False)
         environ["werkzeug.socket"] = out  # simple-websocket writes through it too
         self.registry[eio_socket.sid] = out
         try:
@@ -206,6 +265,14 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
             if self.registry.get(eio_socket.sid) is out:
                 del self.registry[eio_socket.sid]
             out.fail()
+
+    def close(self) -> None:
+        """engine.io's session is over (closed, or the client missed its pings): whatever
+        is still pending gets CLOSE_GRACE_S, then the socket is cut, so a phone that went
+        silent does not hold its buffer until TCP gives up."""
+        super().close()
+        if self.out is not None:
+            self.out.deadline = time.monotonic() + CLOSE_GRACE_S
 
 
 def install(eio_server: Any) -> dict[str, FrameSocket]:
@@ -224,11 +291,12 @@ def install(eio_server: Any) -> dict[str, FrameSocket]:
         if eio_socket is None:
             return None
         try:
-            if not eio_socket.check_ping_timeout():
-                return None
+            if eio_socket.check_ping_timeout():
+                out.write_message(packet_frame(pkt))
         except SocketIsClosedError:
-            return None
-        out.write(packet_frame(pkt))
+            pass
+        except Exception:  # one client's trouble must not end a broadcast to the rest
+            log.exception("writing to %s", sid)
         return None
 
     eio_server.send_packet = send_packet

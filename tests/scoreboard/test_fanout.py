@@ -16,7 +16,7 @@ import socketio
 from werkzeug.serving import make_server
 from wsproto.frame_protocol import FrameProtocol, Opcode
 
-from scoreboard.fanout import FrameSocket, ws_frame
+from scoreboard.fanout import Flusher, FrameSocket, ws_frame
 
 
 @pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 200_000])
@@ -61,7 +61,7 @@ def test_writes_keep_their_order_and_stay_whole_when_the_reader_lags():
     chunks = {tag: [f"{tag}{i:05d}".encode().ljust(width, b".") for i in range(count)]
               for tag in "ab"}
     started = time.monotonic()
-    threads = [threading.Thread(target=lambda: [out.write(c) for c in chunks["a"]]),
+    threads = [threading.Thread(target=lambda: [out.write_message(c) for c in chunks["a"]]),
                threading.Thread(target=lambda: [out.send(c) for c in chunks["b"]])]
     for t in threads:
         t.start()
@@ -79,14 +79,17 @@ def test_writes_keep_their_order_and_stay_whole_when_the_reader_lags():
     peer.close()
 
 
-def test_a_reader_that_falls_too_far_behind_is_cut_off():
+def test_a_reader_that_falls_too_far_behind_and_stays_there_is_cut_off():
     raw, peer = pair()
-    out = FrameSocket(raw, max_pending=64 * 1024)
+    out = FrameSocket(raw, max_pending=64 * 1024, stall_s=0.3)
     chunk = b"x" * 1000
-    for _ in range(200):  # 200 KB to a peer that never reads
-        out.write(chunk)
+    for _ in range(200):  # 200 KB to a peer that never reads: behind, but not for long yet
+        out.write_message(chunk)
+    assert not out.dead and out.has_pending()
+    time.sleep(0.4)
+    out.write_message(chunk)  # still nothing taken after stall_s
     assert out.dead and not out.has_pending()
-    out.write(chunk)  # a dead client's writes are dropped, not raised
+    out.write_message(chunk)  # a dead client's writes are dropped, not raised
     got = read_all(peer, 10**9, timeout=5)  # what the kernel held, then the end of stream
     assert 0 < len(got) < 200 * 1000 and got == b"x" * len(got)
     raw.close()
@@ -98,9 +101,100 @@ def test_writing_to_a_closed_peer_marks_the_socket_dead_quietly():
     out = FrameSocket(raw)
     peer.close()
     for _ in range(3):
-        out.write(b"hello")
+        out.write_message(b"hello")
     assert out.dead
     raw.close()
+
+
+def test_a_reader_far_too_far_behind_is_cut_off_even_if_it_reads_a_little():
+    raw, peer = pair()
+    out = FrameSocket(raw, max_pending=16 * 1024, stall_s=60)
+    for _ in range(200):  # 200 KB, more than 8 × 16 KiB: reading a little does not save it
+        out.write_message(b"x" * 1000)
+        if out.dead:
+            break
+    assert out.dead
+    raw.close()
+    peer.close()
+
+
+def test_one_big_message_to_a_reading_client_is_not_a_reason_to_cut_it():
+    raw, peer = pair()
+    out = FrameSocket(raw, max_pending=64 * 1024)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(read_all(peer, 400_001)))
+    reader.start()
+    out.write_message(b"y" * 400_000)  # far more than max_pending at once
+    out.write_message(b"z")
+    reader.join(20)
+    assert got == [b"y" * 400_000 + b"z"] and not out.dead
+    raw.close()
+    peer.close()
+
+
+def test_no_message_follows_once_the_connection_is_closing():
+    """simple-websocket marks itself closed, then writes its Close: a message emitted in
+    between must not follow the Close frame (RFC 6455 §5.5.1)."""
+    raw, peer = pair()
+    out = FrameSocket(raw)
+    out.write_message(b"before")
+    out.alive = lambda: False
+    out.send(b"CLOSE")  # simple-websocket's own write still goes out
+    out.write_message(b"after")
+    raw.shutdown(socket.SHUT_WR)
+    assert read_all(peer, 10**6, timeout=5) == b"beforeCLOSE"
+    raw.close()
+    peer.close()
+
+
+def test_after_its_session_ended_a_client_that_reads_nothing_is_cut_off():
+    raw, peer = pair()
+    out = FrameSocket(raw, flusher=Flusher())
+    for _ in range(100):
+        out.write_message(b"x" * 1000)
+    assert out.has_pending()
+    out.deadline = time.monotonic() + 0.2  # what FanoutWebSocket.close() sets (5 s there)
+    out.write_message(b"x")  # wakes the flusher
+    deadline = time.monotonic() + 10
+    while not out.dead:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    got = read_all(peer, 10**9, timeout=5)  # what the kernel held, then the end of stream
+    assert 0 < len(got) < 100_001
+    raw.close()
+    peer.close()
+
+
+def test_a_client_whose_flush_fails_does_not_stop_the_flusher_for_the_others():
+    class Broken(FrameSocket):
+        def flush(self) -> None:
+            raise RuntimeError("boom")
+
+    flusher = Flusher()
+    (raw_bad, peer_bad), (raw_ok, peer_ok) = pair(), pair()
+    bad, ok = Broken(raw_bad, flusher=flusher), FrameSocket(raw_ok, flusher=flusher)
+    for _ in range(100):
+        bad.write_message(b"b" * 1000)
+        ok.write_message(b"o" * 1000)
+    assert bad.has_pending() and ok.has_pending()
+    def drain_bad() -> None:  # reading makes the broken one writable, so its flush is tried
+        try:
+            read_all(peer_bad, 100_000, timeout=5)
+        except OSError:
+            pass  # its socket is closed under it at the end
+
+    drainer = threading.Thread(target=drain_bad)
+    drainer.start()
+    got = read_all(peer_ok, 100_000)
+    assert got == b"o" * 100_000
+    deadline = time.monotonic() + 10
+    while not bad.dead:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    peer_bad.shutdown(socket.SHUT_RDWR)
+    drainer.join(10)
+    for s in (raw_bad, peer_bad, raw_ok, peer_ok):
+        s.close()
 
 
 @pytest.fixture
