@@ -114,7 +114,7 @@ def decode(line):
         body = body[:-1]
     if not body or body[0] != 36:  # "$"
         raise FrameError(NOISE)
-    if len(body) > MAX_LINE:
+    if len(body) + 1 > MAX_LINE:  # a frame's 120 bytes include its "\n"
         raise FrameError(TOO_LONG)
     for b in body:
         if b < 32 or b > 126:

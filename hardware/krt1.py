@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-MAX_LINE = 120  # bytes from "$" to the last CRC digit, line ending excluded
+MAX_LINE = 120  # bytes of a whole frame, "$" to its "\n" (CONTRACT §6: "over 120 bytes")
 
 # Error kinds, the keys of the serial link's error counters.
 NOISE = "noise"
@@ -130,8 +130,8 @@ def decode(line: bytes) -> Frame:
     body = line.rstrip(b"\r\n") if line.endswith(b"\n") else line
     if not body.startswith(b"$"):
         raise FrameError(NOISE, "does not start with $")
-    if len(body) > MAX_LINE:
-        raise FrameError(TOO_LONG, f"{len(body)} bytes > {MAX_LINE}")
+    if len(body) + 1 > MAX_LINE:  # + the "\n" that ends every frame
+        raise FrameError(TOO_LONG, f"{len(body) + 1} bytes > {MAX_LINE}")
     if any(b < 0x20 or b > 0x7E for b in body):
         raise FrameError(BAD_CHARS, "control or non-ASCII byte")
     star = body.rfind(b"*")

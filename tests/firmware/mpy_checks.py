@@ -62,6 +62,20 @@ def check_vectors_invalid(vectors):
             raise AssertionError("accepted " + vec["name"])
 
 
+def check_frame_length_counts_the_newline(vectors):
+    # CONTRACT 6: a frame is "$" + payload + "*" + CRC + "\n"; over 120 bytes is dropped
+    for size, kind in ((120, "unknown_type"), (121, "too_long")):
+        payload = b"ZZ," + b"x" * (size - 14)
+        line = b"$" + payload + b"*" + krt1.crc_hex(payload).encode() + b"\n"
+        assert len(line) == size
+        try:
+            krt1.decode(line)
+        except krt1.FrameError as exc:
+            assert exc.kind == kind, (size, exc.kind)
+        else:
+            raise AssertionError("accepted a frame of " + str(size) + " bytes")
+
+
 def check_crc(vectors):
     assert krt1.crc_hex(b"123456789") == vectors["crc"]["check_123456789"]
 

@@ -68,16 +68,28 @@ def test_crlf_line_ending_is_accepted():
     assert krt1.decode(b"$ACK,42*642A983C\r\n").to_dict() == {"type": "ACK", "seq": 42}
 
 
-def test_line_of_exactly_max_length_is_accepted_and_one_more_is_not():
-    detail = "x" * (krt1.MAX_LINE - len("$ERR,STUCK,*00000000"))
-    line = krt1.encode(["ERR", "STUCK", detail[:64]])
-    assert krt1.decode(line)["detail"] == detail[:64]
-    payload = b"ERR,STUCK," + b"x" * (krt1.MAX_LINE - 19)
-    too_long = b"$" + payload + b"*" + krt1.crc_hex(payload).encode() + b"\n"
-    assert len(too_long) - 1 == krt1.MAX_LINE + 1
+def frame_of(size: int) -> bytes:
+    """A well-framed line of exactly `size` bytes, "$" to "\n" included, with a good CRC
+    (its message type is unknown: no valid message is that long)."""
+    payload = b"ZZ," + b"x" * (size - len(b"$ZZ,*00000000\n"))
+    line = b"$" + payload + b"*" + krt1.crc_hex(payload).encode() + b"\n"
+    assert len(line) == size
+    return line
+
+
+def kind_of(line: bytes) -> str:
     with pytest.raises(krt1.FrameError) as info:
-        krt1.decode(too_long)
-    assert info.value.kind == krt1.TOO_LONG
+        krt1.decode(line)
+    return info.value.kind
+
+
+def test_a_frame_of_120_bytes_with_its_newline_passes_the_length_check_and_121_does_not():
+    # CONTRACT §6: a frame is "$" + payload + "*" + CRC + "\n"; drop those "over 120 bytes"
+    assert krt1.MAX_LINE == 120
+    assert kind_of(frame_of(120)) == krt1.UNKNOWN_TYPE  # read as far as its type
+    assert kind_of(frame_of(120).replace(b"\n", b"\r\n")) == krt1.UNKNOWN_TYPE
+    assert kind_of(frame_of(121)) == krt1.TOO_LONG
+    assert kind_of(frame_of(122)) == krt1.TOO_LONG
 
 
 def test_encode_refuses_fields_that_break_framing():
