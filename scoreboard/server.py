@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 from collections.abc import Callable
 
 from flask import Flask
 
 from scoreboard.app import create_app, get_db
+from scoreboard.errors import KejurdaError
 from scoreboard.extensions import socketio
 from scoreboard.services import runs
 
@@ -51,9 +53,29 @@ def build(db_url: str, event_file: str | None = None, extra: dict | None = None)
     return app
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse a port another program holds before anything starts or says it is serving
+    (the web server would otherwise log a start, then fail with its own two lines)."""
+    try:
+        family, kind, proto, _name, addr = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+    except OSError as exc:
+        raise KejurdaError(f"host: cannot use {host!r} ({exc.strerror or exc}) "
+                           "(alamat tidak dapat dipakai)") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            probe.bind(addr)
+        except OSError as exc:
+            raise KejurdaError(
+                f"port: {host}:{port} cannot be used ({exc.strerror or exc}); stop the other "
+                "program or choose another --port (port sudah dipakai)") from None
+
+
 def run_server(host: str, port: int, db_url: str, event_file: str | None = None,
                app: Flask | None = None) -> None:
     """Serve until SIGTERM/SIGINT."""
+    check_port(host, port)
     app = app or build(db_url, event_file)
     start_duties(app)
     signal.signal(signal.SIGTERM, lambda *_: _stop())

@@ -124,8 +124,9 @@ def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
              db_url: str | None) -> None:
     """Prepare the demo, then serve it with a simulated agent until interrupted."""
     from scoreboard.app import get_db
-    from scoreboard.server import build, every, run_server
+    from scoreboard.server import build, check_port, every, run_server
 
+    check_port(host, port)  # before a database, an agent and a banner for a server that cannot start
     folder = Path(workdir or tempfile.mkdtemp(prefix="kejurda-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     if db_url is None:

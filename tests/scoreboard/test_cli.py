@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -220,3 +221,17 @@ def test_an_unopenable_database_is_one_line(cli, tmp_path):
             f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}"]
     line = one_error_line(cli(*argv, db=False))
     assert "no-such-dir" in line or "database" in line
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_serve_on_a_busy_port_is_one_line_before_anything_starts(cli, command):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = cli(command, "--port", str(port), db=command == "serve")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"kejurda: error: port: 127.0.0.1:{port} cannot be used (Address already in use); "
+        "stop the other program or choose another --port (port sudah dipakai)"]
+    assert done.stdout == ""  # no banner, no "serving" for a server that never started
