@@ -194,7 +194,7 @@ class _Reader:
     def only(self, allowed: set[str]) -> None:
         for key in sorted(self.table):
             if key not in allowed:
-                raise self.fail(key, "unknown key")
+                raise self.fail(key, "unknown key (kunci tidak dikenal)")
 
     def text(self, key: str, default: str | None = None) -> str:
         value = self.table.get(key, default)

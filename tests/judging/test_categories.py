@@ -112,7 +112,7 @@ SUMO = {"slug": "sumo", "name": "Sumo", "format": "match", "match": "sumo",
 
 
 BAD_OPTIONS = [
-    ({"atempts": 3}, "category 'sumo': atempts: unknown key"),
+    ({"atempts": 3}, "category 'sumo': atempts: unknown key (kunci tidak dikenal)"),
     ({"format": "race"}, "format: must be one of timed | match | judged, got 'race'"),
     ({"bracket": "ladder"}, "bracket: must be one of single_elimination | double_elimination"),
     ({"grand_final": "reset"}, "grand_final: only for double_elimination, not single_elim"),
