@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app, request
 from flask_socketio import Namespace, SocketIO, emit
+from socketio.exceptions import ConnectionRefusedError as Refused
 from sqlalchemy import select
 
 from scoreboard.models import Run
@@ -71,7 +72,9 @@ class TimingNamespace(Namespace):
             db.remove()
         if row is None or row.role != "agent":
             log.warning("refused /timing connection from %s", request.remote_addr)
-            raise ConnectionRefusedError("unauthorized: an agent token is required")
+            # python-socketio's own exception: its message reaches the client
+            # (the built-in one refuses too, but says only "Connection refused by server")
+            raise Refused("unauthorized: an agent token is required (token agen diperlukan)")
         agents.connected(request.sid, row.name)
         log.info("agent %s connected (%s)", row.name, request.sid)
 

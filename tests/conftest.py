@@ -250,3 +250,18 @@ def live(socket_client) -> Any:
     assert sio.is_connected("/live")
     sio.get_received("/live")
     return sio
+
+
+@pytest.fixture
+def real_server(app: Any) -> Iterator[str]:
+    """The app served by a real threaded werkzeug server (real WebSockets), by its URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join(10)

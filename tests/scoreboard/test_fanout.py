@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from werkzeug.serving import make_server
 from wsproto.frame_protocol import FrameProtocol, Opcode
 
 from scoreboard.fanout import Flusher, FrameSocket, ws_frame
@@ -197,16 +196,6 @@ def test_a_client_whose_flush_fails_does_not_stop_the_flusher_for_the_others():
         s.close()
 
 
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(10)
-
-
 def live_client(url: str, transports: list[str]) -> tuple[socketio.Client, list[Any]]:
     got: list[Any] = []
     sio = socketio.Client()
@@ -218,7 +207,8 @@ def live_client(url: str, transports: list[str]) -> tuple[socketio.Client, list[
 
 
 def test_direct_websocket_clients_get_the_fast_path_and_the_same_events_in_order(
-        app, server, tokens):
+        app, real_server, tokens):
+    server = real_server
     registry = app.extensions["kejurda_fanout"]
     direct, direct_got = live_client(server, ["websocket"])
     upgraded, upgraded_got = live_client(server, ["polling", "websocket"])

@@ -563,3 +563,17 @@ def test_gate_events_batch_must_be_a_short_list(agent, count):
         ack = agent.sio.emit("gate_events", bad, namespace="/timing", callback=True)
         assert ack == {"ok": False, "error": "body: a list of at most 500 gate events"}
     assert count(GateEvent) == 0
+
+
+@pytest.mark.parametrize("transports", [["websocket"], ["polling"]])
+def test_a_refused_agent_is_told_why(real_server, tokens, transports):
+    import socketio
+
+    client, reasons = socketio.Client(), []
+    client.on("connect_error", reasons.append, namespace="/timing")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(real_server, namespaces=["/timing"], auth={"token": tokens["judge"]},
+                       transports=transports, wait_timeout=10)
+    client.disconnect()
+    assert reasons == [{"message": "unauthorized: an agent token is required "
+                                   "(token agen diperlukan)"}]
