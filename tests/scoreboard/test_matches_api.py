@@ -478,7 +478,7 @@ def test_a_category_whose_options_the_engine_refuses(app, matches):
         category.options = {"match": "score", "bracket": "single_elimination", "tiebreak": []}
     resp = matches.post(f"{KO}/draw", role="admin")
     assert resp.status_code == 422
-    assert resp.get_json() == {"error": "category 'ko-8': tiebreak: unknown key"}
+    assert resp.get_json() == {"error": "category 'ko-8': tiebreak: unknown key (kunci tidak dikenal)"}
     ranking = matches.ranking("ko-8")["entries"]
     assert [(e["rank"], e["team"], e["status"]) for e in ranking] == [
         (None, f"KO-{n}", "not_drawn") for n in range(1, 9)]
