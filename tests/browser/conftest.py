@@ -47,3 +47,12 @@ def watch_requests(page, base: str, outside: list) -> None:
             req.url.startswith("data:") else outside.append(req.url))
 
 
+
+
+def sign_in(page, base: str, name: str, password: str, landing: str) -> None:
+    """Sign in through the real login form and wait for the page it leads to."""
+    page.goto(f"{base}/login")
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{landing}")

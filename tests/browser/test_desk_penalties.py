@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.support.venue import DATA, Venue, kejurda
 
 pytestmark = pytest.mark.browser
@@ -22,11 +23,7 @@ def test_desk_penalty_button_adds_seconds_to_the_ranked_time(browser, venue: Ven
     venue.start_agent("--simulate", "--sim-seed", "9", "--sim-scale", "0.1",
                       "--sim-dnf-rate", "0")
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(f"{venue.url}/login")
-    page.fill("#name", "waktu2")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{venue.url}/desk/")
+    sign_in(page, venue.url, "waktu2", PASSWORD, "/desk/")
     page.select_option("#category", "lf-smp")
     page.select_option("#team", "SMP-03")
     while not venue.api("GET", "/agents", token="admin").json():

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.support.venue import DATA, Venue, kejurda
 
 pytestmark = pytest.mark.browser
@@ -18,11 +19,7 @@ def test_desk_disqualifies_and_aborts_with_the_typed_reason(browser, venue: Venu
             "--db", venue.db_url, stdin=PASSWORD + "\n")
     venue.start_server()
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(f"{venue.url}/login")
-    page.fill("#name", "waktu1")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{venue.url}/desk/")
+    sign_in(page, venue.url, "waktu1", PASSWORD, "/desk/")
     page.select_option("#category", "lf-smp")
 
     page.select_option("#team", "SMP-01")
@@ -63,11 +60,7 @@ def test_a_slow_arm_answer_does_not_undo_the_pushed_start(browser, venue: Venue,
             "--db", venue.db_url, stdin=PASSWORD + "\n")
     venue.start_server()
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(f"{venue.url}/login")
-    page.fill("#name", "waktu1")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{venue.url}/desk/")
+    sign_in(page, venue.url, "waktu1", PASSWORD, "/desk/")
     page.select_option("#category", "lf-smp")
     page.select_option("#team", "SMP-02")
     held = []

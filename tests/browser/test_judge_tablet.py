@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import watch_requests
+from tests.browser.conftest import sign_in, watch_requests
 from tests.support.venue import Venue, free_port, kejurda
 
 pytestmark = pytest.mark.browser
@@ -73,11 +73,7 @@ def test_judge_scores_through_a_wifi_drop_and_a_captive_portal(browser, judge_ve
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
     page = context.new_page()
     watch_requests(page, venue.url, outside_requests)
-    page.goto(f"{venue.url}/login")
-    page.fill("#name", "juri1")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{venue.url}/juri")
+    sign_in(page, venue.url, "juri1", PASSWORD, "/juri")
     assert page.locator("html").get_attribute("lang") == "id"
 
     # steppers and the live weighted total before submitting
@@ -174,11 +170,7 @@ def test_portrait_tablet_touch_targets(browser, judge_venue):
     venue, _database = judge_venue
     context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
     page = context.new_page()
-    page.goto(f"{venue.url}/login")
-    page.fill("#name", "juri1")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{venue.url}/juri")
+    sign_in(page, venue.url, "juri1", PASSWORD, "/juri")
     page.click("button.team[data-team='KRE-001']")
     small = page.evaluate("""() => Array.from(document.querySelectorAll(
         '#juri button, #juri input, #juri select, #juri textarea'))
@@ -199,11 +191,7 @@ def test_a_refresh_from_before_a_save_does_not_undo_the_saved_version(browser, j
     venue, database = judge_venue
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
     page = context.new_page()
-    page.goto(f"{venue.url}/login")
-    page.fill("#name", "juri1")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{venue.url}/juri")
+    sign_in(page, venue.url, "juri1", PASSWORD, "/juri")
     score(page, "KRE-001", (80, 70, 90))
     wait_saved(page, "KRE-001")
     held = []
