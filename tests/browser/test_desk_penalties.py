@@ -6,19 +6,15 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import sign_in
-from tests.support.venue import DATA, Venue, kejurda
+from tests.support.venue import Venue
 
 pytestmark = pytest.mark.browser
 PASSWORD = "sandi-pencatat-2"
 
 
-def test_desk_penalty_button_adds_seconds_to_the_ranked_time(browser, venue: Venue, tmp_path):
-    event = (DATA / "event.toml").read_text(encoding="utf-8").replace(
-        'slug = "lf-smp"\n', 'slug = "lf-smp"\npenalties = { sentuh = 5 }\n', 1)
-    (tmp_path / "event.toml").write_text(event, encoding="utf-8")
-    kejurda("event", "load", str(tmp_path / "event.toml"), "--db", venue.db_url)
-    kejurda("user", "create", "--role", "timekeeper", "--name", "waktu2", "--password-stdin",
-            "--db", venue.db_url, stdin=PASSWORD + "\n")
+def test_desk_penalty_button_adds_seconds_to_the_ranked_time(browser, venue: Venue):
+    venue.load_event_with('slug = "lf-smp"\n', 'slug = "lf-smp"\npenalties = { sentuh = 5 }\n')
+    venue.add_user("timekeeper", "waktu2", PASSWORD)
     venue.start_server()
     venue.start_agent("--simulate", "--sim-seed", "9", "--sim-scale", "0.1",
                       "--sim-dnf-rate", "0")

@@ -8,15 +8,14 @@ import time
 import pytest
 
 from tests.browser.conftest import sign_in
-from tests.support.venue import DATA, Venue, kejurda
+from tests.support.venue import Venue
 
 pytestmark = pytest.mark.browser
 PASSWORD = "sandi-pencatat-1"
 
 
 def test_desk_disqualifies_and_aborts_with_the_typed_reason(browser, venue: Venue):
-    kejurda("user", "create", "--role", "timekeeper", "--name", "waktu1", "--password-stdin",
-            "--db", venue.db_url, stdin=PASSWORD + "\n")
+    venue.add_user("timekeeper", "waktu1", PASSWORD)
     venue.start_server()
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     sign_in(page, venue.url, "waktu1", PASSWORD, "/desk/")
@@ -48,16 +47,12 @@ def test_desk_disqualifies_and_aborts_with_the_typed_reason(browser, venue: Venu
     assert page.is_hidden("#resolve")
 
 
-def test_a_slow_arm_answer_does_not_undo_the_pushed_start(browser, venue: Venue, tmp_path):
+def test_a_slow_arm_answer_does_not_undo_the_pushed_start(browser, venue: Venue):
     """The desk shows both the answer to its own request and the runs pushed on /live; if
     the run starts before the answer to "arm" arrives, that late answer (still "armed")
     must not put the desk back to 0.000 with the clock stopped."""
-    event = (DATA / "event.toml").read_text(encoding="utf-8").replace(  # no time-out meanwhile
-        "time_limit_s = 4\n", "time_limit_s = 600\n", 1)
-    (tmp_path / "event.toml").write_text(event, encoding="utf-8")
-    kejurda("event", "load", str(tmp_path / "event.toml"), "--db", venue.db_url)
-    kejurda("user", "create", "--role", "timekeeper", "--name", "waktu1", "--password-stdin",
-            "--db", venue.db_url, stdin=PASSWORD + "\n")
+    venue.load_event_with("time_limit_s = 4\n", "time_limit_s = 600\n")
+    venue.add_user("timekeeper", "waktu1", PASSWORD)
     venue.start_server()
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     sign_in(page, venue.url, "waktu1", PASSWORD, "/desk/")

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.browser.conftest import watch_requests
-from tests.support.venue import DATA, Venue, kejurda
+from tests.support.venue import Venue
 
 pytestmark = pytest.mark.browser
 
@@ -243,12 +243,11 @@ def test_a_slow_ranking_answer_from_before_a_push_does_not_undo_the_pushed_ranki
             row.locator("td").nth(2).inner_text()) == ("SMP-03", "1", "2.345")
 
 
-def test_the_run_that_ended_while_away_does_not_hide_the_next_one(browser, venue: Venue,
-                                                                  tmp_path):
+def test_the_run_that_ended_while_away_does_not_hide_the_next_one(browser, venue: Venue):
     """Back from a dropped connection with its run gone from the snapshot, the projector
     asks how that run ended; a run pushed meanwhile takes the screen, and the late answer
     about the old run does not take it back."""
-    no_time_limit(venue, tmp_path)
+    no_time_limit(venue)
     venue.start_server()
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     sockets = held_sockets(page)
@@ -284,12 +283,9 @@ def on_screen(page, run_id: int, status: str) -> None:
         arg=[str(run_id), status], timeout=15000)
 
 
-def no_time_limit(venue: Venue, tmp_path) -> None:
+def no_time_limit(venue: Venue) -> None:
     """lf-smp without its 4 s limit: a run the test started waits for the test's edges."""
-    event = (DATA / "event.toml").read_text(encoding="utf-8").replace(
-        "time_limit_s = 4\n", "time_limit_s = 600\n", 1)
-    (tmp_path / "event.toml").write_text(event, encoding="utf-8")
-    kejurda("event", "load", str(tmp_path / "event.toml"), "--db", venue.db_url)
+    venue.load_event_with("time_limit_s = 4\n", "time_limit_s = 600\n")
 
 
 def held_sockets(page) -> list:
@@ -313,11 +309,10 @@ def reconnect(page, sockets: list, count: int) -> None:
     sockets[count - 1].connect_to_server()
 
 
-def test_the_team_page_catches_up_after_a_drop_and_keeps_the_newer_push(browser, venue: Venue,
-                                                                        tmp_path):
+def test_the_team_page_catches_up_after_a_drop_and_keeps_the_newer_push(browser, venue: Venue):
     """An attempt that ended while the phone was away is in no snapshot: the team page asks
     for its attempts on connect; an answer from before a push does not undo that push."""
-    no_time_limit(venue, tmp_path)
+    no_time_limit(venue)
     venue.start_server()
     page = browser.new_page(viewport={"width": 390, "height": 844})
     sockets = held_sockets(page)

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.browser.conftest import watch_requests
-from tests.support.venue import Venue, kejurda
+from tests.support.venue import Venue
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -22,8 +22,7 @@ def _fits_the_screen(page) -> None:
 
 
 def test_register_edit_and_see_the_qr_on_a_phone(browser, venue: Venue, outside_requests):
-    kejurda("user", "create", "--role", "admin", "--name", "panitia", "--password-stdin",
-            "--db", venue.db_url, stdin=PASSWORD + "\n")
+    venue.add_user("admin", "panitia", PASSWORD)
     venue.start_server()
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()

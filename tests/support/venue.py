@@ -102,6 +102,18 @@ class Venue:
         self.procs.append(proc)
         return proc
 
+    def load_event_with(self, old: str, new: str) -> None:
+        """Reload the e2e event with one piece of its text replaced (an option under test)."""
+        text = (DATA / "event.toml").read_text(encoding="utf-8")
+        assert old in text, old
+        changed = self.tmp / "event-changed.toml"
+        changed.write_text(text.replace(old, new, 1), encoding="utf-8")
+        kejurda("event", "load", str(changed), "--db", self.db_url)
+
+    def add_user(self, role: str, name: str, password: str) -> None:
+        kejurda("user", "create", "--role", role, "--name", name, "--password-stdin",
+                "--db", self.db_url, stdin=password + "\n")
+
     def api(self, method: str, path: str, token: str = "timekeeper", **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.tokens[token]}"}
         return requests.request(method, f"{self.url}/api/v1{path}", headers=headers, timeout=10,
