@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 import selectors
 import socket
-import struct
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from typing import Any
 from engineio import packet as eio_packet
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from engineio.exceptions import SocketIsClosedError
+from wsproto.frame_protocol import FrameProtocol
 
 log = logging.getLogger(__name__)
 MAX_PENDING = 4 << 20  # a client this far behind and not reading for STALL_S is cut off
@@ -44,19 +44,9 @@ CLOSE_GRACE_S = 5.0    # after its session ended, a client's pending bytes get t
 
 
 def ws_frame(data: str | bytes) -> bytes:
-    """One unmasked, final WebSocket frame (RFC 6455 §5.2): text for str, binary for bytes."""
-    if isinstance(data, str):
-        payload, opcode = data.encode("utf-8"), 0x1
-    else:
-        payload, opcode = bytes(data), 0x2
-    n = len(payload)
-    if n < 126:
-        head = struct.pack("!BB", 0x80 | opcode, n)
-    elif n < 1 << 16:
-        head = struct.pack("!BBH", 0x80 | opcode, 126, n)
-    else:
-        head = struct.pack("!BBQ", 0x80 | opcode, 127, n)
-    return head + payload
+    """One unmasked, final WebSocket frame: text for str, binary for bytes. wsproto (what
+    simple-websocket frames with) builds it; a fresh protocol object holds no state."""
+    return bytes(FrameProtocol(client=False, extensions=[]).send_data(data, fin=True))
 
 
 def packet_frame(pkt: eio_packet.Packet) -> bytes:
