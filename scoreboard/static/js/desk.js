@@ -8,7 +8,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var current = null;
   var recent = {};
-  var versions = {};  // run id -> newest version seen: a slow answer never undoes a newer push
+  var isStale = KJRuns.versionMemory();  // a slow answer never undoes a newer push
 
   function api(method, path, body) {
     return fetch(path, {
@@ -46,10 +46,7 @@
   }
 
   function show(run) {
-    if (typeof run.version === "number") {
-      if (run.version < (versions[run.id] || 0)) { return; }
-      versions[run.id] = run.version;
-    }
+    if (isStale(run)) { return; }
     recent[run.id] = run; renderRecent();
     var track = $("category").selectedOptions[0] && $("category").selectedOptions[0].dataset.track;
     if (run.track !== track) { return; }

@@ -38,7 +38,7 @@
   /* An answer to a question asked before a push (or before a later question) must not
      undo what that push showed: runs carry a version; rankings and scene data have none,
      so each asking or push takes a turn and only an answer still holding its turn is used. */
-  var runVersion = {};       // run id -> newest version seen
+  var isStale = KJRuns.versionMemory();  // run -> is it older than a copy already seen
   var rankingTurn = {};      // category -> turn of its newest ranking push or question
   var dataTurn = 0;          // turn of the newest question of a data scene
   var asking = null;         // the run whose end is being asked after a reconnect
@@ -85,15 +85,8 @@
     return false;
   }
 
-  function olderThanSeen(run) {
-    if (typeof run.version !== "number") { return false; }
-    if (run.version < (runVersion[run.id] || 0)) { return true; }
-    runVersion[run.id] = run.version;
-    return false;
-  }
-
   function onRun(run) {
-    if (olderThanSeen(run) || !shouldShow(run)) { return; }
+    if (isStale(run) || !shouldShow(run)) { return; }
     var changedCategory = !current || current.category !== run.category;
     current = run;
     asking = null;
@@ -297,7 +290,7 @@
       var asked = current;
       if (!isFinal(current)) { asking = current; }  // meanwhile any pushed run may take the screen
       getJson("/api/v1/runs/" + current.id).then(function (run) {
-        if (run && current === asked && !olderThanSeen(run)) { current = null; onRun(run); }
+        if (run && current === asked && !isStale(run)) { current = null; onRun(run); }
       }).catch(function () {});
     }
     if (rankingCategory) { loadRanking(rankingCategory); }

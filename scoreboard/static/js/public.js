@@ -47,12 +47,9 @@
     }
   }
 
-  var versions = {};  // run id -> newest version shown: a fetched copy never undoes a pushed one
+  var isStale = KJRuns.versionMemory();  // a fetched copy never undoes a pushed one
   function onRun(run) {
-    if (typeof run.version === "number") {
-      if (run.version < (versions[run.id] || 0)) { return; }
-      versions[run.id] = run.version;
-    }
+    if (isStale(run)) { return; }
     if (rankingRoot && run.category === category) {
       var line = document.getElementById("live-run");
       line.hidden = false;
