@@ -32,7 +32,6 @@ def field(seed: int = 2026) -> tuple[list[str], list[Attempt]]:
             elapsed = rnd.randint(8_000_000, 60_000_000) // 1_000 * 1_000  # ms steps: real ties
             attempts.append(Attempt(
                 team, n, status, elapsed if status is RunStatus.finished else None,
-                touches=rnd.choice((0, 0, 0, 1, 2)), retries=rnd.choice((0, 0, 1)),
                 reached=rnd.randint(0, 3), reached_us=rnd.randint(1_000_000, 30_000_000),
             ))
     return teams, attempts
@@ -52,9 +51,8 @@ def main() -> int:
     teams, attempts = field()
     cases = {
         "best (internals §2)": None,
-        "sum_best_2 + penalties + progress": RankingRules(
-            RankingMethod.sum_best_n, n=2, touch_penalty_us=5_000_000,
-            retry_penalty_us=10_000_000, unfinished_by_progress=True,
+        "sum_best_2 + progress": RankingRules(
+            RankingMethod.sum_best_n, n=2, unfinished_by_progress=True,
         ),
     }
     worst = 0.0

@@ -22,8 +22,10 @@ from judging.rubric import Aggregation, Criterion, Normalisation, RubricRules
 from judging.soccer import KnockoutTieBreak, SoccerRules
 from judging.standings import MetricKey, PointsScheme, StandingsRules
 from judging.sumo import SumoRules
+from judging.timed_rank import RankingMethod, RankingRules
 
 E = TypeVar("E", bound=StrEnum)
+DEFAULT_ATTEMPTS = 3  # a timed category's attempts when the event file names none
 
 
 class Format(StrEnum):
@@ -52,14 +54,6 @@ class BracketType(StrEnum):
     GROUPS_KNOCKOUT = "groups_knockout"
 
 
-class TimedRanking(StrEnum):
-    """How attempts rank a team in a timed category."""
-
-    BEST = "best"
-    SUM_BEST_N = "sum_best_n"
-    AVERAGE_BEST_N = "average_best_n"
-
-
 @dataclass(frozen=True)
 class Penalty:
     """A timed-run penalty: each occurrence adds ``added_us`` to the run's time."""
@@ -73,11 +67,16 @@ class TimedConfig:
     """Options of a timed category."""
 
     track: str
-    attempts: int = 3
+    attempts: int = DEFAULT_ATTEMPTS
     time_limit_s: int | None = None
-    ranking: TimedRanking = TimedRanking.BEST
+    ranking: RankingMethod = RankingMethod.best
     penalties: tuple[Penalty, ...] = ()
     best_n: int | None = None  # how many best finished attempts count (sum/average only)
+
+    @property
+    def ranking_rules(self) -> RankingRules:
+        """How `judging.timed.rank_timed` ranks this category's finished times."""
+        return RankingRules(method=self.ranking, n=self.best_n or 1)
 
     @property
     def time_limit_us(self) -> int | None:
@@ -138,17 +137,6 @@ class CategoryConfig:
     timed: TimedConfig | None = None
     match: MatchConfig | None = None
     judged: RubricRules | None = None
-
-    def check_team(self, level: str, members: int) -> None:
-        """Refuse a team whose level or size this category does not admit."""
-        if self.levels and level not in self.levels:
-            raise RuleViolation(f"level: {level!r} is not one of {', '.join(self.levels)} "
-                                f"for {self.slug}")
-        if members < self.team_size_min or (self.team_size_max is not None
-                                            and members > self.team_size_max):
-            most = "" if self.team_size_max is None else f"..{self.team_size_max}"
-            raise RuleViolation(f"members: {self.slug} admits {self.team_size_min}{most} "
-                                f"members, got {members}")
 
 
 COMMON_KEYS = {"slug", "name", "format", "levels", "team_size", "capacity",
@@ -299,12 +287,12 @@ def _timed(read: _Reader) -> TimedConfig:
     penalties = tuple(
         Penalty(key, penalties_table.required_integer(key, 0) * 1_000_000)
         for key in sorted(penalties_table.table))
-    attempts = read.integer("attempts", 3, 1)
-    ranking = read.choice("ranking", TimedRanking, TimedRanking.BEST)
+    attempts = read.integer("attempts", DEFAULT_ATTEMPTS, 1)
+    ranking = read.choice("ranking", RankingMethod, RankingMethod.best)
     best_n = read.integer("best_n", None, 1)
-    if ranking is TimedRanking.BEST and best_n is not None:
+    if ranking is RankingMethod.best and best_n is not None:
         raise read.fail("best_n", 'only with ranking = "sum_best_n" or "average_best_n"')
-    if ranking is not TimedRanking.BEST and best_n is None:
+    if ranking is not RankingMethod.best and best_n is None:
         raise read.fail("best_n", f"required with ranking = {ranking.value!r}: how many best "
                         "finished attempts count")
     if best_n is not None and best_n > attempts:

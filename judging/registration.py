@@ -100,15 +100,6 @@ def check_members(members: Sequence[str], least: int, most: int | None) -> None:
         raise Refusal("members_many", f"members: at most {most}, got {len(members)}")
 
 
-def team_size(option: object) -> tuple[int, int | None]:
-    """A category's `team_size` option (an int, [min, max], or absent) as (min, max)."""
-    if isinstance(option, int) and not isinstance(option, bool):
-        return 1, option
-    if isinstance(option, list | tuple) and len(option) == 2:
-        return int(option[0]), int(option[1])
-    return 1, None
-
-
 def duplicate_key(team_name: str, institution: str, category: str) -> str:
     """What makes two registrations the same team: name, institution and category,
     ignoring case, punctuation and spacing."""

@@ -30,17 +30,15 @@ def _check_count(name: str, value: object) -> None:
 class Attempt:
     """One run of a team in a timed category, as the ranking sees it.
 
-    Extensions (all default to "nothing happened"): `touches` and `retries`,
-    the referee's penalty counts; `reached`, the furthest checkpoint passed
-    (1-based, 0 for none) and `reached_us`, the time to it.
+    `elapsed_us` already holds the run's penalties. Extensions (default "nothing
+    happened"): `reached`, the furthest checkpoint passed (1-based, 0 for none) and
+    `reached_us`, the time to it.
     """
 
     team: str
     attempt: int
     status: RunStatus
     elapsed_us: int | None
-    touches: int = 0
-    retries: int = 0
     reached: int = 0
     reached_us: int | None = None
 
@@ -54,17 +52,14 @@ class Attempt:
             raise RuleViolation(
                 f"elapsed_us: finished attempt {self.attempt} of {self.team} has no time"
             )
-        for name in ("touches", "retries", "reached"):
-            _check_count(name, getattr(self, name))
+        _check_count("reached", self.reached)
 
 
 def attempt_of(team: str, number: int, state: RunState) -> Attempt:
-    """The ranking's view of a run: its status, time, penalties and progress."""
+    """The ranking's view of a run: its status, time and progress."""
     reached, reached_us = progress(state)
-    return Attempt(
-        team, number, state.status, state.elapsed_us,
-        touches=state.touches, retries=state.retries, reached=reached, reached_us=reached_us,
-    )
+    return Attempt(team, number, state.status, state.elapsed_us,
+                   reached=reached, reached_us=reached_us)
 
 
 class RankingMethod(StrEnum):
@@ -80,16 +75,13 @@ class RankingRules:
     """The ranking rules a timed category chose; the defaults are internals §2.
 
     `n`: how many best finished runs `sum_best_n` and `average_best_n` count.
-    `touch_penalty_us`, `retry_penalty_us`: added to a run's time per touch and
-    per retry. `unfinished_by_progress`: rank teams that never finished by the
+    `unfinished_by_progress`: rank teams that never finished by the
     checkpoints they reached, then the time to the last one, instead of
     leaving them all unranked.
     """
 
     method: RankingMethod = RankingMethod.best
     n: int = 1
-    touch_penalty_us: int = 0
-    retry_penalty_us: int = 0
     unfinished_by_progress: bool = False
 
     def __post_init__(self) -> None:
@@ -100,8 +92,6 @@ class RankingRules:
             raise RuleViolation(f"ranking: must be one of {names}") from None
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
             raise RuleViolation("n: must be an integer >= 1")
-        _check_count("touch_penalty_us", self.touch_penalty_us)
-        _check_count("retry_penalty_us", self.retry_penalty_us)
 
 
 DEFAULT_RULES = RankingRules()
@@ -131,20 +121,9 @@ def _is_time(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def penalty_us(attempt: Attempt, rules: RankingRules) -> int:
-    """The time added to `attempt` for its touches and retries."""
-    return attempt.touches * rules.touch_penalty_us + attempt.retries * rules.retry_penalty_us
-
-
-def scored_times(attempts: Sequence[Attempt], rules: RankingRules) -> tuple[int, ...]:
-    """The finished times with penalties, ascending."""
-    return tuple(
-        sorted(
-            a.elapsed_us + penalty_us(a, rules)
-            for a in attempts
-            if a.status is RunStatus.finished
-        )
-    )
+def scored_times(attempts: Sequence[Attempt]) -> tuple[int, ...]:
+    """The finished times (penalties included), ascending."""
+    return tuple(sorted(a.elapsed_us for a in attempts if a.status is RunStatus.finished))
 
 
 def finished_key(times: tuple[int, ...], rules: RankingRules) -> tuple:
@@ -176,17 +155,16 @@ def score_us(times: tuple[int, ...], rules: RankingRules) -> int | None:
     return sum(counted) // len(counted)
 
 
-def best_progress(attempts: Sequence[Attempt], rules: RankingRules) -> tuple[int, int | None]:
+def best_progress(attempts: Sequence[Attempt]) -> tuple[int, int | None]:
     """The furthest a team got in a closed unfinished attempt, and how fast.
 
-    Most checkpoints first, then the shortest time to the last of them (with
-    penalties); a time that could not be measured counts as slowest.
+    Most checkpoints first, then the shortest time to the last of them; a time that could not be measured counts as slowest.
     """
     best: tuple[int, int | None] = (0, None)
     for a in attempts:
         if a.status not in _PROGRESS_STATUSES or a.reached == 0:
             continue
-        at = None if a.reached_us is None else a.reached_us + penalty_us(a, rules)
+        at = a.reached_us
         if _progress_key(a.reached, at) < _progress_key(*best):
             best = (a.reached, at)
     return best
@@ -257,13 +235,13 @@ def rank_timed(
 def _entry(team: str, runs: list[Attempt], rules: RankingRules) -> tuple[RankEntry, tuple | None]:
     """A team's entry (rank still unset) and its sort key, None when unplaced."""
     status = team_status(runs)
-    times = scored_times(runs, rules)
+    times = scored_times(runs)
     if times:
         entry = RankEntry(None, team, times[0], status, times, score_us(times, rules))
         # Finished teams sort before every team ranked by progress.
         return entry, (0, finished_key(times, rules))
     if rules.unfinished_by_progress:
-        reached, reached_us = best_progress(runs, rules)
+        reached, reached_us = best_progress(runs)
         if reached:
             entry = RankEntry(None, team, None, status, (), None, reached, reached_us)
             return entry, (1, _progress_key(reached, reached_us))

@@ -102,8 +102,8 @@ class RunState:
 
     `checkpoints[i]` is the edge that passed track checkpoint i (None: not yet);
     `checkpoints_us[i]` its time since the start (None: not reached, or reached
-    on a clock that cannot be compared with the start's). `touches` and
-    `retries` are the referee's penalty counts (extensions, default 0).
+    on a clock that cannot be compared with the start's). A run's penalties are the
+    category's named penalties, counted by the timekeeper (`TimedConfig.penalised_us`).
     """
 
     status: RunStatus
@@ -113,8 +113,6 @@ class RunState:
     elapsed_us: int | None = None
     checkpoints_us: tuple[int | None, ...] = ()
     reason: str | None = None
-    touches: int = 0
-    retries: int = 0
 
 
 def arm(track: TrackRules) -> RunState:
@@ -279,35 +277,6 @@ def resolve_review(
     if time_limit_us is not None and elapsed_us > time_limit_us:
         status = RunStatus.timeout
     return dataclasses.replace(state, status=status, elapsed_us=elapsed_us, reason=reason)
-
-
-# A referee may still count touches after the finish (e.g. from video), until
-# the result is settled otherwise.
-_PENALTY_STATUSES = (RunStatus.running, RunStatus.review, RunStatus.finished)
-
-
-def record_touch(state: RunState, count: int = 1) -> RunState:
-    """The referee counts `count` touches of the robot (a time penalty each).
-
-    Allowed while running, in review and after the finish; raises RuleViolation
-    otherwise or when `count` is not a positive integer.
-    """
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise RuleViolation("count: must be an integer >= 1")
-    if state.status not in _PENALTY_STATUSES:
-        raise RuleViolation(f"status: cannot count a touch on a run that is {state.status}")
-    return dataclasses.replace(state, touches=state.touches + count)
-
-
-def record_retry(state: RunState) -> RunState:
-    """The robot is put back at its last checkpoint (or the start); the clock runs on.
-
-    Checkpoints already passed stay reached. Only a running run can retry;
-    raises RuleViolation otherwise.
-    """
-    if state.status is not RunStatus.running:
-        raise RuleViolation(f"status: cannot retry a run that is {state.status}")
-    return dataclasses.replace(state, retries=state.retries + 1)
 
 
 def progress(state: RunState) -> tuple[int, int | None]:

@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from judging.categories import DEFAULT_ATTEMPTS
 from scoreboard.models.base import Base
 
 
@@ -59,7 +60,7 @@ class Category(Base):
     name: Mapped[str] = mapped_column(String(200))
     format: Mapped[str] = mapped_column(String(16))
     track_id: Mapped[int | None] = mapped_column(ForeignKey("track.id"))
-    attempts: Mapped[int] = mapped_column(default=1)
+    attempts: Mapped[int] = mapped_column(default=DEFAULT_ATTEMPTS)
     time_limit_s: Mapped[int | None]
     ranking: Mapped[str] = mapped_column(String(32), default="best")
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

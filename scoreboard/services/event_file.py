@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judging import timed
-from judging.categories import parse_category
+from judging.categories import DEFAULT_ATTEMPTS, parse_category
 from judging.errors import RuleViolation
 from judging.registration import Refusal, parse_deadline
 from scoreboard.errors import LoadError
@@ -30,7 +30,6 @@ LANGUAGES = ("id", "en")
 TOP_KEYS = {"event", "track", "category"}
 EVENT_KEYS = {"name", "slug", "language", "require_checkin"}
 TRACK_KEYS = {"slug", "name", "start", "finish", "checkpoints", "min_run_ms"}
-DEFAULT_ATTEMPTS = 3  # as the engine (judging.categories) and docs/event-file.md say
 
 
 @dataclass

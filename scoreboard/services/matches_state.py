@@ -30,12 +30,13 @@ from judging.brackets import (
 from judging.brackets import Stage as BracketStage
 from judging.brackets.groups import knockout_from_groups, qualifiers
 from judging.brackets.placements import placements
-from judging.categories import BracketType, MatchConfig, parse_category
+from judging.categories import BracketType, MatchConfig
 from judging.errors import RuleViolation
 from judging.match import MatchResult
 from judging.standings import StandingRow, standings
 from scoreboard.errors import Invalid, NotFound
 from scoreboard.models import Category, MatchDraw, MatchRecord, Team
+from scoreboard.services.category_config import category_config
 
 OPEN = (MatchStatus.READY, MatchStatus.PENDING)
 KNOCKOUT = "knockout"
@@ -45,14 +46,9 @@ def match_config(category: Category) -> MatchConfig:
     """The category's match rules from the event file (`judging.categories.parse_category`)."""
     if category.format != "match":
         raise Invalid(f"category: {category.slug!r} is not a match category")
-    options = dict(category.options or {})
-    options.update(slug=category.slug, name=category.name, format=category.format)
-    try:
-        config = parse_category(options)
-    except RuleViolation as exc:
-        raise Invalid(str(exc)) from None
-    assert config.match is not None  # format "match" always has its match rules
-    return config.match
+    config = category_config(category).match
+    assert config is not None  # format "match" always has its match rules
+    return config
 
 
 def find_category(session: Session, slug: str) -> Category:

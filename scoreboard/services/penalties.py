@@ -7,25 +7,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from judging.categories import TimedConfig, parse_category
+from judging.categories import TimedConfig
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid
 from scoreboard.models import AuditRecord, Category, Run
+from scoreboard.services.category_config import timed_config
 
 log = logging.getLogger(__name__)
 COUNTABLE = ("running", "finished", "review", "timeout")
-
-
-def timed_config(category: Category) -> TimedConfig | None:
-    """The engine's view of a timed category (None for other formats)."""
-    if category.format != "timed" or category.track is None:
-        return None
-    table = {"slug": category.slug, "name": category.name, "format": "timed",
-             "track": category.track.slug, "attempts": category.attempts,
-             "ranking": category.ranking, **(category.options or {})}
-    if category.time_limit_s:
-        table["time_limit_s"] = category.time_limit_s
-    return parse_category(table).timed
 
 
 def penalty_adder(category: Category) -> Callable[[int | None, dict | None], int | None]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from judging import timed
 from scoreboard.errors import NotFound
 from scoreboard.models import Category, Run, Team
+from scoreboard.services.category_config import timed_config
 from scoreboard.services.penalties import penalty_adder
 
 Ranker = Callable[[Session, Category], list[dict[str, Any]]]
@@ -50,8 +51,7 @@ def _timed_entries(session: Session, category: Category) -> list[dict[str, Any]]
     attempts = [timed.Attempt(code, attempt, status, penalised(elapsed, counts))
                 for code, attempt, status, elapsed, counts in rows]
     # the event file's `ranking` (and `best_n`) choose how finished times rank
-    rules = timed.RankingRules(method=category.ranking or "best",
-                               n=(category.options or {}).get("best_n", 1))
+    rules = timed_config(category).ranking_rules
     entries = timed.rank_timed(list(names), attempts, rules)
     out = []
     for e in entries:

@@ -24,6 +24,7 @@ from judging.registration import Refusal, Status
 from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
 from scoreboard.models import AuditRecord, Category, MatchDraw, Registration, Run, Team
 from scoreboard.models.registration import CallUpEntry
+from scoreboard.services.category_config import category_config
 from scoreboard.services.publish import publish, read_then_publish
 from scoreboard.services.ranking import category_ranking
 
@@ -66,13 +67,11 @@ def now_utc() -> datetime:
 
 
 def _info(category: Category, taken: int) -> CategoryInfo:
-    opts = category.options or {}
-    size_min, size_max = rules.team_size(opts.get("team_size"))
-    closes = opts.get("registration_closes")
+    config = category_config(category)
     return CategoryInfo(
-        slug=category.slug, name=category.name, levels=tuple(opts.get("levels") or ()),
-        size_min=size_min, size_max=size_max, capacity=opts.get("capacity"), taken=taken,
-        closes=rules.parse_deadline(closes) if closes else None)
+        slug=category.slug, name=category.name, levels=config.levels,
+        size_min=config.team_size_min, size_max=config.team_size_max,
+        capacity=config.capacity, taken=taken, closes=config.registration_closes)
 
 
 def categories(session: Session) -> list[CategoryInfo]:

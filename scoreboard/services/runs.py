@@ -20,6 +20,7 @@ from judging import timed
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid, NotFound
 from scoreboard.models import AuditRecord, Category, GateEvent, Run, Team, Track
+from scoreboard.services.category_config import time_limit_us, timed_config
 from scoreboard.services.publish import publish, read_then_publish
 from scoreboard.services.ranking import category_ranking
 
@@ -176,8 +177,9 @@ def arm_run(session: Session, category_slug: Any, team_code: Any, actor: str) ->
                            f"({busy.team.code}, {busy.status})")
         used = session.scalar(select(func.count(Run.id)).where(
             Run.category_id == category.id, Run.team_id == team.id)) or 0
-        if used >= category.attempts:
-            raise Conflict(f"team: {team_code!r} has used all {category.attempts} attempts "
+        attempts = timed_config(category).attempts
+        if used >= attempts:
+            raise Conflict(f"team: {team_code!r} has used all {attempts} attempts "
                            f"(semua kesempatan sudah dipakai)")
         run = Run(category=category, team=team, track_id=category.track_id, attempt=used + 1,
                   status="armed", checkpoint_event_ids=[None] * len(category.track.checkpoints),
@@ -221,8 +223,7 @@ def disqualify_run(session: Session, run_id: int, actor: str, reason: str) -> Ru
 
 def resolve_review(session: Session, run_id: int, actor: str, elapsed_us: int, reason: str) -> Run:
     """A timekeeper settles a run in review with a time determined by hand."""
-    run = get_run(session, run_id)
-    limit = run.category.time_limit_s * 1_000_000 if run.category.time_limit_s else None
+    limit = time_limit_us(get_run(session, run_id).category)
     return _change(session, run_id, actor, "resolve", reason,
                    lambda s: timed.resolve_review(s, elapsed_us, reason, limit))
 
@@ -234,10 +235,10 @@ def expire_runs(session: Session, grace_s: float = 0.0) -> list[Run]:
         running = session.scalars(select(Run).where(Run.status == "running")).all()
         now = now_us()
         for run in running:
-            limit = run.category.time_limit_s
-            if not limit or run.started_server_us is None:
+            limit = time_limit_us(run.category)
+            if limit is None or run.started_server_us is None:
                 continue
-            if now - run.started_server_us <= (limit + grace_s) * 1_000_000:
+            if now - run.started_server_us <= limit + grace_s * 1_000_000:
                 continue
             _store_state(session, run, timed.expire(_state(session, run)))
             _audit(session, "server", "expire", run, {"status": "running"}, "time limit reached")
@@ -362,10 +363,8 @@ def _drive_runs(session: Session, edge: timed.Edge) -> list[Run]:
             if run is not None and _revive(session, track, run):
                 changed.append(run)
             continue
-        limit = run.category.time_limit_s
         before = _state(session, run)
-        after = timed.apply_edge(before, track_rules(track), edge,
-                                 limit * 1_000_000 if limit else None)
+        after = timed.apply_edge(before, track_rules(track), edge, time_limit_us(run.category))
         if after is before:
             continue
         _store_state(session, run, after)
@@ -380,7 +379,7 @@ def _revive(session: Session, track: Track, run: Run) -> bool:
     The edges decide: if they now show a finish (in time or late), that is the result;
     if they still show the run on its way, the server's timeout stands.
     """
-    limit = run.category.time_limit_s * 1_000_000 if run.category.time_limit_s else None
+    limit = time_limit_us(run.category)
     rules = track_rules(track)
     state = dataclasses.replace(_state(session, run), status=timed.RunStatus.running,
                                 reason=None, finish=None, elapsed_us=None)

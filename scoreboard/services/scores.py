@@ -28,6 +28,7 @@ from scoreboard.models import (
     Team,
     User,
 )
+from scoreboard.services.category_config import category_config
 from scoreboard.services.publish import publish, read_then_publish
 from scoreboard.services.ranking import category_ranking, register_ranker
 
@@ -49,18 +50,11 @@ class SheetConflict(Conflict):
 
 
 def rubric_rules(category: Category) -> rubric.RubricRules:
-    """The category's rubric from its stored event-file options."""
-    opts = category.options or {}
-    criteria = tuple(rubric.Criterion(c["key"], c["name"], c["weight"], c["max"])
-                     for c in opts.get("criteria", []))
-    return rubric.RubricRules(
-        criteria=criteria,
-        judges_required=int(opts.get("judges", opts.get("min_judges", 1))),
-        aggregation=rubric.Aggregation(opts.get("aggregation", "mean")),
-        trim_min_judges=int(opts.get("trim_min_judges", 5)),
-        normalisation=rubric.Normalisation(opts.get("normalisation",
-                                                    opts.get("normalise", "none"))),
-        tie_break=tuple(opts.get("tie_break", opts.get("tiebreak", ()))))
+    """The category's rubric, as the event file gave it."""
+    rules = category_config(category).judged
+    if rules is None:
+        raise Invalid(f"category: {category.slug!r} is not a judged category")
+    return rules
 
 
 def judged_category(session: Session, slug: Any) -> Category:

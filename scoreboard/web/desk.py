@@ -6,6 +6,7 @@ from flask import Blueprint, g, render_template
 from sqlalchemy import select
 
 from scoreboard.models import Category, Team
+from scoreboard.services.category_config import category_config
 from scoreboard.web.access import role_required
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -23,6 +24,8 @@ def index():
     for t in teams:
         if t.category_id in slugs:
             by_category[slugs[t.category_id]].append({"code": t.code, "name": t.name})
-    penalties = {c.slug: (c.options or {}).get("penalties", {}) for c in categories}
+    # each penalty's seconds, as the event file gives them (shown on its button)
+    penalties = {c.slug: {p.key: p.added_us // 1_000_000 for p in category_config(c).timed.penalties}
+                 for c in categories}
     return render_template("desk/index.html", categories=categories, teams=by_category,
                            penalties=penalties)

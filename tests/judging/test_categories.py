@@ -166,7 +166,7 @@ def test_every_category_in_the_engine_docs_parses():
         assert parse_category(table).slug == table["slug"]
 
 
-def test_penalties_and_team_admission():
+def test_penalties_and_team_size():
     config = parse_category({"slug": "lf", "name": "LF", "format": "timed", "track": "a",
                              "levels": ["SD", "SMP"], "team_size": [2, 3],
                              "penalties": {"sentuh": 5, "keluar": 10}})
@@ -176,8 +176,5 @@ def test_penalties_and_team_admission():
         config.timed.penalised_us(1, {"jatuh": 1})
     with pytest.raises(RuleViolation, match="penalty 'sentuh': count must be"):
         config.timed.penalised_us(1, {"sentuh": -1})
-    config.check_team("SMP", 3)
-    with pytest.raises(RuleViolation, match="level: 'SMA' is not one of SD, SMP for lf"):
-        config.check_team("SMA", 2)
-    with pytest.raises(RuleViolation, match="members: lf admits 2..3 members, got 1"):
-        config.check_team("SD", 1)
+    # who may enter is checked by judging.registration (level_admits, check_members)
+    assert (config.levels, config.team_size_min, config.team_size_max) == (("SD", "SMP"), 2, 3)

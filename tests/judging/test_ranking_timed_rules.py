@@ -1,4 +1,4 @@
-"""Timed ranking rules beyond best-of: penalties, sum/average of best n, progress, DSQ, cut."""
+"""Timed ranking rules beyond best-of: sum/average of best n, progress, DSQ, cut."""
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +13,6 @@ from judging.timed import (
     RankingRules,
     RunStatus,
     best_progress,
-    penalty_us,
     qualification_cut,
     rank_timed,
     scored_times,
@@ -24,47 +23,36 @@ F, DNF, TO, DSQ = RunStatus.finished, RunStatus.dnf, RunStatus.timeout, RunStatu
 S = 1_000_000
 
 
-def fin(team, n, us, touches=0, retries=0):
-    return Attempt(team, n, F, us, touches=touches, retries=retries)
+def fin(team, n, us):
+    return Attempt(team, n, F, us)
 
 
-def stuck(team, n, reached, reached_us, status=DNF, retries=0):
-    return Attempt(team, n, status, None, retries=retries, reached=reached, reached_us=reached_us)
+def stuck(team, n, reached, reached_us, status=DNF):
+    return Attempt(team, n, status, None, reached=reached, reached_us=reached_us)
 
 
 def table(entries):
     return [(e.rank, e.team, e.best_us, e.score_us) for e in entries]
 
 
-# --- penalties -------------------------------------------------------------------------
+# --- best single run ------------------------------------------------------------------
 
 
-def test_penalties_added_per_touch_and_retry():
-    rules = RankingRules(touch_penalty_us=5 * S, retry_penalty_us=10 * S)
-    a = fin("A", 1, 30 * S, touches=2, retries=1)
-    assert penalty_us(a, rules) == 20 * S
-    assert scored_times([a, fin("A", 2, 45 * S), stuck("A", 3, 2, S)], rules) == (45 * S, 50 * S)
-
-
-def test_worked_example_line_follower_best_of_three_with_penalties():
-    # Touch = 5 s, retry from the last checkpoint = 10 s; best single run counts.
-    rules = RankingRules(touch_penalty_us=5 * S, retry_penalty_us=10 * S)
+def test_worked_example_line_follower_best_of_three():
+    # The category's penalties are already in each time (TimedConfig.penalised_us).
     attempts = [
-        fin("LF-01", 1, 41 * S), fin("LF-01", 2, 38 * S, touches=1),       # 41, 43
-        fin("LF-02", 1, 30 * S, retries=1), fin("LF-02", 2, 44 * S),       # 40, 44
-        fin("LF-03", 1, 35 * S, touches=1), Attempt("LF-03", 2, DSQ, 20 * S),  # 40
+        fin("LF-01", 1, 41 * S), fin("LF-01", 2, 43 * S),
+        fin("LF-02", 1, 40 * S), fin("LF-02", 2, 44 * S),
+        fin("LF-03", 1, 40 * S), Attempt("LF-03", 2, DSQ, 20 * S),
         Attempt("LF-04", 1, TO, 181 * S),
     ]
-    assert rank_timed(["LF-01", "LF-02", "LF-03", "LF-04"], attempts, rules) == [
+    assert scored_times(attempts[:2]) == (41 * S, 43 * S)
+    assert rank_timed(["LF-01", "LF-02", "LF-03", "LF-04"], attempts) == [
         RankEntry(1, "LF-02", 40 * S, "finished", (40 * S, 44 * S)),
         RankEntry(2, "LF-03", 40 * S, "finished", (40 * S,)),
         RankEntry(3, "LF-01", 41 * S, "finished", (41 * S, 43 * S)),
         RankEntry(None, "LF-04", None, "timeout", ()),
     ]
-
-
-def test_default_rules_ignore_penalty_counts():
-    assert rank_timed(["A"], [fin("A", 1, 9, touches=3, retries=2)])[0].best_us == 9
 
 
 # --- sum and average of the best n ----------------------------------------------------------
@@ -122,11 +110,11 @@ def test_n_one_sum_is_best():
 
 
 def test_unfinished_ranked_by_checkpoints_then_time():
-    rules = RankingRules(unfinished_by_progress=True, retry_penalty_us=S)
+    rules = RankingRules(unfinished_by_progress=True)
     attempts = [
         fin("A", 1, 60 * S),
         stuck("B", 1, 2, 20 * S), stuck("B", 2, 1, 5 * S),
-        stuck("C", 1, 2, 18 * S, retries=1),       # 19 s with the retry
+        stuck("C", 1, 2, 19 * S),
         stuck("D", 1, 3, 50 * S, status=TO),
         stuck("E", 1, 2, None),                    # reached on a clock we cannot compare
         stuck("F", 1, 2, 19 * S),
@@ -153,11 +141,10 @@ def test_progress_off_by_default():
 
 
 def test_best_progress_picks_furthest_then_fastest():
-    rules = RankingRules()
     runs = [stuck("A", 1, 1, 2), stuck("A", 2, 2, 9), stuck("A", 3, 2, 7), stuck("A", 4, 2, None)]
-    assert best_progress(runs, rules) == (2, 7)
-    assert best_progress([], rules) == (0, None)
-    assert best_progress([stuck("A", 1, 4, 1, status=RunStatus.running)], rules) == (0, None)
+    assert best_progress(runs) == (2, 7)
+    assert best_progress([]) == (0, None)
+    assert best_progress([stuck("A", 1, 4, 1, status=RunStatus.running)]) == (0, None)
 
 
 # --- team disqualification ----------------------------------------------------------------
@@ -181,8 +168,6 @@ def test_disqualified_team_is_unranked_with_status_dsq():
         ({"method": "fastest"}, "ranking: must be one of best, sum_best_n, average_best_n"),
         ({"n": 0}, "n: must be an integer >= 1"),
         ({"n": True}, "n: must be an integer >= 1"),
-        ({"touch_penalty_us": -1}, "touch_penalty_us: must be an integer >= 0"),
-        ({"retry_penalty_us": 1.5}, "retry_penalty_us: must be an integer >= 0"),
     ],
 )
 def test_rules_validation(kwargs, message):
@@ -191,10 +176,9 @@ def test_rules_validation(kwargs, message):
     assert str(info.value) == message
 
 
-@pytest.mark.parametrize("field", ["touches", "retries", "reached"])
-def test_attempt_counts_validated(field):
-    with pytest.raises(RuleViolation, match=f"^{field}: must be an integer >= 0$"):
-        Attempt("A", 1, DNF, None, **{field: -1})
+def test_attempt_reached_validated():
+    with pytest.raises(RuleViolation, match="^reached: must be an integer >= 0$"):
+        Attempt("A", 1, DNF, None, reached=-1)
 
 
 # --- qualification cut ---------------------------------------------------------------------

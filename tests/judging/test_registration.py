@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from judging.categories import parse_category
 from judging.registration import (
     QueueEntry,
     Refusal,
@@ -29,7 +30,6 @@ from judging.registration import (
     remaining,
     review,
     sniff_upload,
-    team_size,
     wa_me,
 )
 
@@ -102,7 +102,9 @@ def test_level_admission(levels, level, admitted):
 
 @pytest.mark.parametrize("option, expected", [(None, (1, None)), (3, (1, 3)), ([2, 3], (2, 3))])
 def test_team_size_option(option, expected):
-    assert team_size(option) == expected
+    table = {"slug": "lf", "name": "LF", "format": "timed", "track": "a"}
+    config = parse_category(table if option is None else {**table, "team_size": option})
+    assert (config.team_size_min, config.team_size_max) == expected
 
 
 def test_member_counts_inside_the_team_size():
