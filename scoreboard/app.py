@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 from scoreboard import config as cfg
 from scoreboard import fanout
+from scoreboard.api.routes import bp as api_bp
 from scoreboard.db import Database
 from scoreboard.extensions import babel, csrf, login_manager, socketio
 from scoreboard.models import User
 from scoreboard.services import publish
+from scoreboard.sockets import register_namespaces
+from scoreboard.web import register_pages
 from scoreboard.web.errors import register_error_pages
 from scoreboard.web.limits import init_login_limit
 from scoreboard.wsgi import NoWebSocketCompression
@@ -54,10 +57,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
                       channel=app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda")
 
-    from scoreboard.api import bp as api_bp
-    from scoreboard.sockets import register_namespaces
-    from scoreboard.web import register_pages
-
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_pages(app)
@@ -87,6 +86,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def get_db(app: Flask | None = None) -> Database:
-    from flask import current_app
-
+    """The app's database (the current app's by default)."""
     return (app or current_app).extensions["kejurda_db"]

@@ -13,6 +13,7 @@ from scoreboard.app import create_app, get_db
 from scoreboard.errors import KejurdaError
 from scoreboard.extensions import socketio
 from scoreboard.services import runs
+from scoreboard.services.event_file import load_event
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,6 @@ def start_duties(app: Flask) -> None:
 def build(db_url: str, event_file: str | None = None, extra: dict | None = None) -> Flask:
     app = create_app({"DATABASE_URL": db_url, **(extra or {})})
     if event_file:
-        from scoreboard.services.event_file import load_event
-
         with get_db(app).transaction() as session:
             ev = load_event(session, event_file)
             log.info("event %s loaded from %s", ev.slug, event_file)

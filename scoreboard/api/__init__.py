@@ -1,7 +1,9 @@
-"""The JSON API (`/api/v1`, CONTRACT §4)."""
+"""The JSON API (`/api/v1`, docs/contract.md §4): the blueprint every route module adds to.
+
+Route modules import `bp` from here; `scoreboard.api.routes` imports them all, so this
+package never imports its own modules (no import cycle).
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from scoreboard.api import devices, display, errors, matches, openapi, registration, scores, views  # noqa: E402,F401  (routes register on import)

@@ -12,7 +12,7 @@ from scoreboard.api import bp
 from scoreboard.api.auth import require
 from scoreboard.errors import BadRequest, Invalid
 from scoreboard.models import Category, Run, Track
-from scoreboard.services import penalties, runs
+from scoreboard.services import runs
 from scoreboard.services.ranking import category_ranking
 
 
@@ -124,6 +124,6 @@ def server_time():
 def penalty(run_id: int):
     """Count a penalty of the category on a run (a negative count, with a reason, corrects)."""
     data = json_body()
-    run = penalties.add_penalty(g.db.session, run_id, g.caller.name, data.get("penalty"),
+    run = runs.add_penalty(g.db.session, run_id, g.caller.name, data.get("penalty"),
                                 data.get("count", 1), _reason(data))
     return jsonify(runs.run_dict(run))

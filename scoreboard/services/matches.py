@@ -30,13 +30,13 @@ from scoreboard.services import matches_entry
 from scoreboard.services.matches_state import (
     View,
     bracket_dict,
+    history,
     load_view,
     match_dict,
     ranking_entries,
     swiss_bracket,
 )
 from scoreboard.services.publish import publish, read_then_publish
-from scoreboard.services.ranking import register_ranker
 
 log = logging.getLogger(__name__)
 lock = threading.RLock()
@@ -216,8 +216,6 @@ def find_match(view: View, match_id: str) -> tuple[Any, Any]:
 
 
 def match_with_history(session: Session, slug: str, match_id: str) -> dict[str, Any]:
-    from scoreboard.services.matches_state import history
-
     view = load_view(session, slug)
     part, match = find_match(view, match_id)
     return match_dict(view, part, match) | {"history": history(view, match_id)}
@@ -353,7 +351,7 @@ def _announce_result(session: Session, slug: str, match_id: str) -> dict[str, An
     return data
 
 
-def _rank_match_category(session: Session, category) -> list[dict[str, Any]]:
+def match_entries(session: Session, category: Category) -> list[dict[str, Any]]:
     """The `match` ranker: places from the bracket or the tables (every team listed)."""
     try:
         return ranking_entries(load_view(session, category.slug))
@@ -380,7 +378,4 @@ def list_matches(session: Session, category: str | None, status: str | None
             out += [match_dict(view, p, m) for p in view.parts for m in p.state.matches
                     if status is None or str(m.status) == status]
     return out
-
-
-register_ranker("match", _rank_match_category)
 

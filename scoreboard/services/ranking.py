@@ -1,42 +1,37 @@
-"""A category's ranking, derived from its runs by judging.timed on every request."""
+"""Every category's ranking: one ranker per format (`RANKERS`); the timed one lives here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judging import timed
-from scoreboard.errors import NotFound
+from scoreboard.errors import Invalid, NotFound
 from scoreboard.models import Category, Run, Team
 from scoreboard.services.category_config import timed_config
+from scoreboard.services.matches import match_entries
 from scoreboard.services.penalties import penalty_adder
+from scoreboard.services.scores import judged_entries
 
 Ranker = Callable[[Session, Category], list[dict[str, Any]]]
-_rankers: dict[str, Ranker] = {}
-
-
-def register_ranker(fmt: str, ranker: Ranker) -> None:
-    """Let a format's feature module rank its categories (match: placements, judged: rubric).
-
-    A ranker returns the entries: every team of the category once, best first, each with at
-    least `rank`, `team`, `team_name`, `best_us` (null outside timed), `status`.
-    """
-    _rankers[fmt] = ranker
 
 
 def category_ranking(session: Session, slug: str) -> dict[str, Any]:
-    """`{"category", "entries"}` as in CONTRACT §4: best first, every team listed."""
+    """`{"category", "entries"}` as in docs/contract.md §4: best first, every team listed."""
     category = session.scalar(select(Category).where(Category.slug == slug))
     if category is None:
         raise NotFound(f"category: {slug!r} not found")
-    ranker = _rankers.get(category.format, _timed_entries)
+    ranker = RANKERS.get(category.format)
+    if ranker is None:  # the event file admits only the formats below
+        raise Invalid(f"format: {category.format!r} of category {slug!r} has no ranking")
     return {"category": slug, "entries": ranker(session, category)}
 
 
-def _timed_entries(session: Session, category: Category) -> list[dict[str, Any]]:
+def timed_entries(session: Session, category: Category) -> list[dict[str, Any]]:
     # only the two columns: loading whole Team rows (members JSON and all) made this the
     # slowest step after every edge, competing with the delivery of the `run` event
     names = dict(session.execute(select(Team.code, Team.name)
@@ -61,3 +56,12 @@ def _timed_entries(session: Session, category: Category) -> list[dict[str, Any]]
             entry["score_us"] = e.score_us
         out.append(entry)
     return out
+
+
+# Each format's ranker: every team of the category once, best first, each entry with at
+# least `rank`, `team`, `team_name`, `best_us` (null outside timed) and `status`.
+RANKERS: Mapping[str, Ranker] = MappingProxyType({
+    "timed": timed_entries,
+    "match": match_entries,
+    "judged": judged_entries,
+})

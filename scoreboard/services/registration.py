@@ -25,6 +25,7 @@ from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
 from scoreboard.models import AuditRecord, Category, MatchDraw, Registration, Run, Team
 from scoreboard.models.registration import CallUpEntry
 from scoreboard.services.category_config import category_config
+from scoreboard.services.matches import list_matches
 from scoreboard.services.publish import publish, read_then_publish
 from scoreboard.services.ranking import category_ranking
 
@@ -374,8 +375,6 @@ def team_matches(session: Session, team: Team) -> list[dict[str, Any]]:
     objects of the matches API), so its own page shows whom it meets and the results."""
     if team.category.format != "match":
         return []
-    from scoreboard.services.matches import list_matches  # the match feature's own reader
-
     try:
         rows = list_matches(session, team.category.slug, None)
     except KejurdaError:

@@ -29,6 +29,8 @@ LIVE = (timed.RunStatus.armed.value, timed.RunStatus.running.value)
 HOLDS_TRACK = LIVE + (timed.RunStatus.review.value,)
 FINAL = ("finished", "timeout", "dnf", "dsq")
 REASON_MAX = Run.reason.type.length
+# a timekeeper may count penalties on a run from its start until it is settled otherwise
+PENALTY_COUNTABLE = ("running", "finished", "review", "timeout")
 lock = threading.RLock()
 
 
@@ -214,6 +216,38 @@ def abort_run(session: Session, run_id: int, actor: str, reason: str | None = No
     """A timekeeper ends a run without a time: armed, running or review → dnf."""
     reason = reason or "aborted by timekeeper"
     return _change(session, run_id, actor, "abort", reason, lambda s: timed.abort(s, reason))
+
+
+def add_penalty(session, run_id: int, actor: str, name: Any, count: Any,
+                reason: str | None) -> Run:
+    """Count `count` more (or, to correct, fewer) of penalty `name` on a run."""
+    if isinstance(count, bool) or not isinstance(count, int) or count == 0 or abs(count) > 100:
+        raise Invalid("count: a non-zero integer from -100 to 100")
+    if count < 0 and not reason:
+        raise Invalid("reason: required to take a penalty back (wajib diisi)")
+    with lock:
+        run = get_run(session, run_id)
+        config = timed_config(run.category)
+        names = [p.key for p in config.penalties] if config else []
+        if not isinstance(name, str) or name not in names:
+            raise Invalid(f"penalty: must be one of {', '.join(names) or '(none defined)'} "
+                          f"(got {name!r})")
+        if run.status not in PENALTY_COUNTABLE:
+            raise Conflict(f"status: no penalties on a run that is {run.status}")
+        old = dict(run.penalties or {})
+        new = dict(old, **{name: old.get(name, 0) + count})
+        try:
+            config.penalised_us(run.elapsed_us or 0, new)
+        except RuleViolation as exc:
+            raise Invalid(str(exc)) from None
+        run.penalties = {k: v for k, v in new.items() if v}
+        session.add(AuditRecord(actor=actor, action="penalty", entity="run",
+                                entity_id=str(run.id), old={"penalties": old},
+                                new={"penalties": run.penalties}, reason=reason))
+        session.commit()
+        log.info("run %s penalty %s %+d by %s", run.id, name, count, actor)
+    announce(session, [run])
+    return run
 
 
 def disqualify_run(session: Session, run_id: int, actor: str, reason: str) -> Run:

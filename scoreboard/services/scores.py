@@ -30,7 +30,6 @@ from scoreboard.models import (
 )
 from scoreboard.services.category_config import category_config
 from scoreboard.services.publish import publish, read_then_publish
-from scoreboard.services.ranking import category_ranking, register_ranker
 
 log = logging.getLogger(__name__)
 KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -245,7 +244,8 @@ def _store(session: Session, category: Category, team: Team, judge: User, base: 
     log.info("score sheet %s/%s/%s v%s by %s", category.slug, team.code, judge.name,
              version, actor)
     with read_then_publish(session):
-        publish("ranking", category_ranking(session, category.slug))
+        publish("ranking", {"category": category.slug,
+                            "entries": judged_entries(session, category)})
     return sheet
 
 
@@ -377,6 +377,3 @@ def judged_entries(session: Session, category: Category) -> list[dict[str, Any]]
         data.update(team_name=names[entry.team], best_us=None, judging=state.value)
         out.append(data)
     return out
-
-
-register_ranker("judged", judged_entries)

@@ -1,22 +1,23 @@
-"""HTML pages, one blueprint per audience (STYLE.md): auth, desk, display."""
+"""HTML pages, one blueprint per audience (docs/internals.md): auth, desk, display, ..."""
 
 from flask import Flask
 
+from scoreboard.web.admin_users import bp as admin_users_bp
+from scoreboard.web.auth import bp as auth_bp
+from scoreboard.web.brackets import bp as brackets_bp
+from scoreboard.web.desk import bp as desk_bp
+from scoreboard.web.devices import bp as devices_bp
+from scoreboard.web.display import bp as display_bp
+from scoreboard.web.judge import bp as judge_bp
+from scoreboard.web.pads import bp as pads_bp
+from scoreboard.web.public import bp as public_bp
+from scoreboard.web.registration import bp as registration_bp
+from scoreboard.web.registration_admin import bp as registration_admin_bp
+from scoreboard.web.results import bp as results_bp
+
 
 def register_pages(app: Flask) -> None:
-    from scoreboard.web.admin_users import bp as admin_users_bp
-    from scoreboard.web.auth import bp as auth_bp
-    from scoreboard.web.brackets import bp as brackets_bp
-    from scoreboard.web.desk import bp as desk_bp
-    from scoreboard.web.devices import bp as devices_bp
-    from scoreboard.web.display import bp as display_bp
-    from scoreboard.web.judge import bp as judge_bp
-    from scoreboard.web.pads import bp as pads_bp
-    from scoreboard.web.public import bp as public_bp
-    from scoreboard.web.registration import bp as registration_bp
-    from scoreboard.web.registration_admin import bp as registration_admin_bp
-    from scoreboard.web.results import bp as results_bp
-
+    """Add every page blueprint to `app`."""
     app.register_blueprint(auth_bp)
     app.register_blueprint(brackets_bp)
     app.register_blueprint(admin_users_bp)

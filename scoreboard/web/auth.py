@@ -12,11 +12,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from scoreboard.services.accounts import authenticate
-from scoreboard.web.access import role_required
 
 bp = Blueprint("auth", __name__)
 HOME_BY_ROLE = {"timekeeper": "desk.index", "admin": "desk.index",
-                "judge": "auth.juri", "head_judge": "auth.juri"}
+                "judge": "judge.tablet", "head_judge": "judge.tablet"}
 
 
 class LoginForm(FlaskForm):
@@ -67,11 +66,3 @@ def language(code: str):
 def logout():
     logout_user()
     return redirect(url_for("auth.login"))
-
-
-@bp.get("/juri")
-@role_required("judge", "head_judge")
-def juri():
-    from scoreboard.web.judge import tablet
-
-    return tablet()

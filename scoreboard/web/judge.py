@@ -1,4 +1,4 @@
-"""The judges' pages: the tablet (`/juri`, rendered through auth.juri) and the head
+"""The judges' pages: the tablet (`/juri`) and the head
 judge's desk (`/juri/ketua`): each category's sheets, history per team, lock/publish."""
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ NUMBER = re.compile(r"^-?\d{1,9}$")
 STATE_NAMES = {"open": _l("Terbuka"), "locked": _l("Dikunci"), "published": _l("Diumumkan")}
 
 
+@bp.get("")  # exactly /juri, the address judges are given
+@role_required("judge", "head_judge")
 def tablet():
     """The judge's home: assigned categories, their rubric and teams (sheets come from the
     API on load, so the page and the server never disagree)."""

@@ -15,6 +15,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import TooManyRequests
 
+from scoreboard.web.auth import LoginForm
+
 DEFAULT = "10 per minute"
 
 
@@ -31,8 +33,6 @@ def init_login_limit(app: Flask) -> Limiter:
     def _too_many(exc: TooManyRequests):
         if request.endpoint != "auth.login":
             return exc
-        from scoreboard.web.auth import LoginForm
-
         flash(_("Terlalu banyak percobaan masuk; tunggu sebentar lalu coba lagi."), "error")
         return render_template("login.html", form=LoginForm(formdata=None)), 429
 

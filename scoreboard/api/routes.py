@@ -1,0 +1,17 @@
+"""Every route module of the JSON API: importing one adds its routes to `bp`."""
+
+from scoreboard.api import (
+    bp,
+    devices,
+    display,
+    errors,
+    matches,
+    openapi,
+    registration,
+    scores,
+    views,
+)
+
+ROUTE_MODULES = (devices, display, errors, matches, openapi, registration, scores, views)
+
+__all__ = ["ROUTE_MODULES", "bp"]
