@@ -8,6 +8,7 @@ from scoreboard.api import (  # noqa: E402,F401  (routes register on import)
     devices,
     display,
     errors,
+    fairplay,
     matches,
     open_data,
     openapi,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from judging.awards import Place, PointsScheme, Ranked, medal_table, parse_points, podium
 from scoreboard.models import Category, Event, Team
+from scoreboard.services.category_config import category_config
 from scoreboard.services.ranking import category_ranking
 
 
@@ -30,8 +31,7 @@ def category_places(session: Session, category: Category) -> list[Place]:
                                    .where(Team.category_id == category.id)).all())
     entries = category_ranking(session, category.slug)["entries"]
     ranked = [Ranked(e["team"], schools.get(e["team"], ""), e.get("rank")) for e in entries]
-    harapan = int((category.options or {}).get("harapan", 0) or 0)
-    return podium(category.slug, ranked, harapan)
+    return podium(category.slug, ranked, category_config(category).harapan)
 
 
 def all_places(session: Session) -> list[Place]:

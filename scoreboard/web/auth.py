@@ -16,7 +16,8 @@ from scoreboard.web.access import role_required
 
 bp = Blueprint("auth", __name__)
 HOME_BY_ROLE = {"timekeeper": "desk.index", "admin": "desk.index",
-                "judge": "auth.juri", "head_judge": "auth.juri"}
+                "judge": "auth.juri", "head_judge": "auth.juri",
+                "inspector": "fairplay.inspect_index"}
 
 
 class LoginForm(FlaskForm):
