@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.scoreboard.matches_support import add_match_categories
 from tests.scoreboard.people import add_user, csrf_of, sign_in
-from tests.scoreboard.test_fairplay import GOOD, SUMO_CHECKS, _final, _play_sumo, set_options
+from tests.scoreboard.test_fairplay import SUMO_CHECKS, _final, _play_sumo, set_options
 
 
 def _text(resp) -> str:
