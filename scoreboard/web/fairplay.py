@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -28,6 +29,7 @@ from judging.inspection import ItemKind
 from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.models import Category, Team
 from scoreboard.services import awards, inspection, protests
+from scoreboard.services import awards_script as awards_script_service
 from scoreboard.services import registration as registration_service
 from scoreboard.web.access import role_required
 
@@ -206,3 +208,11 @@ def medals():
     names = dict(session.execute(select(Team.code, Team.name)).all())
     return render_template("fairplay/medals.html", table=awards.medals(session),
                            podiums=podiums, names=names)
+
+
+@bp.get("/hasil/naskah-juara.pdf")
+@role_required("head_judge")
+def awards_script():
+    body = awards_script_service.to_pdf(awards_script_service.ceremony(g.db.session))
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": 'inline; filename="naskah-juara.pdf"'})

@@ -96,3 +96,22 @@ def test_the_medal_page_shows_the_table_and_each_podium_as_provisional(app, api)
     assert "Juara umum" in page and "Sekolah SM-" in page
     assert "Robot Sumo" in page or "Kategori sumo-4" in page
     assert "sementara" in page
+
+
+def test_the_awards_script_calls_each_category_from_the_last_place_up(app, api):
+    import io
+
+    from pypdf import PdfReader
+
+    _sumo(app)
+    matches = _play_sumo(api)
+    final = _final(matches)
+    add_user(app, "head_judge", "ketua")
+    head = sign_in(app, "ketua")
+    resp = head.get("/hasil/naskah-juara.pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.data)).pages)
+    champion = f"Tim {final['winner']}"
+    assert text.index("Juara 3") < text.index("Juara 2") < text.index("Juara 1")
+    assert text.index("Juara 1") < text.index(champion)
+    assert app.test_client().get("/hasil/naskah-juara.pdf").status_code == 302  # to /login
