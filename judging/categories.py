@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from judging.brackets.double import GrandFinal
 from judging.brackets.seeding import SeedingMethod
 from judging.errors import RuleViolation
+from judging.inspection import Item, parse_checklist
 from judging.registration import Refusal, check_capacity, parse_deadline
 from judging.rubric import Aggregation, Criterion, Normalisation, RubricRules
 from judging.soccer import KnockoutTieBreak, SoccerRules
@@ -26,6 +27,9 @@ from judging.timed_rank import RankingMethod, RankingRules
 
 E = TypeVar("E", bound=StrEnum)
 DEFAULT_ATTEMPTS = 3  # a timed category's attempts when the event file names none
+
+# minutes after a result in which its team may protest (judging.protest)
+DEFAULT_PROTEST_WINDOW_MIN = 15
 
 
 class Format(StrEnum):
@@ -137,10 +141,14 @@ class CategoryConfig:
     timed: TimedConfig | None = None
     match: MatchConfig | None = None
     judged: RubricRules | None = None
+    # fair play and awards (judging.inspection, judging.protest, judging.awards)
+    inspection: tuple[Item, ...] = ()
+    protest_window_min: int = DEFAULT_PROTEST_WINDOW_MIN
+    harapan: int = 0
 
 
 COMMON_KEYS = {"slug", "name", "format", "levels", "team_size", "capacity",
-               "registration_closes"}
+               "registration_closes", "inspection", "protest_window_min", "harapan"}
 FORMAT_KEYS = {
     Format.TIMED: {"track", "attempts", "time_limit_s", "ranking", "best_n", "penalties"},
     Format.MATCH: {"match", "bracket", "seeding", "seeding_seed", "separate_institutions",
@@ -247,7 +255,8 @@ def parse_category(options: Mapping[str, Any]) -> CategoryConfig:
     read.only(COMMON_KEYS | FORMAT_KEYS[fmt])
     size_min, size_max = _team_size(read)
     common = {"slug": slug, "name": name, "format": fmt, "levels": read.strings("levels"),
-              "team_size_min": size_min, "team_size_max": size_max, **_registration(read)}
+              "team_size_min": size_min, "team_size_max": size_max, **_registration(read),
+              **_fair_play(read)}
     if fmt is Format.TIMED:
         return CategoryConfig(**common, timed=_timed(read))
     if fmt is Format.MATCH:
@@ -266,6 +275,20 @@ def _registration(read: _Reader) -> dict[str, Any]:
     except Refusal as exc:
         key, _, reason = str(exc).partition(": ")
         raise read.fail(key, reason) from None
+    return out
+
+
+def _fair_play(read: _Reader) -> dict[str, Any]:
+    """`inspection` (a checklist), `protest_window_min` and `harapan` places."""
+    out: dict[str, Any] = {
+        "protest_window_min": read.integer("protest_window_min", DEFAULT_PROTEST_WINDOW_MIN, 0),
+        "harapan": read.integer("harapan", 0, 0)}
+    if "inspection" in read.table:
+        try:
+            out["inspection"] = parse_checklist(read.table["inspection"])
+        except RuleViolation as exc:
+            key, _, reason = str(exc).partition(": ")
+            raise read.fail(key, reason) from None
     return out
 
 

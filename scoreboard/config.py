@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 ROLES_TOKEN = ("admin", "timekeeper", "judge", "agent")
-ROLES_USER = ("admin", "head_judge", "judge", "timekeeper")
+ROLES_USER = ("admin", "head_judge", "judge", "timekeeper", "inspector")
 
 
 def instance_dir() -> Path:

@@ -5,13 +5,16 @@ from scoreboard.api import (
     devices,
     display,
     errors,
+    fairplay,
     matches,
+    open_data,
     openapi,
     registration,
     scores,
     views,
 )
 
-ROUTE_MODULES = (devices, display, errors, matches, openapi, registration, scores, views)
+ROUTE_MODULES = (devices, display, errors, fairplay, matches, open_data, openapi, registration,
+                 scores, views)
 
 __all__ = ["ROUTE_MODULES", "bp"]

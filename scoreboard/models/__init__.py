@@ -3,6 +3,7 @@
 from scoreboard.models.base import Base
 from scoreboard.models.display import DisplayScreen
 from scoreboard.models.event import Category, Event, Track
+from scoreboard.models.fairplay import Finalisation, Inspection, Protest
 from scoreboard.models.judges import CategoryJudging, JudgeAssignment, ScoreSheetVersion
 from scoreboard.models.matches import MatchDraw, MatchRecord
 from scoreboard.models.people import ApiToken, Team, User
@@ -10,6 +11,7 @@ from scoreboard.models.registration import CallUpEntry, Registration  # noqa: F4
 from scoreboard.models.timing import AuditRecord, GateEvent, Run
 
 __all__ = [
+    "Finalisation", "Inspection", "Protest",
     "ApiToken",
     "AuditRecord",
     "Base",

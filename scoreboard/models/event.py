@@ -18,6 +18,8 @@ class Event(Base):
     language: Mapped[str] = mapped_column(String(8), default="id")
     # only checked-in teams may run (migration 0003)
     require_checkin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # event-wide rules beside the columns, e.g. {"awards": {"points": [5, 3, 1]}} (0018)
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
     tracks: Mapped[list["Track"]] = relationship(back_populates="event")
     categories: Mapped[list["Category"]] = relationship(back_populates="event")

@@ -16,6 +16,7 @@ from judging.registration import Refusal
 from scoreboard.errors import Conflict, NotFound
 from scoreboard.models import AuditRecord, Category, Event, Team, Track
 from scoreboard.models.registration import CallUpEntry
+from scoreboard.services import inspection
 from scoreboard.services.registration import find_team
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def _apply(session: Session, arena: str, code: str, action: str, actor: str) -> 
         event = session.scalar(select(Event).order_by(Event.id))
         if event is not None and event.require_checkin and team.checked_in_at is None:
             raise Conflict(f"team {team.code} ({team.name}) has not checked in (belum daftar ulang)")
+        inspection.check_may_compete(session, team.category, team)
     step = {"join": rules.join, "no_show": rules.no_show, "leave": rules.leave}[action]
     try:
         new = step(current, team.code)

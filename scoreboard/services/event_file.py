@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from judging import timed
+from judging.awards import parse_points
 from judging.categories import DEFAULT_ATTEMPTS, parse_category
 from judging.errors import RuleViolation
 from judging.registration import Refusal, parse_deadline
@@ -27,7 +28,7 @@ from scoreboard.models import Category, Event, Track
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FORMATS = ("timed", "match", "judged")
 LANGUAGES = ("id", "en")
-TOP_KEYS = {"event", "track", "category"}
+TOP_KEYS = {"event", "track", "category", "awards"}
 EVENT_KEYS = {"name", "slug", "language", "require_checkin"}
 TRACK_KEYS = {"slug", "name", "start", "finish", "checkpoints", "min_run_ms"}
 
@@ -250,7 +251,21 @@ def parse_event_file(path: str | Path) -> dict:
     categories = [_parse_category(c, _Where(path, text, "category", i), track_slugs)
                   for i, c in enumerate(_table_list(data, "category", path, text))]
     _no_repeats([c["slug"] for c in categories], "category", path, text)
+    if "awards" in data:
+        event["options"] = {"awards": _awards(data["awards"], _Where(path, text, "awards"))}
     return {"event": event, "tracks": tracks, "categories": categories}
+
+
+def _awards(table: object, where: _Where) -> dict:
+    """`[awards]`: points per place for the juara umum table (judging.awards)."""
+    if not isinstance(table, dict):
+        raise where.fail("awards", "must be a table [awards]")
+    try:
+        parse_points(table)
+    except RuleViolation as exc:
+        key, _, reason = str(exc).partition(": ")
+        raise where.fail(key.removeprefix("awards."), reason) from None
+    return dict(table)
 
 
 def _table_list(data: dict, key: str, path: Path, text: str) -> list:
@@ -291,6 +306,7 @@ def load_event(session: Session, path: str | Path) -> Event:
     event = session.scalar(select(Event).where(Event.slug == ev["slug"])) or Event(slug=ev["slug"])
     event.name, event.language = ev["name"], ev["language"]
     event.require_checkin = ev.get("require_checkin", False)
+    event.options = ev.get("options", {})
     session.add(event)
     session.flush()
     by_slug: dict[str, Track] = {}

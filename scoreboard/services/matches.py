@@ -26,7 +26,7 @@ from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid, NotFound
 from scoreboard.models import AuditRecord, Category, MatchDraw, MatchRecord, Team
 from scoreboard.models.base import utcnow
-from scoreboard.services import matches_entry
+from scoreboard.services import inspection, matches_entry
 from scoreboard.services.matches_state import (
     View,
     bracket_dict,
@@ -55,11 +55,14 @@ class StaleVersion(Conflict):
 
 
 def _team_rows(session: Session, view: View) -> list[Team]:
-    """The teams that enter the draw: registered ones, checked in if the event requires it."""
+    """The teams that enter the draw: registered ones, checked in if the event requires it,
+    and inspected if the category has a checklist."""
     query = select(Team).where(Team.category_id == view.category.id).order_by(Team.code)
     if view.category.event.require_checkin:
         query = query.where(Team.checked_in_at.is_not(None))
-    return list(session.scalars(query))
+    passed = inspection.passed_team_ids(session, view.category)
+    # a team that has not passed technical inspection is left out, like one not checked in
+    return [t for t in session.scalars(query) if passed is None or t.id in passed]
 
 
 def _enough(view: View, count: int) -> None:

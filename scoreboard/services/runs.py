@@ -20,6 +20,7 @@ from judging import timed
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid, NotFound
 from scoreboard.models import AuditRecord, Category, GateEvent, Run, Team, Track
+from scoreboard.services import inspection
 from scoreboard.services.category_config import time_limit_us, timed_config
 from scoreboard.services.publish import publish, read_then_publish
 from scoreboard.services.ranking import category_ranking
@@ -171,6 +172,7 @@ def arm_run(session: Session, category_slug: Any, team_code: Any, actor: str) ->
         if category.event.require_checkin and team.checked_in_at is None:
             raise Conflict(f"team: {team_code!r} ({team.name}) has not checked in at the desk "
                            "(belum daftar ulang)")
+        inspection.check_may_compete(session, category, team)
         session.scalar(select(Track).where(Track.id == category.track_id).with_for_update())
         busy = session.scalar(select(Run).where(
             Run.track_id == category.track_id, Run.status.in_(HOLDS_TRACK)))

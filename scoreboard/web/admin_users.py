@@ -21,7 +21,8 @@ from scoreboard.web.access import role_required
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/pengguna")
 ROLE_NAMES = {"admin": _l("Admin"), "head_judge": _l("Ketua juri"), "judge": _l("Juri"),
-              "timekeeper": _l("Pencatat waktu / wasit")}
+              "timekeeper": _l("Pencatat waktu / wasit"),
+              "inspector": _l("Pemeriksa teknis")}
 PASSWORD_RULE = Length(min=8, max=200, message=_l("Kata sandi minimal 8 karakter."))
 
 

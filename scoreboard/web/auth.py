@@ -15,7 +15,8 @@ from scoreboard.services.accounts import authenticate
 
 bp = Blueprint("auth", __name__)
 HOME_BY_ROLE = {"timekeeper": "desk.index", "admin": "desk.index",
-                "judge": "judge.tablet", "head_judge": "judge.tablet"}
+                "judge": "judge.tablet", "head_judge": "judge.tablet",
+                "inspector": "fairplay.inspect_index"}
 
 
 class LoginForm(FlaskForm):

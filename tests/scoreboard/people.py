@@ -99,8 +99,9 @@ def people(app: Any) -> dict[str, Person]:
     add_user(app, "head_judge", "ketua")
     add_user(app, "admin", "admin1")
     add_user(app, "timekeeper", "waktu1")
+    add_user(app, "inspector", "pemeriksa1")
     return {n: sign_in(app, n) for n in ("juri1", "juri2", "juri3", "ketua", "admin1",
-                                          "waktu1")}
+                                          "waktu1", "pemeriksa1")}
 
 
 def sheet(team: str, key: str, base: int = 0, **scores: int) -> dict[str, Any]:

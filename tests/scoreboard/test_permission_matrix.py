@@ -22,8 +22,9 @@ people = support.people  # the fixture
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Writes open to anyone by design: signing in and out, a team's own registration pages.
 PUBLIC = {"auth.login", "auth.logout", "registration.register", "registration.team",
-          "registration.proof"}
-USERS = {"admin": "admin1", "head_judge": "ketua", "judge": "juri1", "timekeeper": "waktu1"}
+          "registration.proof", "fairplay.team_protest"}
+USERS = {"admin": "admin1", "head_judge": "ketua", "judge": "juri1", "timekeeper": "waktu1",
+         "inspector": "pemeriksa1"}
 TOKENS = ("admin", "timekeeper", "judge", "agent")
 # Socket namespaces and the token roles that may connect; "*" = anyone, read-only.
 SOCKETS = {"/timing": {"agent"}, "/live": "*"}
