@@ -167,6 +167,15 @@ def agent(ctx: click.Context) -> None:
     sys.exit(agent_main(list(ctx.args)))
 
 
+def _register_privacy() -> None:
+    from scoreboard import cli_privacy
+
+    cli_privacy.register(cli)
+
+
+_register_privacy()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     try:

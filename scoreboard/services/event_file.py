@@ -29,7 +29,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FORMATS = ("timed", "match", "judged")
 LANGUAGES = ("id", "en")
 TOP_KEYS = {"event", "track", "category", "awards"}
-EVENT_KEYS = {"name", "slug", "language", "require_checkin"}
+EVENT_KEYS = {"name", "slug", "language", "require_checkin", "public_members"}
 TRACK_KEYS = {"slug", "name", "start", "finish", "checkpoints", "min_run_ms"}
 
 
@@ -251,8 +251,15 @@ def parse_event_file(path: str | Path) -> dict:
     categories = [_parse_category(c, _Where(path, text, "category", i), track_slugs)
                   for i, c in enumerate(_table_list(data, "category", path, text))]
     _no_repeats([c["slug"] for c in categories], "category", path, text)
+    options: dict[str, Any] = {}
     if "awards" in data:
-        event["options"] = {"awards": _awards(data["awards"], _Where(path, text, "awards"))}
+        options["awards"] = _awards(data["awards"], _Where(path, text, "awards"))
+    public_members = ev.get("public_members", False)
+    if not isinstance(public_members, bool):
+        raise where.fail("public_members", f"must be true or false (got {public_members!r})")
+    if public_members:
+        options["public_members"] = True
+    event["options"] = options
     return {"event": event, "tracks": tracks, "categories": categories}
 
 

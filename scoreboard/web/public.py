@@ -8,6 +8,7 @@ from sqlalchemy import select
 from scoreboard.errors import NotFound
 from scoreboard.models import Category, Run, Team
 from scoreboard.services import results
+from scoreboard.services.privacy import members_public
 from scoreboard.services.ranking import category_ranking
 from scoreboard.services.runs import run_dict
 
@@ -42,8 +43,10 @@ def team(code: str):
         abort(404)
     entry = next((e for e in entries if e["team"] == row.code), None)
     runs = session.scalars(select(Run).where(Run.team_id == row.id).order_by(Run.attempt)).all()
+    # pupils' names only where the event file allows it (docs/privacy.md)
+    members = list(row.members or []) if members_public(session) else []
     return render_template("public/team.html", team=row, entry=entry, status_labels=_labels(),
-                           runs=[run_dict(r) for r in runs])
+                           runs=[run_dict(r) for r in runs], members=members)
 
 
 def _labels() -> dict[str, str]:
