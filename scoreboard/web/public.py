@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, g, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from scoreboard.errors import NotFound
@@ -10,6 +13,8 @@ from scoreboard.models import Category, Run, Team
 from scoreboard.services import results
 from scoreboard.services.privacy import members_public
 from scoreboard.services.ranking import category_ranking
+from scoreboard.services.result_card import card_facts
+from scoreboard.services.result_card import render as render_card
 from scoreboard.services.runs import run_dict
 
 bp = Blueprint("public", __name__)
@@ -46,7 +51,8 @@ def team(code: str):
     # pupils' names only where the event file allows it (docs/privacy.md)
     members = list(row.members or []) if members_public(session) else []
     return render_template("public/team.html", team=row, entry=entry, status_labels=_labels(),
-                           runs=[run_dict(r) for r in runs], members=members)
+                           runs=[run_dict(r) for r in runs], members=members,
+                           share=share_link(row))
 
 
 def _labels() -> dict[str, str]:
@@ -63,3 +69,23 @@ def time_us(us: int | None) -> str:
 @bp.app_template_filter("status_label")
 def status_label(status: str) -> str:
     return results.status_label(status)
+
+
+@bp.get("/tim/<code>/kartu.png")
+def result_card(code: str):
+    """The team's result as a picture to share (WhatsApp, Instagram)."""
+    try:
+        facts = card_facts(g.db.session, code)
+    except NotFound:
+        abort(404)
+    return Response(render_card(facts), mimetype="image/png",
+                    headers={"Cache-Control": "public, max-age=30"})
+
+
+def share_link(team: Team) -> str:
+    """A wa.me link whose message carries the team's result card and page."""
+    page = url_for("public.team", code=team.code, _external=True)
+    card = url_for("public.result_card", code=team.code, _external=True)
+    text = _("Hasil %(team)s di %(category)s: %(page)s (kartu: %(card)s)", team=team.name,
+             category=team.category.name, page=page, card=card)
+    return "https://wa.me/?text=" + quote(text)
