@@ -10,6 +10,7 @@ from scoreboard.web.devices import bp as devices_bp
 from scoreboard.web.display import bp as display_bp
 from scoreboard.web.fairplay import bp as fairplay_bp
 from scoreboard.web.judge import bp as judge_bp
+from scoreboard.web.overlay import bp as overlay_bp
 from scoreboard.web.pads import bp as pads_bp
 from scoreboard.web.public import bp as public_bp
 from scoreboard.web.registration import bp as registration_bp
@@ -29,6 +30,7 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(registration_admin_bp)
     app.register_blueprint(judge_bp)
+    app.register_blueprint(overlay_bp)
     app.register_blueprint(pads_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(results_bp)
