@@ -151,7 +151,8 @@ class CategoryConfig:
                                 f"members, got {members}")
 
 
-COMMON_KEYS = {"slug", "name", "format", "levels", "team_size", "capacity",
+# "schedule" (slot length, sessions, days, rest) is checked by judging.schedule_config
+COMMON_KEYS = {"slug", "name", "format", "levels", "team_size", "capacity", "schedule",
                "registration_closes"}
 FORMAT_KEYS = {
     Format.TIMED: {"track", "attempts", "time_limit_s", "ranking", "best_n", "penalties"},

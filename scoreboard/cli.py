@@ -167,6 +167,11 @@ def agent(ctx: click.Context) -> None:
     sys.exit(agent_main(list(ctx.args)))
 
 
+from scoreboard.cli_schedule import register as _register_schedule  # noqa: E402
+
+_register_schedule(cli, db_option, _database)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     try:

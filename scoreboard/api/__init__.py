@@ -4,4 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from scoreboard.api import devices, display, errors, matches, openapi, registration, scores, views  # noqa: E402,F401  (routes register on import)
+from scoreboard.api import (  # noqa: E402,F401  (routes register on import)
+    devices,
+    display,
+    errors,
+    matches,
+    openapi,
+    registration,
+    schedule,
+    scores,
+    views,
+)
