@@ -221,18 +221,19 @@ def _sequence_rules(model: cp_model.CpModel, problem: Problem, day: int,
                 model.add(start >= barrier)
 
 
-def _objective(model: cp_model.CpModel, problem: Problem, day: int, slots: list[_Slot],
+def _objective(model: cp_model.CpModel, plan: Plan, day: int, slots: list[_Slot],
                by_team: dict[str, list[_Slot]]) -> None:
+    """Finish each group of interchangeable places early (never later than the greedy
+    day did), then keep each team's wait between its first and last slot short."""
     lo, hi = day * DAY, (day + 1) * DAY
-    makespans = {}
+    makespans: dict[tuple[str, ...], cp_model.IntVar] = {}
     for slot in slots:
-        for place, lit in slot.at.items():
-            if place not in makespans:
-                makespans[place] = model.new_int_var(lo, hi, f"m_{place}")
-            if lit is ONLY:
-                model.add(makespans[place] >= slot.end)
-            else:
-                model.add(makespans[place] >= slot.end).only_enforce_if(lit)
+        group = tuple(sorted(slot.need.places))
+        if group not in makespans:
+            greedy_end = max(plan.placed[s.need.key].end for s in slots
+                             if tuple(sorted(s.need.places)) == group)
+            makespans[group] = model.new_int_var(lo, greedy_end, f"m_{'+'.join(group)}")
+        model.add(makespans[group] >= slot.end)
     waits = []
     for team, group in by_team.items():
         if len(group) < 2:
@@ -253,7 +254,7 @@ def _solve_day(problem: Problem, plan: Plan, day: int, keys: list[str], seconds:
     _place_rules(model, problem, day, slots)
     by_team = _party_rules(model, problem, plan, day, slots)
     _sequence_rules(model, problem, day, slots)
-    _objective(model, problem, day, slots, by_team)
+    _objective(model, plan, day, slots, by_team)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
