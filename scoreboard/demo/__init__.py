@@ -135,8 +135,11 @@ def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
             Path(f"{db_file}{suffix}").unlink(missing_ok=True)
         db_url = f"sqlite:///{db_file}"
     token = prepare(db_url)
+    from scoreboard.demo import schedule as demo_schedule
+
+    demo_schedule.start(db_url)  # the demo has a schedule from its first minute
     app = build(db_url)
-    auto = AutoArm(pause_s=max(0.5, 3.0 * sim_scale))
+    auto = demo_schedule.ScheduledArm(pause_s=max(0.5, 3.0 * sim_scale))
     every(app, 0.5, lambda: auto.step(get_db(app).session), "demo auto-arm")
     base = f"http://{host}:{port}"
     agent = _start_agent(base, token, folder / "agent", sim_scale)

@@ -92,8 +92,13 @@ def no_show(session: Session, arena: str, code: str, actor: str) -> Team:
 
 
 def leave(session: Session, arena: str, code: str, actor: str) -> Team:
-    """The team came to the table (or withdrew): it leaves the queue."""
-    return _apply(session, arena, code, "leave", actor)
+    """The team came to the table (or withdrew): it leaves the queue, and the schedule's
+    next team joins it (services/schedule_callup.py)."""
+    from scoreboard.services.schedule_callup import fill
+
+    team = _apply(session, arena, code, "leave", actor)
+    fill(session, arena)
+    return team
 
 
 def places_of(session: Session, team: Team) -> list[dict]:

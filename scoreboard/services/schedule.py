@@ -84,6 +84,15 @@ def generate(session: Session, actor: str, now: datetime | None = None,
     return version
 
 
+def generate_and_call(session: Session, actor: str, **kw) -> ScheduleVersion:
+    """Generate, then feed every call-up queue from the new schedule."""
+    from scoreboard.services.schedule_callup import fill_all
+
+    version = generate(session, actor, **kw)
+    fill_all(session, actor)
+    return version
+
+
 def extend(session: Session, actor: str, now: datetime | None = None) -> ScheduleVersion | None:
     """Give slots to what became known (a bracket's next matches) without moving anyone
     else: every slot of the current version stays; only new slots are placed (greedy)."""
