@@ -97,7 +97,7 @@ def leave(session: Session, arena: str, code: str, actor: str) -> Team:
     from scoreboard.services.schedule_callup import fill
 
     team = _apply(session, arena, code, "leave", actor)
-    fill(session, arena)
+    fill(session, arena, skip=frozenset({team.code}))
     return team
 
 

@@ -50,14 +50,15 @@ def upcoming(session: Session, arena: str, now: datetime | None = None,
 
 
 def fill(session: Session, arena: str, actor: str = "jadwal", ahead: int = AHEAD,
-         now: datetime | None = None) -> list[str]:
-    """Call the next teams of the schedule to the arena's queue (at most `ahead` waiting)."""
+         now: datetime | None = None, skip: frozenset[str] = frozenset()) -> list[str]:
+    """Call the next teams of the schedule to the arena's queue (at most `ahead` waiting);
+    `skip`: teams that just came to the table (their slot has not started yet)."""
     waiting = {e.team.code for e in callup.queue(session, arena)}
     joined: list[str] = []
     for code, _eta in upcoming(session, arena, now):
         if len(waiting) >= ahead:
             break
-        if code in waiting:
+        if code in waiting or code in skip:
             continue
         try:
             callup.join(session, arena, code, actor)
@@ -80,7 +81,7 @@ def came(session: Session, arena: str, code: str, actor: str) -> None:
     if team is not None and session.scalar(select(CallUpEntry.id).where(
             CallUpEntry.arena == arena, CallUpEntry.team_id == team.id)):
         callup.leave(session, arena, code, actor)
-    fill(session, arena, actor)
+    fill(session, arena, actor, skip=frozenset({code}))
 
 
 def next_turn(session: Session, code: str, now: datetime | None = None) -> dict | None:
