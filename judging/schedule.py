@@ -256,13 +256,22 @@ def _check_sessions(items: Iterable[_Item]) -> list[str]:
 
 
 def lower_bound(problem: Problem) -> int:
-    """Open minutes the busiest group of interchangeable places needs at least: the total
-    work of the slots that may only go there, divided over those places."""
-    groups: dict[tuple[str, ...], int] = defaultdict(int)
+    """Open minutes that the busiest group of interchangeable places needs at least, from
+    the first day's opening: for each day d, the work of the slots that may only happen
+    on day d or later, shared over the group's places, after d full days. (With d = 0 it
+    is the total work per place.)"""
+    open_day = problem.calendar.open_minutes()
+    groups: dict[tuple[str, ...], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for need in problem.needs:
-        groups[tuple(sorted(need.places))] += need.length
-    return max((-(-work // len(places)) for places, work in groups.items() if places),
-               default=0)
+        if need.places and need.days:
+            groups[tuple(sorted(need.places))][min(need.days)] += need.length
+    best = 0
+    for places, by_first_day in groups.items():
+        later = 0
+        for day in sorted(by_first_day, reverse=True):
+            later += by_first_day[day]
+            best = max(best, day * open_day + -(-later // len(places)))
+    return best
 
 
 def busy_span(problem: Problem, plan: Plan) -> int:

@@ -74,7 +74,7 @@ def generate(session: Session, actor: str, now: datetime | None = None,
 
     now = now or datetime.now().replace(microsecond=0)
     previous = _previous_places(session)
-    built = build_mod.build(session, now, {k: s.place for k, s in previous.items()})
+    built = build_mod.build(session, now, {k: (s.place, s.start) for k, s in previous.items()})
     plan, report = solve(built.problem, time_limit_s or DEFAULT_TIME_LIMIT_S)
     version = _store(session, built, plan, actor, reason, {
         "seconds": round(report.seconds, 2), "lower_bound": report.lower_bound,
@@ -101,7 +101,7 @@ def extend(session: Session, actor: str, now: datetime | None = None) -> Schedul
         return None
     now = now or datetime.now().replace(microsecond=0)
     previous = _previous_places(session)
-    built = build_mod.build(session, now, {k: s.place for k, s in previous.items()})
+    built = build_mod.build(session, now, {k: (s.place, s.start) for k, s in previous.items()})
     new = [n for n in built.problem.needs if n.key not in previous]
     if not new:
         return None

@@ -130,9 +130,11 @@ def _pupils(teams: list[Team]) -> dict[str, tuple[str, ...]]:
             for code, people in key.items()}
 
 
-def build(session: Session, now: datetime, previous: dict[str, str] | None = None) -> Built:
+def build(session: Session, now: datetime,
+          previous: dict[str, tuple[str, datetime]] | None = None) -> Built:
     """The `Problem` of the whole championship as it stands at local time `now`
-    (`previous`: slot key -> place in the schedule so far, where facts name no place)."""
+    (`previous`: slot key -> (place, start) in the schedule so far, for what happened
+    where the facts name no place or no time within the schedule's days)."""
     calendar = load_calendar(session)
     places = load_places(session)
     teams = list(session.scalars(select(Team).order_by(Team.code)))
@@ -187,6 +189,8 @@ def _matches(session, category, rules, teams, allowed, calendar, pupils):
         view = load_view(session, category.slug)
     except Invalid:
         return
+    if not view.published:
+        return  # a draft draw may still change: its matches are not known yet
     levels = {t.code: t.level for t in teams}
     for part in view.parts:
         for match in part.state.matches:
@@ -247,7 +251,7 @@ def happened(session: Session, calendar: Calendar | None = None) -> dict[str, Fa
 
 
 def _split(calendar: Calendar, needs: list[Need], facts: dict[str, Fact],
-           previous: dict[str, str]) -> tuple[list[Fixed], list[Need]]:
+           previous: dict[str, tuple[str, datetime]]) -> tuple[list[Fixed], list[Need]]:
     """Needs that happened become fixed slots at their measured time; the rest is open."""
     fixed, open_needs = [], []
     for need in needs:
@@ -257,7 +261,10 @@ def _split(calendar: Calendar, needs: list[Need], facts: dict[str, Fact],
             continue
         moment = fact.start or (fact.end - timedelta(minutes=need.length) if fact.end else None)
         minute = to_minute(calendar, moment) if moment else None
-        place = fact.place or previous.get(need.key) or next(iter(need.places), None)
+        planned = previous.get(need.key)
+        if minute is None and planned is not None:  # happened off the calendar: keep its slot
+            minute = to_minute(calendar, planned[1])
+        place = fact.place or (planned[0] if planned else None) or next(iter(need.places), None)
         if minute is None or place is None:
             continue  # it happened outside the schedule's days: nothing to keep a place for
         fixed.append(Fixed(need.key, need.category, place, minute,

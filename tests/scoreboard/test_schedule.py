@@ -193,3 +193,30 @@ def test_the_eta_moves_when_a_place_runs_late_and_the_queue_follows(demo_db, bar
         from scoreboard.services import callup
         assert [e.team.code for e in callup.queue(session, "lintasan-b")] == [
             "LF-SD-002", "LF-SD-003", "LF-SD-004"]
+
+
+def test_bracket_matches_get_slots_as_soon_as_their_teams_are_known(demo_db):
+    from scoreboard.services import matches
+
+    _generate(demo_db)  # before any draw: no match is known
+    with demo_db.transaction() as session:
+        matches.generate_draw(session, "sumo-sma", "admin")
+        matches.publish_draw(session, "sumo-sma", "admin")  # round 1 becomes known
+    with demo_db.transaction() as session:
+        current = schedule.latest(session)
+        keys = {s.key for s in current.slots if s.kind == "match"}
+        assert keys == {f"sumo-sma/W1-{i}" for i in range(1, 5)}
+        assert current.reason == "new matches known"
+        assert {s.place for s in current.slots if s.kind == "match"} == {"ring-1"}
+        before = {s.key: s.start for s in current.slots if s.kind != "match"}
+    for match_id in ("W1-1", "W1-2"):
+        with demo_db.transaction() as session:
+            matches.record_result(session, "sumo-sma", match_id,
+                                  {"home_yuko": 2, "away_yuko": 0}, "wasit", None)
+    with demo_db.transaction() as session:
+        current = schedule.latest(session)
+        new = {s.key: s for s in current.slots if s.kind == "match"}
+        assert "sumo-sma/W2-1" in new  # the winners of W1-1 and W1-2 meet next
+        assert new["sumo-sma/W2-1"].start >= max(new[f"sumo-sma/W1-{i}"].end for i in (1, 2))
+        # nobody else moved
+        assert {s.key: s.start for s in current.slots if s.kind != "match"} == before
