@@ -147,7 +147,8 @@ class CategoryConfig:
     harapan: int = 0
 
 
-COMMON_KEYS = {"slug", "name", "format", "levels", "team_size", "capacity",
+# "schedule" (slot length, sessions, days, rest) is checked by judging.schedule_config
+COMMON_KEYS = {"slug", "name", "format", "levels", "team_size", "capacity", "schedule",
                "registration_closes", "inspection", "protest_window_min", "harapan"}
 FORMAT_KEYS = {
     Format.TIMED: {"track", "attempts", "time_limit_s", "ranking", "best_n", "penalties"},

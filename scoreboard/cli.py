@@ -174,6 +174,9 @@ def _register_privacy() -> None:
 
 
 _register_privacy()
+from scoreboard.cli_schedule import register as _register_schedule  # noqa: E402
+
+_register_schedule(cli, db_option, _database)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,11 +10,12 @@ from scoreboard.api import (
     open_data,
     openapi,
     registration,
+    schedule,
     scores,
     views,
 )
 
 ROUTE_MODULES = (devices, display, errors, fairplay, matches, open_data, openapi, registration,
-                 scores, views)
+                 schedule, scores, views)
 
 __all__ = ["ROUTE_MODULES", "bp"]

@@ -7,15 +7,14 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoreboard.errors import KejurdaError
-from scoreboard.models import Category, Run, Team
+from scoreboard.models import Category
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -25,52 +24,6 @@ TEAMS_FILE = HERE / "teams.csv"
 DEMO_USERS = (("admin", "admin", "demo-admin"), ("pencatat", "timekeeper", "demo-pencatat"),
               ("ketua", "head_judge", "demo-ketua"), ("juri1", "judge", "demo-juri1"))
 DEMO_DRAWS = ("sumo-sma", "soccer-smp")  # drawn and published at load: public brackets
-
-
-class AutoArm:
-    """Arms the next team on every free timed track, after a short pause, round robin."""
-
-    def __init__(self, pause_s: float = 3.0):
-        self.pause_s = pause_s
-        self._free_since: dict[int, float] = {}
-
-    def step(self, session: Session) -> list[int]:
-        from scoreboard.services.runs import HOLDS_TRACK, arm_run
-
-        armed = []
-        timed = session.scalars(select(Category).where(Category.format == "timed")
-                                .order_by(Category.id)).all()
-        for track_id in sorted({c.track_id for c in timed if c.track_id}):
-            busy = session.scalar(select(Run.id).where(Run.track_id == track_id,
-                                                       Run.status.in_(HOLDS_TRACK)))
-            now = time.monotonic()
-            if busy is not None:
-                self._free_since.pop(track_id, None)
-                continue
-            since = self._free_since.setdefault(track_id, now)
-            if now - since < self.pause_s:
-                continue
-            nxt = self._next_team(session, [c for c in timed if c.track_id == track_id])
-            if nxt is None:
-                continue
-            run = arm_run(session, nxt[0], nxt[1], "demo")
-            self._free_since.pop(track_id, None)
-            armed.append(run.id)
-        return armed
-
-    @staticmethod
-    def _next_team(session: Session, categories: list[Category]) -> tuple[str, str] | None:
-        """The team with the fewest attempts so far (then by code) that has one left."""
-        best = None
-        for cat in categories:
-            used = dict(session.execute(select(Run.team_id, func.count(Run.id))
-                                        .where(Run.category_id == cat.id)
-                                        .group_by(Run.team_id)).all())
-            for team in session.scalars(select(Team).where(Team.category_id == cat.id)):
-                n = used.get(team.id, 0)
-                if n < cat.attempts and (best is None or (n, team.code) < best[0]):
-                    best = ((n, team.code), (cat.slug, team.code))
-        return best[1] if best else None
 
 
 def prepare(db_url: str) -> str:
@@ -135,8 +88,11 @@ def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
             Path(f"{db_file}{suffix}").unlink(missing_ok=True)
         db_url = f"sqlite:///{db_file}"
     token = prepare(db_url)
+    from scoreboard.demo import schedule as demo_schedule
+
+    demo_schedule.start(db_url)  # the demo has a schedule from its first minute
     app = build(db_url)
-    auto = AutoArm(pause_s=max(0.5, 3.0 * sim_scale))
+    auto = demo_schedule.ScheduledArm(pause_s=max(0.5, 3.0 * sim_scale))
     every(app, 0.5, lambda: auto.step(get_db(app).session), "demo auto-arm")
     base = f"http://{host}:{port}"
     agent = _start_agent(base, token, folder / "agent", sim_scale)

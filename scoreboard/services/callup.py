@@ -94,7 +94,8 @@ def no_show(session: Session, arena: str, code: str, actor: str) -> Team:
 
 
 def leave(session: Session, arena: str, code: str, actor: str) -> Team:
-    """The team came to the table (or withdrew): it leaves the queue."""
+    """The team came to the table (or withdrew): it leaves the queue. Topping the queue up
+    from the schedule is services/schedule_callup.py's `came`, which the desk calls."""
     return _apply(session, arena, code, "leave", actor)
 
 

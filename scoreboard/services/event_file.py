@@ -24,11 +24,12 @@ from judging.errors import RuleViolation
 from judging.registration import Refusal, parse_deadline
 from scoreboard.errors import LoadError
 from scoreboard.models import Category, Event, Track
+from scoreboard.services import event_file_schedule as schedule_part
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FORMATS = ("timed", "match", "judged")
 LANGUAGES = ("id", "en")
-TOP_KEYS = {"event", "track", "category", "awards"}
+TOP_KEYS = {"event", "track", "category", "awards", "schedule", "place"}
 EVENT_KEYS = {"name", "slug", "language", "require_checkin", "public_members"}
 TRACK_KEYS = {"slug", "name", "start", "finish", "checkpoints", "min_run_ms"}
 
@@ -179,7 +180,8 @@ def _engine_check(table: dict, where: _Where) -> None:
         raise where.fail(key, f"{reason} ({path})" if path != key else reason) from None
 
 
-def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
+def _parse_category(table: Any, where: _Where, tracks: set[str],
+                    plan: dict | None = None) -> dict:
     if not isinstance(table, dict):
         raise where.fail("category", "must be a table")
     where.label = repr(table["slug"]) if isinstance(table.get("slug"), str) else ""
@@ -190,7 +192,7 @@ def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
     where.label = repr(slug)
     name = _req_str(table, "name", where)
     for key, value in table.items():  # before the engine: dates and nan cannot be stored
-        problem = _not_plain(value) if key != "registration_closes" else None
+        problem = _not_plain(value) if key not in ("registration_closes", "schedule") else None
         if problem:
             raise where.fail(key, problem)
     if fmt == "timed":
@@ -204,6 +206,8 @@ def _parse_category(table: Any, where: _Where, tracks: set[str]) -> dict:
            "options": {k: v for k, v in table.items() if k not in columns}}
     if "registration_closes" in cat["options"]:
         cat["options"]["registration_closes"] = _deadline(table["registration_closes"], where)
+    if "schedule" in table or (plan and plan.get("calendar")):
+        cat["options"]["schedule"] = schedule_part.category_schedule(table, where, plan or {})
     if fmt == "timed":
         cat["track"] = table["track"]
         cat["attempts"] = _int(table, "attempts", where, DEFAULT_ATTEMPTS, 1, 100)
@@ -248,7 +252,8 @@ def parse_event_file(path: str | Path) -> dict:
     track_slugs = {t["slug"] for t in tracks}
     _no_repeats([t["slug"] for t in tracks], "track", path, text)
     _no_shared_gates(tracks, path, text)
-    categories = [_parse_category(c, _Where(path, text, "category", i), track_slugs)
+    plan = schedule_part.parse(data, tracks, path, text, _Where, _table_list)
+    categories = [_parse_category(c, _Where(path, text, "category", i), track_slugs, plan)
                   for i, c in enumerate(_table_list(data, "category", path, text))]
     _no_repeats([c["slug"] for c in categories], "category", path, text)
     options: dict[str, Any] = {}
@@ -259,8 +264,9 @@ def parse_event_file(path: str | Path) -> dict:
         raise where.fail("public_members", f"must be true or false (got {public_members!r})")
     if public_members:
         options["public_members"] = True
-    event["options"] = options
-    return {"event": event, "tracks": tracks, "categories": categories}
+    if options:
+        event["options"] = options
+    return {"event": event, "tracks": tracks, "categories": categories, "schedule": plan}
 
 
 def _awards(table: object, where: _Where) -> dict:
@@ -334,4 +340,5 @@ def load_event(session: Session, path: str | Path) -> Event:
         cat.options = c["options"]
         session.add(cat)
     session.flush()
+    schedule_part.store(session, event, parsed["schedule"])
     return event

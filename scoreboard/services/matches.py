@@ -23,10 +23,10 @@ from judging.brackets.groups import draw_groups, group_names
 from judging.brackets.swiss import default_rounds, pair_round
 from judging.categories import BracketType
 from judging.errors import RuleViolation
-from scoreboard.errors import Conflict, Invalid, NotFound
+from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
 from scoreboard.models import AuditRecord, Category, MatchDraw, MatchRecord, Team
 from scoreboard.models.base import utcnow
-from scoreboard.services import inspection, matches_entry
+from scoreboard.services import inspection, matches_entry, schedule
 from scoreboard.services.matches_state import (
     View,
     bracket_dict,
@@ -197,6 +197,7 @@ def publish_draw(session: Session, slug: str, actor: str) -> View:
             session.add(AuditRecord(actor=actor, action="publish", entity="draw",
                                     entity_id=slug, old=None, new={"published": True}))
             session.commit()
+    schedule_known_matches(session, actor)
     return _announce_draw(session, slug)
 
 
@@ -267,7 +268,18 @@ def record_result(session: Session, slug: str, match_id: str, body: dict[str, An
             _pair_next_swiss_round(session, slug)
         session.commit()
         log.info("match %s/%s v%d by %s: %s", slug, match_id, record.version, actor, result)
+    schedule_known_matches(session, actor)
     return _announce_result(session, slug, match_id), True
+
+
+def schedule_known_matches(session: Session, actor: str) -> None:
+    """Matches whose teams just became known get slots in the schedule (if there is one)."""
+    try:
+        if schedule.extend(session, actor) is not None:
+            session.commit()
+    except KejurdaError as exc:  # no [schedule] in the event file: nothing to plan
+        session.rollback()
+        log.debug("schedule not extended: %s", exc.message)
 
 
 def _replay(session: Session, view: View, match_id: str, key: str) -> dict[str, Any] | None:

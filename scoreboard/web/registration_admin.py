@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from scoreboard.errors import KejurdaError, LoadError
 from scoreboard.models import Registration, Team
-from scoreboard.services import callup
+from scoreboard.services import callup, schedule_callup
 from scoreboard.services import registration as service
 from scoreboard.services import registration_export as export
 from scoreboard.web.access import role_required
@@ -233,7 +233,10 @@ def queue(arena: str):
             abort(400)
         if form.validate():
             try:
-                getattr(callup, action)(session, arena, form.code.data, _actor())
+                if action == "leave":  # the schedule's next team joins the queue
+                    schedule_callup.came(session, arena, form.code.data, _actor())
+                else:
+                    getattr(callup, action)(session, arena, form.code.data, _actor())
                 return redirect(url_for("registration_admin.queue", arena=arena), 303)
             except KejurdaError as exc:
                 session.rollback()

@@ -1,14 +1,14 @@
 """Event-wide options beside the columns (the [awards] points of the juara umum table)
 
 Revision ID: 0018
-Revises: 0007
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0007"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
