@@ -112,7 +112,6 @@ def test_event_load_and_teams_import_are_idempotent(loaded_cli, _loaded_db):
 
 def test_token_create_prints_the_token_alone_and_it_works(loaded_cli):
     from scoreboard.app import create_app
-    from scoreboard.extensions import socketio
     from scoreboard.services import publish
 
     tokens = {}
@@ -139,14 +138,14 @@ def test_token_create_prints_the_token_alone_and_it_works(loaded_cli):
         resp = client.post("/api/v1/runs", json={"category": "lf-sd", "team": "LF-SD-001"},
                            headers={"Authorization": f"Bearer {tokens['agent']}"})
         assert resp.status_code == 403
-        sio = socketio.test_client(app, namespace="/timing", auth={"token": tokens["agent"]})
+        sio = app.extensions["socketio"].test_client(app, namespace="/timing", auth={"token": tokens["agent"]})
         assert sio.is_connected("/timing")
         sio.disconnect(namespace="/timing")
-        sio = socketio.test_client(app, namespace="/timing",
+        sio = app.extensions["socketio"].test_client(app, namespace="/timing",
                                    auth={"token": tokens["timekeeper"]})
         assert not sio.is_connected("/timing")
     finally:
-        publish.disconnect_all()
+        publish.disconnect_all(app)
         app.extensions["kejurda_db"].dispose()
 
 

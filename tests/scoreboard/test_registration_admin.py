@@ -166,7 +166,7 @@ def test_export_then_import_gives_the_same_teams(reg_app, admin, bare_app, tmp_p
             assert resp.status_code == 303
         assert person.client.get("/admin/pendaftaran/tim.csv").get_data(as_text=True) == exported
     finally:
-        disconnect_all()
+        disconnect_all(other)
         other.extensions["kejurda_db"].dispose()
 
 

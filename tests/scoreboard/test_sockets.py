@@ -284,12 +284,13 @@ def test_finish_exactly_at_the_time_limit_counts(api, agent):
     assert (run["status"], run["elapsed_us"]) == ("finished", 60_000_000)
 
 
-def test_a_run_that_never_finishes_times_out_on_the_server_clock(api, agent, db, live):
+def test_a_run_that_never_finishes_times_out_on_the_server_clock(app, api, agent, db, live):
     run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]   # time_limit_s = 1
     started = time.monotonic()
     agent.send("esp32-d", 0, "B", T0)
     try:
-        early = runs.expire_runs(db.session)
+        with app.app_context():
+            early = runs.expire_runs(db.session)
     finally:
         db.remove()
     if time.monotonic() - started < 0.9:  # (a stalled machine may already be past the limit)
@@ -297,7 +298,8 @@ def test_a_run_that_never_finishes_times_out_on_the_server_clock(api, agent, db,
         assert api.run(run_id)["status"] == "running"
     time.sleep(max(0.0, 1.1 - (time.monotonic() - started)))
     try:
-        expired = runs.expire_runs(db.session)
+        with app.app_context():  # as the server's duty runs it (server.every)
+            expired = runs.expire_runs(db.session)
         assert [r.id for r in early + expired] == [run_id]
     finally:
         db.remove()
@@ -522,11 +524,9 @@ def test_long_reasons_fit_the_run_column(api, agent, db):
 
 
 @pytest.mark.parametrize("auth_role", [None, "judge", "timekeeper"])
-def test_a_refused_client_that_emits_anyway_stores_nothing(socket_client, tokens, count,
+def test_a_refused_client_that_emits_anyway_stores_nothing(app, socket_client, tokens, count,
                                                            auth_role):
     from socketio import packet
-
-    from scoreboard.extensions import socketio
 
     auth = {"token": tokens[auth_role]} if auth_role else None
     sio = socket_client("/timing", auth=auth)
@@ -536,12 +536,12 @@ def test_a_refused_client_that_emits_anyway_stores_nothing(socket_client, tokens
     # misbehaving client would, on the same engine.io connection
     for client in (sio, live):
         raw = packet.Packet(packet.EVENT, data=["gate_event", VALID], namespace="/timing", id=1)
-        socketio.server._handle_eio_message(client.eio_sid, raw.encode())
+        app.extensions["socketio"].server._handle_eio_message(client.eio_sid, raw.encode())
     assert count(GateEvent) == 0
     # the same raw path does store for a connected agent (so the check above can fail)
     agent = socket_client("/timing", auth={"token": tokens["agent"]})
     raw = packet.Packet(packet.EVENT, data=["gate_event", VALID], namespace="/timing", id=2)
-    socketio.server._handle_eio_message(agent.eio_sid, raw.encode())
+    app.extensions["socketio"].server._handle_eio_message(agent.eio_sid, raw.encode())
     assert count(GateEvent) == 1
 
 
