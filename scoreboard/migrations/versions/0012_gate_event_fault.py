@@ -1,14 +1,14 @@
 """A gate edge its source passed on despite a fault (e.g. its time fell back in one boot)
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
