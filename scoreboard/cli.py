@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import os
 import sys
 
 import click
@@ -185,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except Exception as exc:  # a bug, but still no traceback on a user's terminal
-        if os.environ.get("KEJURDA_DEBUG"):
+        if cfg.debug():
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
         _fail(f"unexpected error: {exc.__class__.__name__}: {first} "

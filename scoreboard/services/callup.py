@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from judging import registration as rules
 from judging.registration import Refusal
 from scoreboard.errors import Conflict, NotFound
-from scoreboard.models import Category, Event, Team, Track
-from scoreboard.models.registration import CallUpEntry
+from scoreboard.models import CallUpEntry, Category, Event, Team, Track
 from scoreboard.services import inspection
 from scoreboard.services.audit import audit
 from scoreboard.services.registration import find_team

@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 from judging import registration as rules
 from judging.registration import Refusal, Status
 from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
-from scoreboard.models import Category, MatchDraw, Registration, Run, Team
-from scoreboard.models.registration import CallUpEntry
+from scoreboard.models import CallUpEntry, Category, MatchDraw, Registration, Run, Team
 from scoreboard.services.audit import audit
 from scoreboard.services.category_config import category_config
 from scoreboard.services.matches import list_matches
