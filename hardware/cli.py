@@ -1,4 +1,4 @@
-"""``kejurda agent``: the timing agent's command line (CONTRACT §1).
+"""``kejurda agent``: the timing agent's command line (docs/contract.md §1).
 
     kejurda agent --server URL --token T (--serial PORT ... | --gpio SPEC | --simulate)
                   [--data-dir DIR] [--name NAME] [--sim-seed N] [--sim-scale F]

@@ -2,7 +2,7 @@
 
 A run is armed by the timekeeper, started by the first beam-broken ("B") edge on
 the start gate, passes checkpoints, and finishes on the finish gate. The rules
-hold no clock: every time comes from the edges themselves (CONTRACT §5), and a
+hold no clock: every time comes from the edges themselves (docs/contract.md §5), and a
 time that cannot be known sends the run to `review`, never to a guess.
 """
 

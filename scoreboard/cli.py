@@ -1,4 +1,4 @@
-"""The `kejurda` command (CONTRACT §1). Entry points stay thin: parse, call a service, report.
+"""The `kejurda` command (docs/contract.md §1). Entry points stay thin: parse, call a service, report.
 
 A user's mistake is one line on stderr and a non-zero exit, never a traceback.
 """

@@ -1,4 +1,4 @@
-"""Socket.IO namespaces (CONTRACT §5): `/timing` for agents, `/live` for everyone.
+"""Socket.IO namespaces (docs/contract.md §5): `/timing` for agents, `/live` for everyone.
 
 Handlers stay a few lines: authorise, call a service, return the ack.
 """

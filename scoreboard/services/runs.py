@@ -97,7 +97,7 @@ def _store_state(session: Session, run: Run, state: timed.RunState) -> None:
 
 
 def run_dict(run: Run) -> dict[str, Any]:
-    """The run object of the API and of `/live` (CONTRACT §4 plus extensions)."""
+    """The run object of the API and of `/live` (docs/contract.md §4 plus extensions)."""
     start = run.start_event
     return {
         "id": run.id, "category": run.category.slug, "team": run.team.code,
@@ -132,7 +132,7 @@ def _audit(session: Session, actor: str, action: str, run: Run, old: dict | None
 
 def announce(session: Session, runs: list[Run]) -> None:
     """Publish the runs and their categories' rankings (a team's status is part of the
-    ranking, so arming or starting a run changes it too: CONTRACT §5 "on every change")."""
+    ranking, so arming or starting a run changes it too: docs/contract.md §5 "on every change")."""
     for run in runs:
         publish("run", run_dict(run))
     for slug in sorted({r.category.slug for r in runs}):
@@ -288,7 +288,7 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
     """Store a batch of gate edges in one transaction, in order; one ack per edge.
 
     A malformed edge is acked `{"ok": false, "error"}` and stored nowhere; a duplicate is
-    acked exactly like the first time (CONTRACT §5). One commit for the whole batch is
+    acked exactly like the first time (docs/contract.md §5). One commit for the whole batch is
     what lets an agent catch up on a backlog quickly.
     """
     acks: list[dict[str, Any]] = []

@@ -1,4 +1,4 @@
-"""HTML pages, one blueprint per audience (docs/internals.md): auth, desk, display, ..."""
+"""HTML pages, one blueprint per audience: docs/routes.md lists every address."""
 
 from flask import Flask
 

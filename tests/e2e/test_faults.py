@@ -171,7 +171,7 @@ def test_run_in_progress_when_the_server_dies_keeps_its_true_time(
         venue: Venue, box, proxy: TcpProxy, tmp_path: Path):
     """A run whose start reached the server before it died and whose finish was captured
     during the 10 s outage is timed by its edges, not timed out by the server's clock
-    (the server never times a run by when a message arrived: DESIGN, Principles).
+    (the server never times a run by when a message arrived: docs/internals.md, "Principles").
 
     The agent's link is held off for 2 s after the restart (the proxy refuses it), which
     makes deterministic what the agent's own reconnect backoff (up to 10 s after a long

@@ -7,7 +7,7 @@ the microsecond, and the server's gate_event table holds every edge the box capt
 exactly once (nothing lost, nothing doubled).
 
 A run whose edges straddle a reboot has no single clock (its start and finish come from
-two boots) and is timed from t_epoch_us (CONTRACT §5); this test reboots only between
+two boots) and is timed from t_epoch_us (docs/contract.md §5); this test reboots only between
 runs, after the box has had every edge acked, so every time must be exact.
 """
 

@@ -1,4 +1,4 @@
-"""The `kejurda` command (CONTRACT §1), run as a real subprocess against a temporary database.
+"""The `kejurda` command (docs/contract.md §1), run as a real subprocess against a temporary database.
 
 A user's mistake is one line on stderr and a non-zero exit, never a traceback.
 """

@@ -1,5 +1,5 @@
 """Organisers: review with reasons, capacity, payment flag, filters, CSV/XLSX export and the
-CONTRACT §3 import, the check-in desk, check-in before runs, the call-up queue."""
+docs/contract.md §3 import, the check-in desk, check-in before runs, the call-up queue."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Socket.IO (CONTRACT §5): `/timing` for agents, run timing from gate edges, `/live`.
+"""Socket.IO (docs/contract.md §5): `/timing` for agents, run timing from gate edges, `/live`.
 
 Times are device microseconds chosen so every expected value is exact.
 """
