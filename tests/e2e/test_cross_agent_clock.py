@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.venue import DATA, Proc, kejurda
+from tests.support.venue import DATA, Proc, event_variant, kejurda
 
 EVENT_EXTRA = """
 [[track]]
@@ -100,7 +100,7 @@ def agent_main(server: str, token: str, data_dir: str, source: str, offset_us: i
 @pytest.fixture
 def two_pi_venue(venue, tmp_path):
     event = tmp_path / "event.toml"
-    event.write_text((DATA / "event.toml").read_text() + EVENT_EXTRA)
+    event_variant(DATA / "event.toml", event, append=EVENT_EXTRA)
     teams = tmp_path / "teams.csv"
     teams.write_text(TEAMS)
     kejurda("event", "load", str(event), "--db", venue.db_url)

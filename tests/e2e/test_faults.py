@@ -19,11 +19,10 @@ from tests.support.esp32 import (
     assert_runs_match,
     outbox_rows,
     start_box,
-    wait_for_agent,
     wait_stored,
 )
 from tests.support.proxy import TcpProxy
-from tests.support.venue import Venue
+from tests.support.venue import Venue, wait_for_agent
 
 pytestmark = pytest.mark.e2e
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from scoreboard.db import Database
 from scoreboard.models import Category, Event, Team, Track, User
+from tests.support.venue import event_variant
 
 KEJURDA = shutil.which("kejurda") or "kejurda"  # installed by `pip install -e .`
 DATA = Path(__file__).parent.parent / "data"
@@ -187,7 +188,7 @@ def test_short_password_is_one_line_and_creates_nothing(loaded_cli):
 def test_event_load_of_a_bad_file_names_file_and_key(loaded_cli, tmp_path):
     before = loaded_cli.counts()
     bad = tmp_path / "rusak.toml"
-    bad.write_text((DATA / "event.toml").read_text().replace("attempts = 2", 'attempts = "dua"'))
+    event_variant(DATA / "event.toml", bad, "attempts = 2", 'attempts = "dua"')
     missing = tmp_path / "tidak-ada.toml"
     bad_done, missing_done = loaded_cli.many([("event", "load", str(bad)),
                                               ("event", "load", str(missing))])

@@ -12,6 +12,7 @@ import pytest
 from scoreboard.models import GateEvent, Run
 from scoreboard.services import runs
 from scoreboard.services.event_file import load_event
+from tests.support.venue import event_variant
 
 T0 = 10_000_000  # the device's clock at the start edge
 
@@ -490,10 +491,9 @@ def test_timing_clients_cannot_reach_live_only_events(agent, count):
 def test_reload_adding_a_checkpoint_while_a_run_is_running(app, api, agent, data_dir, tmp_path):
     run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
     agent.send("esp32-a", 0, "B", 1_000_000)
-    text = (data_dir / "event.toml").read_text().replace(
-        'checkpoints = [ { source = "esp32-a", gate = 2 } ]',
-        'checkpoints = [ { source = "esp32-a", gate = 2 }, { source = "esp32-a", gate = 3 } ]')
-    (tmp_path / "event.toml").write_text(text)
+    event_variant(data_dir / "event.toml", tmp_path / "event.toml",
+                  'checkpoints = [ { source = "esp32-a", gate = 2 } ]',
+                  'checkpoints = [ { source = "esp32-a", gate = 2 }, { source = "esp32-a", gate = 3 } ]')
     db = app.extensions["kejurda_db"]
     with db.transaction() as s:
         load_event(s, tmp_path / "event.toml")
