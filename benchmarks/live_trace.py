@@ -18,12 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def install(path: str) -> None:
-    from scoreboard.extensions import socketio
+    from flask_socketio import SocketIO
+
     from scoreboard.services import runs
 
     out = open(path, "a", buffering=1)  # noqa: SIM115 (lives as long as the server)
     record_edges = runs.record_edges
-    emit = socketio.emit
+    emit = SocketIO.emit  # each app has its own server: trace them all
 
     def traced_record_edges(session, payloads):
         now = time.monotonic_ns()
@@ -31,9 +32,9 @@ def install(path: str) -> None:
             out.write(f"in {payload.get('seq') if isinstance(payload, dict) else '-'} {now}\n")
         return record_edges(session, payloads)
 
-    def traced_emit(event, *args, **kwargs):
+    def traced_emit(self, event, *args, **kwargs):
         t0 = time.monotonic_ns()
-        result = emit(event, *args, **kwargs)
+        result = emit(self, event, *args, **kwargs)
         if event == "run":
             out.write(f"emit {args[0]['id']} {args[0]['status']} {t0} {time.monotonic_ns()}\n")
         return result
@@ -48,7 +49,7 @@ def install(path: str) -> None:
 
     gc.callbacks.append(traced_gc)
     runs.record_edges = traced_record_edges
-    socketio.emit = traced_emit
+    SocketIO.emit = traced_emit
 
 
 if __name__ == "__main__":

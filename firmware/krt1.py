@@ -1,4 +1,4 @@
-"""KRT/1 framing on the device (CONTRACT 6), for MicroPython and CPython alike.
+"""KRT/1 framing on the device (docs/contract.md §6), for MicroPython and CPython alike.
 
 Kept free of re and dataclasses so the same file runs on the ESP32, under the
 MicroPython WebAssembly port in tests, and in the host's virtual ESP32.

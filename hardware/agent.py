@@ -6,7 +6,7 @@ thread ships the outbox oldest-first to the Socket.IO namespace ``/timing`` as
 ``{"ok": false}`` ack parks the edge in the outbox's ``rejected`` table. Several edges
 are kept in flight (a window) so a fast LAN is not limited by one round trip per edge.
 
-Extension (CONTRACT §5 allows extending): if the server answers a probe ``gate_events``
+Extension (docs/contract.md §5 allows extending): if the server answers a probe ``gate_events``
 ``[]`` with the ack ``[]``, the agent ships lists of edges with ``gate_events`` and
 expects the ack to be a list of per-edge results (``{"ok": true}`` or
 ``{"ok": false, "error"}``) in the same order. Servers without it keep ``gate_event``.

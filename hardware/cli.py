@@ -1,4 +1,4 @@
-"""``kejurda agent``: the timing agent's command line (CONTRACT §1).
+"""``kejurda agent``: the timing agent's command line (docs/contract.md §1).
 
     kejurda agent --server URL --token T (--serial PORT ... | --gpio SPEC | --simulate)
                   [--data-dir DIR] [--name NAME] [--sim-seed N] [--sim-scale F]
@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from hardware import settings
 from hardware.source import Source
 
 log = logging.getLogger("hardware.cli")
@@ -41,8 +42,9 @@ class _Parser(argparse.ArgumentParser):
 def default_data_dir(environ: dict[str, str] | None = None) -> Path:
     """``$KEJURDA_AGENT_DIR``, else the per-user data folder (XDG on Linux)."""
     env = os.environ if environ is None else environ
-    if env.get("KEJURDA_AGENT_DIR"):
-        return Path(env["KEJURDA_AGENT_DIR"])
+    configured = settings.agent_dir(env)
+    if configured is not None:
+        return configured
     if os.name == "nt" and env.get("LOCALAPPDATA"):
         return Path(env["LOCALAPPDATA"]) / "kejurda" / "agent"
     base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -83,7 +85,7 @@ def parse_args(argv: list[str], environ: dict[str, str] | None = None) -> argpar
     """Parse and check ``argv``; raises UsageError with a one-line reason."""
     env = os.environ if environ is None else environ
     args = build_parser().parse_args(argv)
-    args.token = args.token or env.get("KEJURDA_TOKEN")
+    args.token = args.token or settings.token(env)
     if not args.token:
         raise UsageError("no token: pass --token or set KEJURDA_TOKEN "
                          "(create one with: kejurda token create --role agent --name NAME)")

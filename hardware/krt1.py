@@ -1,6 +1,6 @@
 """KRT/1 codec on the host: one line of bytes <-> one validated frame.
 
-CONTRACT §6. A frame is ``$`` + payload + ``*`` + CRC-32 as 8 hex digits + ``\\n``.
+docs/contract.md §6. A frame is ``$`` + payload + ``*`` + CRC-32 as 8 hex digits + ``\\n``.
 ``decode`` is strict: every field is checked, so whatever it returns can be acted on
 without further validation, and every refusal carries a ``kind`` the serial link counts.
 """
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-MAX_LINE = 120  # bytes of a whole frame, "$" to its "\n" (CONTRACT §6: "over 120 bytes")
+MAX_LINE = 120  # bytes of a whole frame, "$" to its "\n" (docs/contract.md §6: "over 120 bytes")
 
 # Error kinds, the keys of the serial link's error counters.
 NOISE = "noise"

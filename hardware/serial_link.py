@@ -13,6 +13,13 @@ agent restarted), the link asks ``RS,1``; the device answers ``ERR,ACKED,<n>`` w
 events up to n were acked before (a KRT/1 extension, see docs/firmware.md), or
 resends from 1. Until the floor is known nothing is forwarded or acked, so an ack can
 never cover an edge that did not reach the outbox.
+
+An EV whose ``t_us`` falls back by more than a debounce looks like a reboot nobody
+announced, so the link asks ``WHO``. If the answer is the same boot, the device
+contradicts itself (a firmware fault): that edge is passed on flagged
+(``fault = "t_us_backwards"``, the server puts the run it touches into review), its time
+becomes the boot's new reference, the fault is counted in ``status()`` (the devices page
+shows it), and later edges are timed as usual. A fault never stalls the track.
 """
 
 from __future__ import annotations
@@ -52,6 +59,8 @@ class _Boot:
     hello_at: float = 0.0
     last_dev_t: int = -1  # latest device time seen in HB/TS
     max_t_us: int = 0  # latest t_us among forwarded edges
+    # seq -> fault of edges confirmed faulty (the WHO answer was this same boot)
+    faulty: dict = field(default_factory=dict)
 
 
 class SerialSource:
@@ -81,6 +90,9 @@ class SerialSource:
         self._path = port
         self._cur: _Boot | None = None
         self._uncertain = False  # a reboot is suspected: nothing moves until HELLO
+        self._backwards_seq: int | None = None  # the EV that raised the suspicion
+        self.last_fault: dict | None = None  # the latest fault the device showed
+        self._clock_backwards = False  # the suspicion came from HB/TS time falling back
         self._ser = None
         self._buf = b""
         self._skipping = False
@@ -146,6 +158,7 @@ class SerialSource:
                 # round trips let go because no straight line fitted them any more
                 "clock_dropped": self.clock.dropped_infeasible,
                 "errors": dict(self.errors), "counts": dict(self.counts),
+                "last_fault": self.last_fault,
             }
 
     # -- the port -------------------------------------------------------------------
@@ -241,8 +254,16 @@ class SerialSource:
     def _on_hello(self, f: krt1.Frame, t_recv: int) -> None:
         self._uncertain = False
         cur = self._cur
+        suspect, self._backwards_seq = self._backwards_seq, None
         if cur and cur.device == f["device"] and cur.boot == f["boot"]:
+            if suspect is not None:
+                self._confirm_backwards(cur, suspect)
+            if self._clock_backwards:  # same boot: its clock fell back; follow it
+                cur.last_dev_t = -1
+                self.errors["clock_backwards"] += 1
+            self._clock_backwards = False
             return
+        self._clock_backwards = False
         if cur is not None:
             log.warning("serial %s: %s rebooted: boot %s -> %s", self._path, f["device"],
                         cur.boot, f["boot"])
@@ -273,8 +294,11 @@ class SerialSource:
         if content[2] < cur.max_t_us - BACKWARDS_US:
             # seqs are given in capture order, so within a boot t_us never falls back
             # by more than a debounce: this edge comes from a boot we were not told of
-            self._suspect_reboot(f"EV {seq} is {cur.max_t_us - content[2]} µs in the past")
-            return
+            if cur.faulty.get(seq) != "t_us_backwards":
+                self._suspect_reboot(f"EV {seq} is {cur.max_t_us - content[2]} µs in the past")
+                self._backwards_seq = seq
+                return
+            cur.max_t_us = content[2]  # the device's time goes on from here
         if cur.expected is not None and seq - cur.expected >= HOLD_MAX:
             self.errors["held_overflow"] += 1
             return
@@ -291,6 +315,7 @@ class SerialSource:
             return
         if f["t_us"] < cur.last_dev_t or (
                 cur.expected is not None and f["last_seq"] < cur.expected - 1):
+            self._clock_backwards = f["t_us"] < cur.last_dev_t
             self._suspect_reboot("heartbeat went backwards")
             return
         cur.last_dev_t = f["t_us"]
@@ -307,6 +332,7 @@ class SerialSource:
             self.errors["unknown_nonce"] += 1
             return
         if f["t_us"] < cur.last_dev_t - 1_000_000:
+            self._clock_backwards = True
             self._suspect_reboot("device clock went backwards")
             return
         cur.last_dev_t = max(cur.last_dev_t, f["t_us"])
@@ -328,6 +354,18 @@ class SerialSource:
                 self._suspect_reboot("device reports a reset")
         else:
             log.warning("serial %s: device error %s %s", self._path, code, detail)
+
+    def _confirm_backwards(self, cur: _Boot, seq: int) -> None:
+        """The device said it did not reboot: its EV `seq` went back in time anyway."""
+        log.warning("serial %s: %s boot %s: EV %d went back in time without a reboot "
+                    "(device fault); passed on flagged, the track goes on", self._path,
+                    cur.device, cur.boot, seq)
+        cur.faulty[seq] = "t_us_backwards"
+        self.errors["t_us_backwards"] += 1
+        self.last_fault = {"fault": "t_us_backwards", "device": cur.device,
+                           "boot": cur.boot, "seq": seq, "at": time.time()}
+        if cur.expected is not None and seq >= cur.expected:
+            self._ask_rs(cur.expected)  # that EV was dropped: have it sent again
 
     def _suspect_reboot(self, why: str) -> None:
         if not self._uncertain:
@@ -352,6 +390,8 @@ class SerialSource:
             gate, edge, t_us = cur.held[seq]
             event = {"source": cur.device, "boot": cur.boot, "seq": seq, "gate": gate,
                      "edge": edge, "t_us": t_us}
+            if seq in cur.faulty:
+                event["fault"] = cur.faulty[seq]
             if self.clock.ready:
                 event["t_epoch_us"], event["t_epoch_err_us"] = self.clock.to_host(t_us)
             try:
@@ -366,7 +406,7 @@ class SerialSource:
             if len(cur.recent) > RECENT:
                 cur.recent.popitem(last=False)
             cur.expected = seq + 1
-            cur.max_t_us = max(cur.max_t_us, t_us)
+            cur.max_t_us = t_us if seq in cur.faulty else max(cur.max_t_us, t_us)
             forwarded += 1
         if forwarded:
             self.counts["forwarded"] += forwarded

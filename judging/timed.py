@@ -1,12 +1,11 @@
 """The rules of timed runs: one run's state machine, edge validation, ranking.
 
 This module is the stable import point of docs/internals.md §2; the rules
-live in `timed_run` (a run), `timed_wire` (an edge from the wire),
-`timed_rank` (a category's ranking) and `timed_cut` (qualifying for a knockout).
+live in `timed_run` (a run), `timed_wire` (an edge from the wire) and
+`timed_rank` (a category's ranking).
 """
 
 from judging.errors import RuleViolation
-from judging.timed_cut import QualificationCut, qualification_cut, settle_cut
 from judging.timed_rank import (
     Attempt,
     RankEntry,
@@ -41,7 +40,6 @@ __all__ = [
     "Attempt",
     "Edge",
     "GateRef",
-    "QualificationCut",
     "RankEntry",
     "RankingMethod",
     "RankingRules",
@@ -60,11 +58,9 @@ __all__ = [
     "is_rebound",
     "parse_edge",
     "progress",
-    "qualification_cut",
     "rank_timed",
     "replay",
     "resolve_review",
     "scored_times",
-    "settle_cut",
     "team_status",
 ]

@@ -2,7 +2,7 @@
 
 A run is armed by the timekeeper, started by the first beam-broken ("B") edge on
 the start gate, passes checkpoints, and finishes on the finish gate. The rules
-hold no clock: every time comes from the edges themselves (CONTRACT §5), and a
+hold no clock: every time comes from the edges themselves (docs/contract.md §5), and a
 time that cannot be known sends the run to `review`, never to a guess.
 """
 
@@ -78,7 +78,9 @@ class Edge:
     """One gate edge as it travelled from the source (docs/internals.md §1).
 
     `t_epoch_err_us` (an extension) is the half-width of the epoch estimate's
-    uncertainty; None means unknown and is treated as exact.
+    uncertainty; None means unknown and is treated as exact. `fault` (an extension) names
+    what is wrong with an edge its source had to pass on anyway (``t_us_backwards``: its
+    device time fell back within one boot); None for a sound edge.
     """
 
     source: str
@@ -89,6 +91,7 @@ class Edge:
     t_us: int
     t_epoch_us: int | None = None
     t_epoch_err_us: int | None = None
+    fault: str | None = None
 
     @property
     def gate_ref(self) -> GateRef:
@@ -151,10 +154,14 @@ def apply_edge(
     first B on the start gate starts an armed run; while running, a B on the
     finish gate at least `min_run_us` after the start finishes it (on a lap
     track that is the start gate again), and a B on a checkpoint gate records
-    that checkpoint once. Gates not on the track are ignored.
+    that checkpoint once. Gates not on the track are ignored. A faulty edge (`Edge.fault`)
+    that would start, pass or finish the run sends it to review instead, with the fault
+    as the reason: its time cannot be trusted, a person decides.
     """
     if edge.edge != "B" or state.status not in LIVE_STATUSES:
         return state
+    if edge.fault is not None:
+        return _on_faulty(state, track, edge)
     ref = edge.gate_ref
     if state.status is RunStatus.armed:
         if ref == track.start:
@@ -165,6 +172,23 @@ def apply_edge(
     if ref in track.checkpoints:
         return _on_checkpoint(state, track.checkpoints.index(ref), edge, time_limit_us)
     return state
+
+
+def _on_faulty(state: RunState, track: TrackRules, edge: Edge) -> RunState:
+    ref = edge.gate_ref
+    if state.status is RunStatus.armed:
+        if ref != track.start:
+            return state
+        changes = {"start": edge}
+    elif ref == track.finish:
+        changes = {"finish": edge}
+    elif ref in track.checkpoints:
+        changes = {}
+    else:
+        return state
+    reason = (f"device fault {edge.fault} on {_clock_name(edge)} seq {edge.seq}: "
+              "time it by hand")
+    return dataclasses.replace(state, status=RunStatus.review, reason=reason, **changes)
 
 
 def _on_finish(

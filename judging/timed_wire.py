@@ -42,7 +42,8 @@ def parse_edge(d: dict) -> Edge:
 
     Required: source, boot (str, 1..64 chars), seq (int >= 1), gate (int >= 0),
     edge ("B" or "C"), t_us (int >= 0). Optional: t_epoch_us (int >= 0),
-    t_epoch_err_us (int >= 0); null counts as absent. Unknown keys are ignored
+    t_epoch_err_us (int >= 0), fault (str, 1..64 chars: what is wrong with an edge
+    its source passed on anyway); null counts as absent. Unknown keys are ignored
     so that newer agents may add fields. Raises RuleViolation naming the field.
     """
     if not isinstance(d, dict):
@@ -65,4 +66,5 @@ def parse_edge(d: dict) -> Edge:
         t_us=_integer(d, "t_us", 0),
         t_epoch_us=_integer(d, "t_epoch_us", 0, optional=True),
         t_epoch_err_us=_integer(d, "t_epoch_err_us", 0, optional=True),
+        fault=None if d.get("fault") is None else _text(d, "fault"),
     )

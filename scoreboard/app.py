@@ -8,15 +8,18 @@ from typing import Any
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_socketio import SocketIO
 
 from scoreboard import config as cfg
 from scoreboard import fanout
 from scoreboard.api.routes import bp as api_bp
 from scoreboard.db import Database
-from scoreboard.extensions import babel, csrf, login_manager, socketio
+from scoreboard.extensions import babel, csrf, login_manager
+from scoreboard.live import Live, live
 from scoreboard.models import User
 from scoreboard.services import publish
-from scoreboard.sockets import register_namespaces
+from scoreboard.services.devices import ReportHistory
+from scoreboard.sockets import AgentRegistry, register_namespaces
 from scoreboard.web import register_pages
 from scoreboard.web.errors import register_error_pages
 from scoreboard.web.limits import init_login_limit
@@ -49,13 +52,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # a deactivated account is signed out at its next request, not only at its next login
+    # (through the current app's database: the login manager is shared by every app)
     login_manager.user_loader(lambda uid: (lambda u: u if u is not None and u.active else None)(
-        db.session.get(User, int(uid))))
-    # async_handlers=False: one client's events are handled in the order it sent them, so a
-    # beam's bounce can never overtake the edge that started a run.
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], async_handlers=False,
-                      message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
-                      channel=app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda")
+        get_db().session.get(User, int(uid))))
+    socketio = _live_state(app)
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
@@ -66,9 +66,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("KEJURDA_WS_COMPRESSION"):  # per-client deflate: scoreboard/wsgi.py
         app.wsgi_app = NoWebSocketCompression(app.wsgi_app)
     if app.config.get("KEJURDA_WS_FANOUT", True):  # broadcasts framed once: scoreboard/fanout.py
-        app.extensions["kejurda_fanout"] = fanout.install(socketio.server.eio)
-    publish.disconnect_all()
-    publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"))
+        state = live(app)
+        state.flusher = fanout.Flusher()
+        app.extensions["kejurda_fanout"] = fanout.install(socketio.server.eio, state.flusher)
+    publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"), app)
 
     @app.teardown_appcontext
     def _remove_session(_exc):
@@ -83,6 +84,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return {"current_locale": str(get_locale() or "id")}
 
     return app
+
+
+def _live_state(app: Flask) -> SocketIO:
+    """The app's own Socket.IO server and live state (`scoreboard.live`): nothing of it is
+    shared with another app in the same process."""
+    app.extensions["kejurda_live"] = Live(agents=AgentRegistry(), reports=ReportHistory())
+    socketio = SocketIO()  # init_app keeps it in app.extensions["socketio"]
+    # async_handlers=False: one client's events are handled in the order it sent them, so a
+    # beam's bounce can never overtake the edge that started a run.
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], async_handlers=False,
+                      message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
+                      channel=app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda")
+    return socketio
 
 
 def get_db(app: Flask | None = None) -> Database:

@@ -1,4 +1,4 @@
-"""The `kejurda` command (CONTRACT §1). Entry points stay thin: parse, call a service, report.
+"""The `kejurda` command (docs/contract.md §1). Entry points stay thin: parse, call a service, report.
 
 A user's mistake is one line on stderr and a non-zero exit, never a traceback.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import os
 import sys
 
 import click
@@ -197,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except Exception as exc:  # a bug, but still no traceback on a user's terminal
-        if os.environ.get("KEJURDA_DEBUG"):
+        if cfg.debug():
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
         _fail(f"unexpected error: {exc.__class__.__name__}: {first} "

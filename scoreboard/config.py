@@ -1,10 +1,18 @@
-"""Installation settings: defaults, `KEJURDA_*` environment variables, the instance folder."""
+"""Installation settings: defaults, `KEJURDA_*` environment variables, the instance folder.
+
+This is the only module of the scoreboard that reads a `KEJURDA_*` environment variable
+(hardware/settings.py is the agent's counterpart); every one is listed in
+docs/configuration.md. tests/test_configuration.py fails on a setting read elsewhere or
+left undocumented.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
+
+from scoreboard.errors import KejurdaError
 
 ROLES_TOKEN = ("admin", "timekeeper", "judge", "agent")
 ROLES_USER = ("admin", "head_judge", "judge", "timekeeper", "inspector")
@@ -39,7 +47,30 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def debug() -> bool:
+    """`KEJURDA_DEBUG=1`: the command line shows a bug's traceback instead of one line."""
+    return bool(os.environ.get("KEJURDA_DEBUG"))
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return default if value in (None, "") else int(value)
+    except ValueError:
+        raise KejurdaError(f"{name}: must be a whole number, got {value!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return default if value in (None, "") else float(value)
+    except ValueError:
+        raise KejurdaError(f"{name}: must be a number, got {value!r}") from None
+
+
 def default_config(db_url: str | None = None) -> dict:
+    """The app's settings: these defaults, each overridden by its environment variable."""
+    env = os.environ.get
     return {
         "DATABASE_URL": database_url(db_url),
         "SECRET_KEY": None,
@@ -47,10 +78,12 @@ def default_config(db_url: str | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "id",
-        "KEJURDA_EXPIRE_INTERVAL_S": 0.25,
+        # how often the server looks for runs past their time limit
+        "KEJURDA_EXPIRE_INTERVAL_S": _float("KEJURDA_EXPIRE_INTERVAL_S", 0.25),
         # a finish edge still in flight from an agent gets this long before the server
         # times out a run on its own clock
-        "KEJURDA_EXPIRE_GRACE_S": 2.0,
+        "KEJURDA_EXPIRE_GRACE_S": _float("KEJURDA_EXPIRE_GRACE_S", 2.0),
+        # set by `kejurda demo` only (arms the next team on every free track)
         "KEJURDA_DEMO_AUTOARM": False,
         # scale-out: several server processes share broadcasts through this queue (Redis)
         "KEJURDA_SOCKETIO_MESSAGE_QUEUE": os.environ.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
@@ -60,4 +93,14 @@ def default_config(db_url: str | None = None) -> dict:
         # broadcasts framed once and written from the emitting thread (scoreboard/fanout.py);
         # KEJURDA_WS_FANOUT=0 restores one writer thread per client, for comparison
         "KEJURDA_WS_FANOUT": os.environ.get("KEJURDA_WS_FANOUT", "1") != "0",
+        # sign-in attempts per client address (Flask-Limiter syntax), web/limits.py
+        "KEJURDA_LOGIN_LIMIT": env("KEJURDA_LOGIN_LIMIT", "10 per minute"),
+        # the public registration form (web/registration.py): new entries and edits per
+        # client address, the largest payment proof, the committee's WhatsApp number
+        "KEJURDA_REGISTRATION_LIMIT": env("KEJURDA_REGISTRATION_LIMIT", "20 per hour"),
+        "KEJURDA_REGISTRATION_EDIT_LIMIT": env("KEJURDA_REGISTRATION_EDIT_LIMIT", "60 per hour"),
+        "KEJURDA_UPLOAD_MAX_BYTES": _int("KEJURDA_UPLOAD_MAX_BYTES", 2 * 1024 * 1024),
+        "KEJURDA_COMMITTEE_WHATSAPP": env("KEJURDA_COMMITTEE_WHATSAPP", ""),
+        # where payment proofs are kept (default <instance>/uploads, never under static/)
+        "KEJURDA_UPLOAD_DIR": env("KEJURDA_UPLOAD_DIR"),
     }

@@ -119,17 +119,14 @@ class Flusher:
                 self._wake.set()
 
 
-FLUSHER = Flusher()
-
-
 class FrameSocket:
     """Stands in for a connection's socket inside simple-websocket: writes are serialised,
     never block, and keep their order; reads and everything else go to the real socket."""
 
-    def __init__(self, raw: socket.socket, flusher: Flusher = FLUSHER,
+    def __init__(self, raw: socket.socket, flusher: Flusher | None = None,
                  max_pending: int = MAX_PENDING, stall_s: float = STALL_S) -> None:
         self.raw = raw
-        self._flusher = flusher
+        self._flusher = flusher or Flusher()  # install() passes its app's one
         self.max_pending = max_pending
         self.stall_s = stall_s
         self._progress_at = time.monotonic()  # when the peer last took bytes
@@ -233,6 +230,7 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
     """engine.io's threading WebSocket wrapper, with direct clients' sockets registered."""
 
     registry: dict[str, FrameSocket]  # set per server by install()
+    flusher: Flusher  # likewise
     out: FrameSocket | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -244,7 +242,7 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
                   and type(raw) is socket.socket and raw.gettimeout() is None)
         if not direct:
             return super().__call__(environ, start_response)
-        out = self.out = FrameSocket(raw)
+        out = self.out = FrameSocket(raw, self.flusher)
         out.alive = lambda: not eio_socket.closed and getattr(
             getattr(self, "ws", None), "connected", False)
         environ["werkzeug.socket"] = out  # simple-websocket writes through it too
@@ -265,11 +263,13 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
             self.out.deadline = time.monotonic() + CLOSE_GRACE_S
 
 
-def install(eio_server: Any) -> dict[str, FrameSocket]:
+def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket]:
     """Make `eio_server` (an engineio.Server in threading mode) write MESSAGE packets to
-    direct WebSocket clients itself. Returns the registry of those clients, by sid."""
+    direct WebSocket clients itself, what they cannot take at once through `flusher`.
+    Returns the registry of those clients, by sid."""
     registry: dict[str, FrameSocket] = {}
-    wrapper = type("FanoutWebSocketForServer", (FanoutWebSocket,), {"registry": registry})
+    wrapper = type("FanoutWebSocketForServer", (FanoutWebSocket,),
+                   {"registry": registry, "flusher": flusher})
     eio_server._async = dict(eio_server._async, websocket=wrapper)
     queued = eio_server.send_packet
 

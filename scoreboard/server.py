@@ -11,7 +11,6 @@ from flask import Flask
 
 from scoreboard.app import create_app, get_db
 from scoreboard.errors import KejurdaError
-from scoreboard.extensions import socketio
 from scoreboard.services import runs
 from scoreboard.services.event_file import load_event
 
@@ -23,7 +22,7 @@ def every(app: Flask, seconds: float, duty: Callable[[], object], name: str) -> 
 
     def loop() -> None:
         while True:
-            socketio.sleep(seconds)
+            app.extensions["socketio"].sleep(seconds)
             with app.app_context():
                 try:
                     duty()
@@ -33,7 +32,7 @@ def every(app: Flask, seconds: float, duty: Callable[[], object], name: str) -> 
                 finally:
                     get_db(app).remove()
 
-    socketio.start_background_task(loop)
+    app.extensions["socketio"].start_background_task(loop)
 
 
 def start_duties(app: Flask) -> None:
@@ -79,7 +78,7 @@ def run_server(host: str, port: int, db_url: str, event_file: str | None = None,
     start_duties(app)
     signal.signal(signal.SIGTERM, lambda *_: _stop())
     log.info("kejurda server on http://%s:%s/ (database %s)", host, port, _safe_url(db_url))
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
+    app.extensions["socketio"].run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                  log_output=False)
 
 

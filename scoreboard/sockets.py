@@ -1,4 +1,4 @@
-"""Socket.IO namespaces (CONTRACT §5): `/timing` for agents, `/live` for everyone.
+"""Socket.IO namespaces (docs/contract.md §5): `/timing` for agents, `/live` for everyone.
 
 Handlers stay a few lines: authorise, call a service, return the ack.
 """
@@ -15,6 +15,7 @@ from flask_socketio import Namespace, SocketIO, emit
 from socketio.exceptions import ConnectionRefusedError as Refused
 from sqlalchemy import select
 
+from scoreboard.live import live
 from scoreboard.models import Run
 from scoreboard.services import runs
 from scoreboard.services.accounts import find_token
@@ -28,7 +29,8 @@ def _db():
 
 
 class AgentRegistry:
-    """The latest status each connected agent reported (for the devices page)."""
+    """The latest status each connected agent reported (for the devices page); one per app
+    (`scoreboard.live.Live.agents`)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -57,9 +59,6 @@ class AgentRegistry:
             return [dict(v, sid=k) for k, v in self._by_sid.items()]
 
 
-agents = AgentRegistry()
-
-
 class TimingNamespace(Namespace):
     """Agents push gate edges here; every connection must carry an agent token."""
 
@@ -75,14 +74,14 @@ class TimingNamespace(Namespace):
             # python-socketio's own exception: its message reaches the client
             # (the built-in one refuses too, but says only "Connection refused by server")
             raise Refused("unauthorized: an agent token is required (token agen diperlukan)")
-        agents.connected(request.sid, row.name)
+        live().agents.connected(request.sid, row.name)
         log.info("agent %s connected (%s)", row.name, request.sid)
 
     def on_disconnect(self, *_args) -> None:
-        agents.gone(request.sid)
+        live().agents.gone(request.sid)
 
     def _guard(self) -> bool:
-        return agents.is_agent(request.sid)
+        return live().agents.is_agent(request.sid)
 
     def on_gate_event(self, data: Any = None, *extra: Any) -> dict[str, Any]:
         if not self._guard():
@@ -119,7 +118,7 @@ class TimingNamespace(Namespace):
             return {"ok": False, "error": "unauthorized"}
         if not isinstance(data, dict):
             return {"ok": False, "error": "body: must be an object"}
-        agents.report(request.sid, data)
+        live().agents.report(request.sid, data)
         return {"ok": True}
 
     def on_clock(self, *_args: Any) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def _make_app(template: Path, folder: Path) -> Any:
 def _close(app: Any) -> None:
     from scoreboard.services import publish
 
-    publish.disconnect_all()
+    publish.disconnect_all(app)
     app.extensions["kejurda_db"].dispose()
 
 
@@ -195,12 +195,11 @@ def api(client: Any, tokens: dict[str, str]) -> Api:
 @pytest.fixture
 def socket_client(app: Any):
     """socket_client(namespace, auth=None) -> a Flask-SocketIO test client, closed at teardown."""
-    from scoreboard.extensions import socketio
 
     opened: list[tuple[Any, str]] = []
 
     def _open(namespace: str, auth: Any = None) -> Any:
-        sio = socketio.test_client(app, namespace=namespace, auth=auth)
+        sio = app.extensions["socketio"].test_client(app, namespace=namespace, auth=auth)
         opened.append((sio, namespace))
         return sio
 

@@ -1,4 +1,4 @@
-"""The shape of the tree (DEVELOPERS.md, DESIGN.md): who may import whom, and size limits."""
+"""The shape of the tree (docs/internals.md): who may import whom, and size limits."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""Alembic environment: runs on the connection handed in by scoreboard.db.upgrade."""
+"""Alembic environment: runs on the connection handed in by scoreboard.db.upgrade, or (a
+plain `alembic upgrade head` with the repository's alembic.ini) on the configured database."""
 
 from alembic import context
 from sqlalchemy import create_engine
 
+from scoreboard.config import database_url
 from scoreboard.models import Base
 
 config = context.config
@@ -12,7 +14,7 @@ target_metadata = Base.metadata
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        engine = create_engine(config.get_main_option("sqlalchemy.url") or database_url())
         with engine.begin() as conn:
             _migrate(conn)
         return

@@ -1,13 +1,14 @@
 """The championship's stored facts, one module per domain."""
 
 from scoreboard.models.base import Base
+from scoreboard.models.callup import CallUpEntry
 from scoreboard.models.display import DisplayScreen
 from scoreboard.models.event import Category, Event, Track
 from scoreboard.models.fairplay import Finalisation, Inspection, Protest
 from scoreboard.models.judges import CategoryJudging, JudgeAssignment, ScoreSheetVersion
 from scoreboard.models.matches import MatchDraw, MatchRecord
 from scoreboard.models.people import ApiToken, Team, User
-from scoreboard.models.registration import CallUpEntry, Registration  # noqa: F401
+from scoreboard.models.registration import Registration
 from scoreboard.models.schedule import Place, ScheduleCalendar, ScheduleSlot, ScheduleVersion  # noqa: F401
 from scoreboard.models.timing import AuditRecord, GateEvent, Run
 
@@ -15,6 +16,7 @@ __all__ = [
     "Finalisation", "Inspection", "Protest",
     "ApiToken",
     "AuditRecord",
+    "CallUpEntry",
     "Base",
     "Category",
     "CategoryJudging",
@@ -24,6 +26,7 @@ __all__ = [
     "JudgeAssignment",
     "MatchDraw",
     "MatchRecord",
+    "Registration",
     "Run",
     "ScoreSheetVersion",
     "Team",

@@ -1,4 +1,4 @@
-"""Online team registrations (from `/daftar`) and the call-up queues at tracks and arenas.
+"""Online team registrations (from `/daftar`).
 
 A registration is the school's request; once an organiser approves it, it becomes a
 `Team` (with a code that never changes) that the rest of the system sees.
@@ -6,7 +6,7 @@ A registration is the school's request; once an organiser approves it, it become
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scoreboard.models.base import Base, utcnow
@@ -51,19 +51,3 @@ class Registration(Base):
 
     category: Mapped[Category] = relationship()
     team: Mapped[Team | None] = relationship()
-
-
-class CallUpEntry(Base):
-    """A team waiting to be called at a track or arena (`arena`: a track or category slug)."""
-
-    __tablename__ = "callup_entry"
-    __table_args__ = (UniqueConstraint("arena", "team_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    arena: Mapped[str] = mapped_column(String(64), index=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
-    position: Mapped[int]
-    calls: Mapped[int] = mapped_column(default=0)
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    team: Mapped[Team] = relationship()

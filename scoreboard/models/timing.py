@@ -26,6 +26,9 @@ class GateEvent(Base):
     t_us: Mapped[int] = mapped_column(BigInteger)
     t_epoch_us: Mapped[int | None] = mapped_column(BigInteger)
     t_epoch_err_us: Mapped[int | None] = mapped_column(BigInteger)
+    # what its source found wrong with it but passed on anyway ("t_us_backwards"); null
+    # for a sound edge (migration 0012)
+    fault: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

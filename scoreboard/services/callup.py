@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from judging import registration as rules
 from judging.registration import Refusal
 from scoreboard.errors import Conflict, NotFound
-from scoreboard.models import AuditRecord, Category, Event, Team, Track
-from scoreboard.models.registration import CallUpEntry
+from scoreboard.models import CallUpEntry, Category, Event, Team, Track
 from scoreboard.services import inspection
+from scoreboard.services.audit import audit
 from scoreboard.services.registration import find_team
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,7 @@ def _apply(session: Session, arena: str, code: str, action: str, actor: str) -> 
     except Refusal as exc:
         raise Conflict(str(exc)) from None
     _store(session, arena, new)
-    session.add(AuditRecord(actor=actor, action=f"callup:{action}", entity="team",
-                            entity_id=team.code, new={"arena": arena}))
+    audit(session, actor, f"callup:{action}", "team", team.code, new={"arena": arena})
     session.commit()
     log.info("call-up %s %s %s by %s", arena, action, team.code, actor)
     return team

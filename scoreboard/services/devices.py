@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from scoreboard.live import live
+
 SILENT_AFTER_S = 3.0        # the agent reports every 2 s; a serial device beats every 1 s
 CLOCK_ERR_MAX_US = 5_000    # beyond ±5 ms two gates on different hosts disagree visibly
 OUTBOX_HIGH = 100           # edges waiting on the agent: a healthy link keeps this near 0
@@ -122,12 +124,27 @@ def source_warnings(source: dict[str, Any], now: float,
     if previous is not None and _stuck_count(source) > _stuck_count(previous):
         warnings.append(_warning("beam_stuck",
                                  f"Perangkat {name} melaporkan sensor macet (ERR STUCK)", name))
+    warnings += _fault_warnings(source, name)
     spread = source.get("clock_spread_us")
     if spread is not None and spread > CLOCK_ERR_MAX_US:
         warnings.append(_warning("clock_unstable",
                                  f"Jam perangkat {name} tidak stabil: ±{_ms(spread)} "
                                  f"(batas ±{_ms(CLOCK_ERR_MAX_US)})", name))
     return warnings
+
+
+def _fault_warnings(source: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """A device that contradicted itself (its edge time fell back within one boot): the
+    link passed the edge on flagged and its run went to review; the box needs a look."""
+    errors = source.get("errors")
+    count = errors.get("t_us_backwards") if isinstance(errors, dict) else None
+    if not isinstance(count, int) or count < 1:
+        return []
+    fault = source.get("last_fault") if isinstance(source.get("last_fault"), dict) else {}
+    seq = f" (EV {fault['seq']})" if isinstance(fault.get("seq"), int) else ""
+    return [_warning("device_fault",
+                     f"Perangkat {name}: waktu tepi mundur tanpa restart{seq}, {count}x "
+                     "(kesalahan firmware); lari terkait masuk tinjauan", name)]
 
 
 def agent_warnings(entry: dict[str, Any], now: float,
@@ -185,13 +202,18 @@ class ReportHistory:
         return earlier
 
 
-history = ReportHistory()
+def agents_overview() -> list[dict[str, Any]]:
+    """The agents connected to the current app, as `overview` describes them."""
+    state = live()
+    return overview(state.agents.snapshot(), seen=state.reports)
 
 
 def overview(entries: list[dict[str, Any]], now: float | None = None,
-             seen: ReportHistory = history) -> list[dict[str, Any]]:
-    """The registry's agents, each with `silent_s` and its `warnings`, by name."""
+             seen: ReportHistory | None = None) -> list[dict[str, Any]]:
+    """The registry's agents, each with `silent_s` and its `warnings`, by name (`seen`: the
+    app's earlier reports; without one, each entry is judged on its own)."""
     now = time.time() if now is None else now
+    seen = ReportHistory() if seen is None else seen
     earlier = seen.observe(entries)
     result = []
     for entry in entries:

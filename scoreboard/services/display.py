@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoreboard.errors import Invalid, NotFound
-from scoreboard.models import AuditRecord, Category, DisplayScreen
+from scoreboard.models import Category, DisplayScreen
 from scoreboard.models.base import utcnow
 from scoreboard.services import callup
+from scoreboard.services.audit import audit
 from scoreboard.services.publish import publish
 
 SCREEN = re.compile(r"^[a-z0-9-]{1,32}$")
@@ -99,8 +100,7 @@ def set_playlist(session: Session, slug: Any, playlist: Any, actor: str) -> dict
     row.playlist = scenes
     row.updated_at = utcnow()
     row.updated_by = actor
-    session.add(AuditRecord(actor=actor, action="playlist", entity="display_screen",
-                            entity_id=slug, old=old, new={"playlist": scenes}, reason=None))
+    audit(session, actor, "playlist", "display_screen", slug, old=old, new={"playlist": scenes})
     session.commit()
     out = screen_dict(slug, row)
     publish("display", out)

@@ -1,4 +1,4 @@
-"""Load or update the event described by an organiser's TOML file (CONTRACT §2).
+"""Load or update the event described by an organiser's TOML file (docs/contract.md §2).
 
 Everything is validated before anything is written; the write is one transaction, so a
 bad file leaves the database exactly as it was.

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from judging import inspection as rules
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid, NotFound
-from scoreboard.models import AuditRecord, Category, Inspection, Team
+from scoreboard.models import Category, Inspection, Team
+from scoreboard.services.audit import audit
 from scoreboard.services.category_config import category_config
 from scoreboard.services.publish import publish
 
@@ -113,9 +114,9 @@ def record(session: Session, slug: Any, code: Any, values: Any, notes: Any,
                               for r in verdict.items], notes=notes.strip(), created_by=actor)
     session.add(row)
     session.flush()
-    session.add(AuditRecord(actor=actor, action="inspect", entity="team", entity_id=team.code,
-                            new={"category": category.slug, "passed": verdict.passed,
-                                 "failed": list(verdict.failed_keys)}))
+    audit(session, actor, "inspect", "team", team.code,
+          new={"category": category.slug, "passed": verdict.passed,
+               "failed": list(verdict.failed_keys)})
     session.commit()
     log.info("inspection %s %s by %s: %s", category.slug, team.code, actor,
              "passed" if verdict.passed else f"failed {verdict.failed_keys}")

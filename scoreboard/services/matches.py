@@ -8,7 +8,6 @@ The bracket itself is derived on every read (`matches_state.load_view`).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,9 +23,11 @@ from judging.brackets.swiss import default_rounds, pair_round
 from judging.categories import BracketType
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
-from scoreboard.models import AuditRecord, Category, MatchDraw, MatchRecord, Team
+from scoreboard.live import live
+from scoreboard.models import Category, MatchDraw, MatchRecord, Team
 from scoreboard.models.base import utcnow
 from scoreboard.services import inspection, matches_entry, schedule
+from scoreboard.services.audit import audit
 from scoreboard.services.matches_state import (
     View,
     bracket_dict,
@@ -39,7 +40,6 @@ from scoreboard.services.matches_state import (
 from scoreboard.services.publish import publish, read_then_publish
 
 log = logging.getLogger(__name__)
-lock = threading.RLock()
 RESULT_ROLES = ("timekeeper", "head_judge")
 
 
@@ -85,7 +85,7 @@ def _swiss_round_one(view: View, seeded: Sequence[str]) -> list[list[list[str | 
 
 def generate_draw(session: Session, slug: str, actor: str) -> View:
     """Draw the category from its registered teams, as its config says; a draft until published."""
-    with lock:
+    with live().match_lock:
         view = load_view(session, slug)
         _refuse_after_results(view)
         teams = _team_rows(session, view)
@@ -108,7 +108,7 @@ def reseed(session: Session, slug: str, order: Any, actor: str, groups: Any = No
     ``groups_knockout`` may instead be given its groups as drawn on stage:
     ``{"A": [codes], "B": [...]}``; otherwise the order is dealt into groups by snake.
     """
-    with lock:
+    with live().match_lock:
         view = load_view(session, slug)
         if view.draw is None:
             raise Conflict(f"draw: {slug!r} has no draw yet; generate it first")
@@ -179,23 +179,21 @@ def _store_draw(session: Session, view: View, seeded: list[str], groups: list, r
     # a changed draw is a draft again until an admin publishes it
     draw.seeded, draw.groups, draw.rounds = seeded, groups, rounds
     draw.published, draw.published_at, draw.updated_at = False, None, utcnow()
-    session.add(AuditRecord(actor=actor, action=action, entity="draw",
-                            entity_id=view.category.slug, old=old,
-                            new={"seeded": seeded, "groups": groups}))
+    audit(session, actor, action, "draw", view.category.slug, old=old,
+          new={"seeded": seeded, "groups": groups})
     session.commit()
     log.info("draw %s of %s by %s: %s", action, view.category.slug, actor, seeded)
 
 
 def publish_draw(session: Session, slug: str, actor: str) -> View:
     """Make the draw public; results can be entered from now on. Publishing twice is harmless."""
-    with lock:
+    with live().match_lock:
         view = load_view(session, slug)
         if view.draw is None:
             raise Conflict(f"draw: {slug!r} has no draw to publish; generate it first")
         if not view.draw.published:
             view.draw.published, view.draw.published_at = True, utcnow()
-            session.add(AuditRecord(actor=actor, action="publish", entity="draw",
-                                    entity_id=slug, old=None, new={"published": True}))
+            audit(session, actor, "publish", "draw", slug, new={"published": True})
             session.commit()
     schedule_known_matches(session, actor)
     return _announce_draw(session, slug)
@@ -231,7 +229,7 @@ def record_result(session: Session, slug: str, match_id: str, body: dict[str, An
     key = idempotency_key if idempotency_key is not None else body.get("idempotency_key")
     if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 100):
         raise Invalid("idempotency_key: a text of 1 to 100 characters")
-    with lock:
+    with live().match_lock:
         view = load_view(session, slug)
         if view.draw is None or not view.draw.published:
             raise Conflict(f"draw: {slug!r} has no published draw yet")

@@ -255,7 +255,7 @@ def bracket_dict(view: View, *, include_draft: bool = False) -> dict[str, Any]:
 
 
 def ranking_entries(view: View) -> list[dict[str, Any]]:
-    """Every team of the category once, best first (CONTRACT §4 `entries`; `best_us` null)."""
+    """Every team of the category once, best first (docs/contract.md §4 `entries`; `best_us` null)."""
     names = view.teams
     placed: list[dict[str, Any]] = []
     if view.published:

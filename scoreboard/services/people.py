@@ -10,16 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoreboard.errors import Invalid, NotFound
-from scoreboard.models import AuditRecord, Category, JudgeAssignment, User
+from scoreboard.models import Category, JudgeAssignment, User
 from scoreboard.services import accounts
+from scoreboard.services.audit import audit
 
 log = logging.getLogger(__name__)
 JUDGING_ROLES = ("judge", "head_judge")
 
 
 def _audit(session: Session, actor: str, action: str, user: User, old: Any, new: Any) -> None:
-    session.add(AuditRecord(actor=actor, action=action, entity="user", entity_id=user.name,
-                            old=old, new=new))
+    audit(session, actor, action, "user", user.name, old=old, new=new)
 
 
 def get_user(session: Session, user_id: int) -> User:

@@ -29,6 +29,7 @@ from scoreboard.models import (
     Team,
 )
 from scoreboard.models.base import utcnow
+from scoreboard.services.audit import audit
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,8 @@ def purge(session: Session, upload_dir: Path, after_days: int, actor: str,
                 path.unlink()
                 uploads += 1
             reg.proof_file, reg.proof_type = None, None
-    session.add(AuditRecord(actor=actor, action="privacy_purge", entity="event",
-                            entity_id="*", new={"contacts": contacts, "uploads": uploads}))
+    audit(session, actor, "privacy_purge", "event", "*",
+          new={"contacts": contacts, "uploads": uploads})
     session.commit()
     log.info("privacy purge by %s: %d contacts, %d uploads deleted", actor, contacts, uploads)
     return Purged(contacts, uploads)

@@ -33,6 +33,7 @@ from scoreboard.models import (
 )
 from scoreboard.models.base import utcnow
 from scoreboard.services import matches, runs
+from scoreboard.services.audit import audit
 from scoreboard.services.category_config import category_config
 from scoreboard.services.matches_state import load_view
 from scoreboard.services.publish import publish
@@ -137,10 +138,8 @@ def file_protest(session: Session, team: Team, body: Any, actor: str) -> dict[st
                   reason=reason, status=rules.ProtestStatus.OPEN.value, created_by=actor)
     session.add(row)
     session.flush()
-    session.add(AuditRecord(actor=actor, action="protest", entity="protest",
-                            entity_id=str(row.id), new={"target": target,
-                                                        "target_id": target_id},
-                            reason=reason))
+    audit(session, actor, "protest", "protest", row.id,
+          new={"target": target, "target_id": target_id}, reason=reason)
     session.commit()
     log.info("protest %s filed by %s against %s %s", row.id, team.code, target, target_id)
     _announce(session, category)
@@ -170,9 +169,8 @@ def decide(session: Session, protest_id: int, body: Any, actor: str) -> dict[str
         _correct(session, row, correction, reason, actor)
     row.status, row.decided_by, row.decided_at = status.value, actor, utcnow()
     row.decision_reason, row.correction = reason, correction
-    session.add(AuditRecord(actor=actor, action=f"protest:{status.value}", entity="protest",
-                            entity_id=str(row.id), new={"correction": correction},
-                            reason=reason))
+    audit(session, actor, f"protest:{status.value}", "protest", row.id,
+          new={"correction": correction}, reason=reason)
     session.commit()
     log.info("protest %s %s by %s: %s", row.id, status.value, actor, reason)
     _announce(session, row.category)
@@ -204,8 +202,7 @@ def finalise(session: Session, slug: str, body: Any, actor: str) -> dict[str, An
     if _open_count(session, category):
         raise Conflict("protest: decide the open protests of this category first")
     session.add(Finalisation(category=category, reason=reason, created_by=actor))
-    session.add(AuditRecord(actor=actor, action="finalise", entity="category",
-                            entity_id=slug, reason=reason or None))
+    audit(session, actor, "finalise", "category", slug, reason=reason or None)
     session.commit()
     _announce(session, category)
     return official_state(session, category)

@@ -1,31 +1,34 @@
-"""Where services announce changes after they commit. The app plugs Socket.IO in here;
-the CLI leaves the no-op default."""
+"""Where services announce changes after they commit. Each app plugs its own Socket.IO in
+here (its `scoreboard.live.Live`); without an app (the CLI) nothing listens."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask import Flask
+
+from scoreboard.live import live
+
 log = logging.getLogger(__name__)
-_emitters: list[Callable[[str, Any], None]] = []
-_in_order = threading.RLock()
 
 
-def connect(emitter: Callable[[str, Any], None]) -> None:
-    """Send every published (event, payload) to `emitter` as well."""
-    _emitters.append(emitter)
+def connect(emitter: Callable[[str, Any], None], app: Flask | None = None) -> None:
+    """Send every (event, payload) that `app` (default: the current app) publishes to
+    `emitter` as well."""
+    live(app).emitters.append(emitter)
 
 
-def disconnect_all() -> None:
-    _emitters.clear()
+def disconnect_all(app: Flask | None = None) -> None:
+    """Stop sending `app`'s (default: the current app's) announcements anywhere."""
+    live(app).emitters.clear()
 
 
 def publish(event: str, payload: Any) -> None:
     """Announce a committed change to every connected emitter; never raises."""
-    for emit in list(_emitters):
+    for emit in list(live().emitters):
         try:
             emit(event, payload)
         except Exception:  # a broken display must never undo a stored result
@@ -43,6 +46,6 @@ def read_then_publish(session: Any) -> Iterator[None]:
     session's earlier read snapshot is closed first), so it sees every commit before it.
     Callers have committed their own change already.
     """
-    with _in_order:
+    with live().publish_order:
         session.commit()  # nothing to write: ends any read snapshot taken before the lock
         yield

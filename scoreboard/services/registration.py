@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from judging import registration as rules
 from judging.registration import Refusal, Status
 from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
-from scoreboard.models import AuditRecord, Category, MatchDraw, Registration, Run, Team
-from scoreboard.models.registration import CallUpEntry
+from scoreboard.models import CallUpEntry, Category, MatchDraw, Registration, Run, Team
+from scoreboard.services.audit import audit
 from scoreboard.services.category_config import category_config
 from scoreboard.services.matches import list_matches
 from scoreboard.services.publish import publish, read_then_publish
@@ -152,8 +152,8 @@ def submit(session: Session, data: dict[str, Any], source_ip: str,
                        **{f: data[f] for f in FIELDS})
     session.add(reg)
     session.flush()
-    session.add(AuditRecord(actor="public", action="register", entity="registration",
-                            entity_id=reg.code, new={"status": reg.status, "category": category.slug}))
+    audit(session, "public", "register", "registration", reg.code,
+          new={"status": reg.status, "category": category.slug})
     session.commit()
     log.info("registration %s: %s (%s) in %s, %s", reg.code, reg.team_name, reg.institution,
              category.slug, reg.status)
@@ -183,9 +183,8 @@ def update(session: Session, reg: Registration, data: dict[str, Any],
     reg.category, reg.updated_at = category, now
     if reg.team is not None:
         _sync_team(reg.team, reg)
-    session.add(AuditRecord(actor="team", action="edit", entity="registration",
-                            entity_id=reg.code, old=old,
-                            new={f: getattr(reg, f) for f in FIELDS} | {"category": category.slug}))
+    audit(session, "team", "edit", "registration", reg.code, old=old,
+          new={f: getattr(reg, f) for f in FIELDS} | {"category": category.slug})
     session.commit()
     return reg
 
@@ -294,10 +293,8 @@ def review(session: Session, reg_id: int, target: str, reason: str, actor: str,
         _withdraw(session, reg)
     reg.status, reg.reason = wanted.value, reason.strip() or None
     reg.reviewed_by, reg.reviewed_at = actor, now or now_utc()
-    session.add(AuditRecord(actor=actor, action=f"review:{wanted.value}", entity="registration",
-                            entity_id=reg.code, old=old,
-                            new={"status": reg.status, "team": reg.team_code},
-                            reason=reason.strip() or None))
+    audit(session, actor, f"review:{wanted.value}", "registration", reg.code, old=old,
+          new={"status": reg.status, "team": reg.team_code}, reason=reason.strip() or None)
     session.commit()
     log.info("registration %s %s by %s (team %s)", reg.code, reg.status, actor, reg.team_code)
     if wanted is Status.APPROVED or old["status"] == Status.APPROVED.value:
@@ -320,9 +317,8 @@ def set_payment_verified(session: Session, reg_id: int, verified: bool, actor: s
     reg = get(session, reg_id)
     old = reg.payment_verified
     reg.payment_verified = verified
-    session.add(AuditRecord(actor=actor, action="payment", entity="registration",
-                            entity_id=reg.code, old={"payment_verified": old},
-                            new={"payment_verified": verified}))
+    audit(session, actor, "payment", "registration", reg.code,
+          old={"payment_verified": old}, new={"payment_verified": verified})
     session.commit()
     return reg
 
@@ -348,8 +344,8 @@ def save_proof(session: Session, reg: Registration, stream: IO[bytes], folder: P
     (folder / name).write_bytes(data)
     previous = reg.proof_file
     reg.proof_file, reg.proof_type, reg.payment_verified = name, mime, False
-    session.add(AuditRecord(actor="team", action="proof", entity="registration",
-                            entity_id=reg.code, new={"proof_file": name, "bytes": len(data)}))
+    audit(session, "team", "proof", "registration", reg.code,
+          new={"proof_file": name, "bytes": len(data)})
     session.commit()
     if previous and previous != name:
         (folder / previous).unlink(missing_ok=True)
@@ -408,7 +404,7 @@ def check_in(session: Session, code: str, actor: str,
     if team.checked_in_at is not None:
         return team, False
     team.checked_in_at = now or now_utc()
-    session.add(AuditRecord(actor=actor, action="check_in", entity="team", entity_id=team.code))
+    audit(session, actor, "check_in", "team", team.code)
     session.commit()
     log.info("team %s checked in by %s", team.code, actor)
     return team, True

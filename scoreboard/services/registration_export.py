@@ -1,4 +1,4 @@
-"""Registrations and teams out (CSV of CONTRACT §3, XLSX) and teams in (the §3 import)."""
+"""Registrations and teams out (CSV of docs/contract.md §3, XLSX) and teams in (the §3 import)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def _team_rows(session: Session) -> list[list[str]]:
 
 
 def teams_csv(session: Session) -> str:
-    """Every team in the teams CSV format (CONTRACT §3): `kejurda teams import` takes it back."""
+    """Every team in the teams CSV format (docs/contract.md §3): `kejurda teams import` takes it back."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
@@ -95,7 +95,7 @@ def _sheet(book: Workbook, title: str, header, rows) -> None:
 
 def registrations_xlsx(session: Session, registrations: list[Registration]) -> bytes:
     """A workbook: sheet `Pendaftaran` (the given registrations, every column) and sheet
-    `Tim` (every team, in the CONTRACT §3 columns)."""
+    `Tim` (every team, in the docs/contract.md §3 columns)."""
     book = Workbook()
     book.remove(book.active)
     _sheet(book, "Pendaftaran", REGISTRATION_COLUMNS, map(_registration_row, registrations))
@@ -106,7 +106,7 @@ def registrations_xlsx(session: Session, registrations: list[Registration]) -> b
 
 
 def import_csv(session: Session, data: bytes, filename: str) -> tuple[int, int]:
-    """The CONTRACT §3 import of an uploaded file: all rows or none; (created, updated).
+    """The docs/contract.md §3 import of an uploaded file: all rows or none; (created, updated).
     Errors name the uploaded file's name, its line, the value and the reason."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "teams.csv"

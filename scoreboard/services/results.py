@@ -24,7 +24,7 @@ CSV_COLUMNS = ("rank", "team", "team_name", "institution", "best_us", "best", "s
 
 
 def fmt_us(us: int | None) -> str:
-    """µs → "12.345": truncated to the millisecond, never rounded up (CONTRACT: times)."""
+    """µs → "12.345": truncated to the millisecond, never rounded up (docs/contract.md, "Times")."""
     if us is None or us < 0:
         return ""
     ms = us // 1000

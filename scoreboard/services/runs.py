@@ -1,6 +1,6 @@
 """Timed runs: arm, take in gate edges, abort, time out; the rules live in judging.timed.
 
-Every change happens under one lock per process and the track row's lock in the
+Every change happens under the app's run lock (`scoreboard.live`) and the track row's lock in the
 database (for several workers on PostgreSQL), is committed, and only then published.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 from typing import Any
 
@@ -19,8 +18,10 @@ from sqlalchemy.orm import Session
 from judging import timed
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid, NotFound
-from scoreboard.models import AuditRecord, Category, GateEvent, Run, Team, Track
+from scoreboard.live import live
+from scoreboard.models import Category, GateEvent, Run, Team, Track
 from scoreboard.services import inspection
+from scoreboard.services.audit import audit
 from scoreboard.services.category_config import time_limit_us, timed_config
 from scoreboard.services.publish import publish, read_then_publish
 from scoreboard.services.ranking import category_ranking
@@ -32,7 +33,6 @@ FINAL = ("finished", "timeout", "dnf", "dsq")
 REASON_MAX = Run.reason.type.length
 # a timekeeper may count penalties on a run from its start until it is settled otherwise
 PENALTY_COUNTABLE = ("running", "finished", "review", "timeout")
-lock = threading.RLock()
 
 
 def now_us() -> int:
@@ -56,7 +56,7 @@ def _edge(ev: GateEvent | None) -> timed.Edge | None:
     if ev is None:
         return None
     return timed.Edge(ev.source, ev.boot, ev.seq, ev.gate, ev.edge, ev.t_us,
-                      ev.t_epoch_us, ev.t_epoch_err_us)
+                      ev.t_epoch_us, ev.t_epoch_err_us, ev.fault)
 
 
 def _state(session: Session, run: Run) -> timed.RunState:
@@ -97,7 +97,7 @@ def _store_state(session: Session, run: Run, state: timed.RunState) -> None:
 
 
 def run_dict(run: Run) -> dict[str, Any]:
-    """The run object of the API and of `/live` (CONTRACT §4 plus extensions)."""
+    """The run object of the API and of `/live` (docs/contract.md §4 plus extensions)."""
     start = run.start_event
     return {
         "id": run.id, "category": run.category.slug, "team": run.team.code,
@@ -126,14 +126,13 @@ def elapsed_err_us(run: Run) -> int | None:
 
 def _audit(session: Session, actor: str, action: str, run: Run, old: dict | None,
            reason: str | None) -> None:
-    session.add(AuditRecord(actor=actor, action=action, entity="run", entity_id=str(run.id),
-                            old=old, new={"status": run.status, "elapsed_us": run.elapsed_us},
-                            reason=reason))
+    audit(session, actor, action, "run", run.id, old=old,
+          new={"status": run.status, "elapsed_us": run.elapsed_us}, reason=reason)
 
 
 def announce(session: Session, runs: list[Run]) -> None:
     """Publish the runs and their categories' rankings (a team's status is part of the
-    ranking, so arming or starting a run changes it too: CONTRACT §5 "on every change")."""
+    ranking, so arming or starting a run changes it too: docs/contract.md §5 "on every change")."""
     for run in runs:
         publish("run", run_dict(run))
     for slug in sorted({r.category.slug for r in runs}):
@@ -158,7 +157,7 @@ def arm_run(session: Session, category_slug: Any, team_code: Any, actor: str) ->
         raise Invalid("category: required, a category slug")
     if not isinstance(team_code, str) or not team_code:
         raise Invalid("team: required, a team code")
-    with lock:
+    with live().run_lock:
         category = session.scalar(select(Category).where(Category.slug == category_slug))
         if category is None:
             raise NotFound(f"category: {category_slug!r} not found")
@@ -199,7 +198,7 @@ def arm_run(session: Session, category_slug: Any, team_code: Any, actor: str) ->
 
 def _change(session: Session, run_id: int, actor: str, action: str, reason: str,
             rule) -> Run:
-    with lock:
+    with live().run_lock:
         run = get_run(session, run_id)
         old = {"status": run.status, "elapsed_us": run.elapsed_us}
         try:
@@ -227,7 +226,7 @@ def add_penalty(session, run_id: int, actor: str, name: Any, count: Any,
         raise Invalid("count: a non-zero integer from -100 to 100")
     if count < 0 and not reason:
         raise Invalid("reason: required to take a penalty back (wajib diisi)")
-    with lock:
+    with live().run_lock:
         run = get_run(session, run_id)
         config = timed_config(run.category)
         names = [p.key for p in config.penalties] if config else []
@@ -243,9 +242,8 @@ def add_penalty(session, run_id: int, actor: str, name: Any, count: Any,
         except RuleViolation as exc:
             raise Invalid(str(exc)) from None
         run.penalties = {k: v for k, v in new.items() if v}
-        session.add(AuditRecord(actor=actor, action="penalty", entity="run",
-                                entity_id=str(run.id), old={"penalties": old},
-                                new={"penalties": run.penalties}, reason=reason))
+        audit(session, actor, "penalty", "run", run.id, old={"penalties": old},
+              new={"penalties": run.penalties}, reason=reason)
         session.commit()
         log.info("run %s penalty %s %+d by %s", run.id, name, count, actor)
     announce(session, [run])
@@ -267,7 +265,7 @@ def resolve_review(session: Session, run_id: int, actor: str, elapsed_us: int, r
 def expire_runs(session: Session, grace_s: float = 0.0) -> list[Run]:
     """Time out running runs whose limit has passed on the server's clock."""
     changed = []
-    with lock:
+    with live().run_lock:
         running = session.scalars(select(Run).where(Run.status == "running")).all()
         now = now_us()
         for run in running:
@@ -290,12 +288,12 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
     """Store a batch of gate edges in one transaction, in order; one ack per edge.
 
     A malformed edge is acked `{"ok": false, "error"}` and stored nowhere; a duplicate is
-    acked exactly like the first time (CONTRACT §5). One commit for the whole batch is
+    acked exactly like the first time (docs/contract.md §5). One commit for the whole batch is
     what lets an agent catch up on a backlog quickly.
     """
     acks: list[dict[str, Any]] = []
     changed: dict[int, Run] = {}
-    with lock:
+    with live().run_lock:
         try:
             batch = _Batch(session, payloads)
             for payload in payloads:
@@ -356,7 +354,7 @@ def _take_edge(session: Session, payload: Any, changed: dict[int, Run],
         return {"ok": True}  # already stored
     if edge.edge != "B" or (edge.source, edge.gate) not in batch.live_gates:
         return {"ok": True}  # stored; no live run can take it
-    if timed.is_rebound(_previous_on_gate(session, edge), edge):
+    if edge.fault is None and timed.is_rebound(_previous_on_gate(session, edge), edge):
         return {"ok": True}  # the beam flickering as a robot leaves: stored, drives nothing
     for run in _drive_runs(session, edge):
         changed[run.id] = run
@@ -370,7 +368,7 @@ def _insert_edge(session: Session, edge: timed.Edge, batch: _Batch) -> bool:
     batch.stored.add(key)
     session.add(GateEvent(source=edge.source, boot=edge.boot, seq=edge.seq, gate=edge.gate,
                           edge=edge.edge, t_us=edge.t_us, t_epoch_us=edge.t_epoch_us,
-                          t_epoch_err_us=edge.t_epoch_err_us))
+                          t_epoch_err_us=edge.t_epoch_err_us, fault=edge.fault))
     # Flushed with the next query or the commit (many rows in one statement). Another
     # worker may store the same edge at the same moment (scale-out): the IntegrityError
     # rolls the whole batch back and the agent is told to send it again, which then

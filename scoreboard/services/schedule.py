@@ -19,9 +19,10 @@ from judging.schedule import Fixed, Plan, Problem
 from judging.schedule_greedy import greedy
 from judging.schedule_live import LiveSlot, project
 from scoreboard.errors import Invalid, NotFound
-from scoreboard.models import AuditRecord, Category, Team
+from scoreboard.models import Category, Team
 from scoreboard.models.schedule import ScheduleSlot, ScheduleVersion
 from scoreboard.services import schedule_build as build_mod
+from scoreboard.services.audit import audit
 from scoreboard.services.schedule_build import Built, to_local, to_minute
 from scoreboard.services.schedule_solver import DEFAULT_TIME_LIMIT_S
 from scoreboard.services.schedule_solver import generate as solve
@@ -52,10 +53,9 @@ def _store(session: Session, built: Built, plan: Plan, actor: str, reason: str |
             version_id=version.id, key=key, category_id=meta.category_id, kind=meta.kind,
             ref=meta.ref, teams=list(meta.teams), place=place, start=to_local(calendar, start),
             end=to_local(calendar, end), kept=kept))
-    session.add(AuditRecord(actor=actor, action="schedule:generate", entity="schedule",
-                            entity_id=str(version.id), reason=reason,
-                            new={"placed": len(plan.placed), "kept": len(rows) - len(plan.placed),
-                                 "impossible": len(impossible)}))
+    audit(session, actor, "schedule:generate", "schedule", version.id, reason=reason,
+          new={"placed": len(plan.placed), "kept": len(rows) - len(plan.placed),
+               "impossible": len(impossible)})
     session.flush()
     return version
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.errors import KejurdaError
 from scoreboard.models import Category, Team
-from scoreboard.models.registration import CallUpEntry
+from scoreboard.models.callup import CallUpEntry
 from scoreboard.models.schedule import ScheduleVersion
 from scoreboard.services import callup
 from scoreboard.services.schedule import LiveRow, generate, live

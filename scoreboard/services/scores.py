@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,8 +18,8 @@ from judging import rubric
 from judging import score_entry as rules_
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Forbidden, Invalid, NotFound
+from scoreboard.live import live
 from scoreboard.models import (
-    AuditRecord,
     Category,
     CategoryJudging,
     JudgeAssignment,
@@ -28,13 +27,13 @@ from scoreboard.models import (
     Team,
     User,
 )
+from scoreboard.services.audit import audit
 from scoreboard.services.category_config import category_config
 from scoreboard.services.publish import publish, read_then_publish
 
 log = logging.getLogger(__name__)
 KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SUPERVISORS = ("head_judge", "admin")
-lock = threading.RLock()
 
 
 class SheetConflict(Conflict):
@@ -183,7 +182,7 @@ def submit_sheet(session: Session, slug: Any, data: dict[str, Any], user: User |
     if not isinstance(key, str) or not KEY.match(key):
         raise Invalid("idempotency_key: 8 to 64 letters, digits, '-' or '_'")
     team_code, scores, comment = data.get("team"), data.get("scores"), data.get("comment")
-    with lock:
+    with live().score_lock:
         replayed = _replay(session, key, actor, slug, team_code, scores, comment)
         if replayed is not None:
             return confirmation(replayed, True), False
@@ -234,12 +233,11 @@ def _store(session: Session, category: Category, team: Team, judge: User, base: 
         session.rollback()
         raise SheetConflict("base_version: the sheet was changed at the same moment "
                             "(sudah diubah orang lain); reload and try again", None) from None
-    session.add(AuditRecord(
-        actor=actor, action="score" if version == 1 else "correct", entity="score_sheet",
-        entity_id=f"{category.slug}/{team.code}/{judge.name}"[:64],
-        old=None if current is None else {"version": current.version, "scores": current.scores,
-                                          "comment": current.comment},
-        new={"version": version, "scores": scores, "comment": comment}, reason=reason))
+    audit(session, actor, "score" if version == 1 else "correct", "score_sheet",
+          f"{category.slug}/{team.code}/{judge.name}",
+          old=None if current is None else {"version": current.version, "scores": current.scores,
+                                            "comment": current.comment},
+          new={"version": version, "scores": scores, "comment": comment}, reason=reason)
     session.commit()
     log.info("score sheet %s/%s/%s v%s by %s", category.slug, team.code, judge.name,
              version, actor)
@@ -330,7 +328,7 @@ def set_state(session: Session, slug: Any, wanted: Any, version: Any, actor: str
         raise Invalid("version: the state version you saw (0 at first)")
     if reason is not None and (not isinstance(reason, str) or len(reason) > 300):
         raise Invalid("reason: a text of at most 300 characters")
-    with lock:
+    with live().score_lock:
         current, seen = state_of(session, category)
         if seen != version:
             raise SheetConflict(f"version: the category's state is {current.value} at "
@@ -347,9 +345,8 @@ def set_state(session: Session, slug: Any, wanted: Any, version: Any, actor: str
             session.add(row)
         else:
             row.state, row.changed_by = target.value, actor
-        session.add(AuditRecord(actor=actor, action=target.value, entity="category_judging",
-                                entity_id=category.slug, old={"state": current.value},
-                                new={"state": target.value}, reason=reason))
+        audit(session, actor, target.value, "category_judging", category.slug,
+              old={"state": current.value}, new={"state": target.value}, reason=reason)
         session.commit()
         log.info("category %s %s by %s", category.slug, target.value, actor)
     out = {"category": category.slug, "state": row.state, "version": row.version}

@@ -1,4 +1,4 @@
-"""Import teams from the organisers' CSV (CONTRACT §3): all rows or none."""
+"""Import teams from the organisers' CSV (docs/contract.md §3): all rows or none."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""HTML pages, one blueprint per audience (docs/internals.md): auth, desk, display, ..."""
+"""HTML pages, one blueprint per audience: docs/routes.md lists every address."""
 
 from flask import Flask
 
 from scoreboard.web.admin_users import bp as admin_users_bp
 from scoreboard.web.auth import bp as auth_bp
 from scoreboard.web.brackets import bp as brackets_bp
+from scoreboard.web.callup import bp as callup_bp
 from scoreboard.web.desk import bp as desk_bp
 from scoreboard.web.devices import bp as devices_bp
 from scoreboard.web.display import bp as display_bp
@@ -22,6 +23,7 @@ def register_pages(app: Flask) -> None:
     """Add every page blueprint to `app`."""
     app.register_blueprint(auth_bp)
     app.register_blueprint(brackets_bp)
+    app.register_blueprint(callup_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(devices_bp)

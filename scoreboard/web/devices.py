@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from scoreboard.services import devices
-from scoreboard.sockets import agents
 from scoreboard.web.access import role_required
 
 bp = Blueprint("devices", __name__, url_prefix="/admin/perangkat")
@@ -17,4 +16,4 @@ bp = Blueprint("devices", __name__, url_prefix="/admin/perangkat")
 @bp.get("")
 @role_required("timekeeper")
 def index():
-    return render_template("devices/index.html", agents=devices.overview(agents.snapshot()))
+    return render_template("devices/index.html", agents=devices.agents_overview())

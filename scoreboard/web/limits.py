@@ -7,8 +7,6 @@ minute"), per client address, on POST only: the form itself always opens.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask, flash, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import Limiter
@@ -22,7 +20,7 @@ DEFAULT = "10 per minute"
 
 def init_login_limit(app: Flask) -> Limiter:
     """Wrap the sign-in view with the configured limit; a breach re-shows the form (429)."""
-    app.config.setdefault("KEJURDA_LOGIN_LIMIT", os.environ.get("KEJURDA_LOGIN_LIMIT", DEFAULT))
+    app.config.setdefault("KEJURDA_LOGIN_LIMIT", DEFAULT)  # set by config.default_config()
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
                       default_limits=[], key_prefix=f"kejurda-{id(app)}")
     view = app.view_functions["auth.login"]

@@ -83,9 +83,10 @@ def result_card(code: str):
 
 
 def share_link(team: Team) -> str:
-    """A wa.me link whose message carries the team's result card and page."""
+    """A WhatsApp share link whose message carries the team's result card and page (the app's
+    own scheme: it opens WhatsApp on the phone and needs no outside web page)."""
     page = url_for("public.team", code=team.code, _external=True)
     card = url_for("public.result_card", code=team.code, _external=True)
     text = _("Hasil %(team)s di %(category)s: %(page)s (kartu: %(card)s)", team=team.name,
              category=team.category.name, page=page, card=card)
-    return "https://wa.me/?text=" + quote(text)
+    return "whatsapp://send?text=" + quote(text)

@@ -9,7 +9,6 @@ for changes and uploads; the forms themselves always open.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -203,8 +202,8 @@ def proof(token: str):
 @bp.record_once
 def _setup(state) -> None:
     app: Flask = state.app
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, os.environ.get(key, value))
+    for key, value in DEFAULTS.items():  # an app built without default_config()
+        app.config.setdefault(key, value)
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[],
                       key_prefix=f"kejurda-registration-{id(app)}")
     app.extensions["kejurda_registration_limiter"] = limiter

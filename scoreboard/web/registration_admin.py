@@ -1,5 +1,5 @@
 """Organisers' pages: review registrations (`/admin/pendaftaran`), export and import,
-the check-in desk (`/admin/daftar-ulang`) and the call-up queues (`/admin/antrian`)."""
+and the check-in desk (`/admin/daftar-ulang`). The call-up queues are web/callup.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 
 from scoreboard.errors import KejurdaError, LoadError
 from scoreboard.models import Registration, Team
-from scoreboard.services import callup, schedule_callup
 from scoreboard.services import registration as service
 from scoreboard.services import registration_export as export
 from scoreboard.web.access import role_required
@@ -209,43 +208,4 @@ def checkin():
     total = session.scalar(select(func.count(Team.id)))
     return render_template("admin/daftar_ulang.html", form=form, result=result, recent=recent,
                            done=done, total=total), status
-
-
-@bp.get("/antrian")
-@role_required("timekeeper")
-def queues():
-    return render_template("admin/antrian_index.html", arenas=callup.arenas(g.db.session))
-
-
-@bp.route("/antrian/<arena>", methods=["GET", "POST"])
-@role_required("timekeeper")
-def queue(arena: str):
-    """One track's or arena's call-up queue: add, call (no show), came."""
-    session = g.db.session
-    try:
-        callup.check_arena(session, arena)
-    except KejurdaError:
-        abort(404)
-    form, status = CodeForm(), 200
-    if request.method == "POST":
-        action = request.form.get("action", "join")
-        if action not in ("join", "no_show", "leave"):
-            abort(400)
-        if form.validate():
-            try:
-                if action == "leave":  # the schedule's next team joins the queue
-                    schedule_callup.came(session, arena, form.code.data, _actor())
-                else:
-                    getattr(callup, action)(session, arena, form.code.data, _actor())
-                return redirect(url_for("registration_admin.queue", arena=arena), 303)
-            except KejurdaError as exc:
-                session.rollback()
-                form.code.errors = [exc.message]
-                status = exc.status
-        else:
-            status = 422
-    names = dict(callup.arenas(session))
-    return render_template("admin/antrian.html", arena=arena, arena_name=names[arena],
-                           entries=callup.queue(session, arena), form=form,
-                           blank=CodeForm(formdata=None)), status
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.venue import make_venue
+from tests.support.venue import venue  # noqa: F401  (the fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -26,14 +26,6 @@ def browser():
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def venue(tmp_path: Path):
-    v = make_venue(tmp_path)
-    yield v
-    for proc in reversed(v.procs):
-        proc.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Two real agent processes (hardware.agent.Agent with its durable outbox), each with its own
 boot and a wall clock deliberately set wrong (+37 s and -12 s), measure their offsets to
 the server's clock over Socket.IO (`clock`) and ship their edges' `t_epoch_us` in server
-time. The server times the run from those (CONTRACT §5) and states `elapsed_err_us`; the
+time. The server times the run from those (docs/contract.md §5) and states `elapsed_err_us`; the
 true elapsed time (this host's real clock, which the server also reads) must lie within it.
 
 This file is also the agents' program: `python -m tests.e2e.test_cross_agent_clock
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.venue import DATA, Proc, kejurda
+from tests.support.venue import DATA, Proc, event_variant, kejurda
 
 EVENT_EXTRA = """
 [[track]]
@@ -100,7 +100,7 @@ def agent_main(server: str, token: str, data_dir: str, source: str, offset_us: i
 @pytest.fixture
 def two_pi_venue(venue, tmp_path):
     event = tmp_path / "event.toml"
-    event.write_text((DATA / "event.toml").read_text() + EVENT_EXTRA)
+    event_variant(DATA / "event.toml", event, append=EVENT_EXTRA)
     teams = tmp_path / "teams.csv"
     teams.write_text(TEAMS)
     kejurda("event", "load", str(event), "--db", venue.db_url)

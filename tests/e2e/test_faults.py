@@ -19,11 +19,10 @@ from tests.support.esp32 import (
     assert_runs_match,
     outbox_rows,
     start_box,
-    wait_for_agent,
     wait_stored,
 )
 from tests.support.proxy import TcpProxy
-from tests.support.venue import Venue
+from tests.support.venue import Venue, wait_for_agent
 
 pytestmark = pytest.mark.e2e
 
@@ -171,7 +170,7 @@ def test_run_in_progress_when_the_server_dies_keeps_its_true_time(
         venue: Venue, box, proxy: TcpProxy, tmp_path: Path):
     """A run whose start reached the server before it died and whose finish was captured
     during the 10 s outage is timed by its edges, not timed out by the server's clock
-    (the server never times a run by when a message arrived: DESIGN, Principles).
+    (the server never times a run by when a message arrived: docs/internals.md, "Principles").
 
     The agent's link is held off for 2 s after the restart (the proxy refuses it), which
     makes deterministic what the agent's own reconnect backoff (up to 10 s after a long

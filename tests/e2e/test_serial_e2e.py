@@ -7,7 +7,7 @@ the microsecond, and the server's gate_event table holds every edge the box capt
 exactly once (nothing lost, nothing doubled).
 
 A run whose edges straddle a reboot has no single clock (its start and finish come from
-two boots) and is timed from t_epoch_us (CONTRACT §5); this test reboots only between
+two boots) and is timed from t_epoch_us (docs/contract.md §5); this test reboots only between
 runs, after the box has had every edge acked, so every time must be exact.
 """
 
@@ -25,10 +25,9 @@ from tests.support.esp32 import (
     assert_runs_match,
     start_box,
     stored_edges,
-    wait_for_agent,
     wait_stored,
 )
-from tests.support.venue import Venue
+from tests.support.venue import Venue, wait_for_agent
 
 pytestmark = pytest.mark.e2e
 

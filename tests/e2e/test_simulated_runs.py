@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.support.venue import Venue, ground_truth
+from tests.support.venue import Venue, ground_truth, wait_for_agent
 
 pytestmark = pytest.mark.e2e
 
@@ -36,17 +36,6 @@ def play_category(venue: Venue, category: str, attempts: int, results: list, err
                 results.append(venue.wait_final(run["id"]))
     except BaseException as exc:  # surfaced by the test thread below
         errors.append(exc)
-
-
-def wait_for_agent(venue: Venue) -> None:
-    """Wait until the agent's /timing connection is up (the server lists it)."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        resp = venue.api("GET", "/agents", token="admin")
-        if resp.ok and resp.json():
-            return
-        time.sleep(0.1)
-    raise AssertionError("agent never connected:\n" + venue.logs())
 
 
 def wait_truth(venue: Venue, run_ids: set[int]) -> dict[int, dict]:

@@ -63,7 +63,7 @@ def check_vectors_invalid(vectors):
 
 
 def check_frame_length_counts_the_newline(vectors):
-    # CONTRACT 6: a frame is "$" + payload + "*" + CRC + "\n"; over 120 bytes is dropped
+    # docs/contract.md §6: a frame is "$" + payload + "*" + CRC + "\n"; over 120 bytes is dropped
     for size, kind in ((120, "unknown_type"), (121, "too_long")):
         payload = b"ZZ," + b"x" * (size - 14)
         line = b"$" + payload + b"*" + krt1.crc_hex(payload).encode() + b"\n"

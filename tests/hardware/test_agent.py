@@ -242,7 +242,7 @@ def test_wall_times_are_shifted_into_server_time_when_the_server_tells_it(tmp_pa
 
 
 def test_wall_times_travel_unchanged_when_the_server_has_no_clock(tmp_path):
-    srv = TinyServer(clock_offset_us=None).start()  # only what CONTRACT §5 requires
+    srv = TinyServer(clock_offset_us=None).start()  # only what docs/contract.md §5 requires
     gates = ScriptedGates()
     gates.pending.put(stamped(1, 1_764_452_840_000_000))
     gates.push(3)

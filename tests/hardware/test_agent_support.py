@@ -1,6 +1,6 @@
 """A tiny real Socket.IO server for the agent and simulator tests (not the scoreboard).
 
-It speaks CONTRACT §5 on ``/timing`` (token at connect, ``gate_event`` stored once by
+It speaks docs/contract.md §5 on ``/timing`` (token at connect, ``gate_event`` stored once by
 ``(source, boot, seq)`` and acked, ``{"ok": false}`` for what it refuses) and, like the
 scoreboard, answers the ``clock`` extension (``clock_offset_us=None`` turns it off),
 optionally ``gate_events`` batches, serves ``GET /api/v1/tracks`` and broadcasts ``run``

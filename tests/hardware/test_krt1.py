@@ -1,4 +1,4 @@
-"""The host KRT/1 codec against the shared vectors (CONTRACT §6)."""
+"""The host KRT/1 codec against the shared vectors (docs/contract.md §6)."""
 
 import json
 import random
@@ -84,7 +84,7 @@ def kind_of(line: bytes) -> str:
 
 
 def test_a_frame_of_120_bytes_with_its_newline_passes_the_length_check_and_121_does_not():
-    # CONTRACT §6: a frame is "$" + payload + "*" + CRC + "\n"; drop those "over 120 bytes"
+    # docs/contract.md §6: a frame is "$" + payload + "*" + CRC + "\n"; drop those "over 120 bytes"
     assert krt1.MAX_LINE == 120
     assert kind_of(frame_of(120)) == krt1.UNKNOWN_TYPE  # read as far as its type
     assert kind_of(frame_of(120).replace(b"\n", b"\r\n")) == krt1.UNKNOWN_TYPE

@@ -1,61 +1,13 @@
 """SerialSource against a scripted device on a pty: ordering, gaps, acks, dedupe, reboots."""
 
-import os
-import select
 import threading
 import time
-import tty
 
 import pytest
 import serial
 
-from hardware import krt1
 from hardware.serial_link import SerialSource
-
-
-class ScriptedDevice:
-    """The test plays the ESP32 on the master side of a pty pair."""
-
-    def __init__(self):
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.path = os.ttyname(self.slave)
-        self.rx = b""
-
-    def send(self, *fields):
-        os.write(self.master, krt1.encode(fields))
-
-    def raw(self, data: bytes):
-        view = memoryview(data)
-        while view:
-            select.select([], [self.master], [], 1.0)
-            view = view[os.write(self.master, view[:4096]):]
-
-    def frames(self, wait=0.3):
-        """Payloads the host sent within ``wait`` seconds."""
-        end = time.monotonic() + wait
-        while time.monotonic() < end:
-            ready, _, _ = select.select([self.master], [], [], 0.02)
-            if ready:
-                self.rx += os.read(self.master, 65536)
-        lines, _, self.rx = self.rx.rpartition(b"\n")
-        return [krt1.decode(line).to_dict() for line in lines.split(b"\n") if line]
-
-    def wait_for(self, predicate, timeout=10.0):
-        seen = []
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            seen += self.frames(0.05)
-            if any(predicate(f) for f in seen):
-                return seen
-        raise AssertionError(f"not seen; got {seen}")
-
-    def close(self):
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+from tests.support.pty_device import ScriptedDevice
 
 
 class Sink:
@@ -289,3 +241,28 @@ def test_an_edge_far_in_the_past_under_a_new_seq_means_reboot(link):
     assert {"type": "ACK", "seq": 3} not in seen + dev.frames(0.3)
     assert [e["seq"] for e in sink.edges] == [1, 2]
     assert source.errors["reboot_suspected"] == 1
+
+
+def test_an_edge_back_in_time_in_the_same_boot_is_passed_on_flagged_and_the_link_goes_on(link):
+    dev, source, sink = link
+    hello_and_sync(dev)
+    dev.send("EV", 1, 0, "B", 9_000_000)
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 1})
+    dev.send("EV", 2, 1, "B", 400_000)  # 8.6 s back, and no reboot: a firmware fault
+    dev.wait_for(lambda f: f == {"type": "WHO"})
+    assert [e["seq"] for e in sink.edges] == [1]
+    dev.send("HELLO", "esp32-a", "3f9a0c12", "1.0.0", 3)  # the same boot
+    dev.wait_for(lambda f: f == {"type": "RS", "from_seq": 2})  # have EV 2 again
+    dev.send("EV", 2, 1, "B", 400_000)
+    dev.send("EV", 3, 0, "B", 1_400_000)  # later edges go on from the new time
+    dev.send("EV", 4, 1, "B", 2_900_000)
+    dev.wait_for(lambda f: f == {"type": "ACK", "seq": 4})
+    assert sink.plain()[1:] == [("esp32-a", "3f9a0c12", 2, 1, "B", 400_000),
+                                ("esp32-a", "3f9a0c12", 3, 0, "B", 1_400_000),
+                                ("esp32-a", "3f9a0c12", 4, 1, "B", 2_900_000)]
+    assert [e.get("fault") for e in sink.edges] == [None, "t_us_backwards", None, None]
+    status = source.status()
+    assert status["errors"]["t_us_backwards"] == 1
+    assert status["errors"]["reboot_suspected"] == 1
+    assert {k: status["last_fault"][k] for k in ("fault", "device", "boot", "seq")} == {
+        "fault": "t_us_backwards", "device": "esp32-a", "boot": "3f9a0c12", "seq": 2}

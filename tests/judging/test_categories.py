@@ -178,3 +178,16 @@ def test_penalties_and_team_size():
         config.timed.penalised_us(1, {"sentuh": -1})
     # who may enter is checked by judging.registration (level_admits, check_members)
     assert (config.levels, config.team_size_min, config.team_size_max) == (("SD", "SMP"), 2, 3)
+
+
+def test_every_key_the_engine_reads_is_documented():
+    from judging.categories import COMMON_KEYS, FORMAT_KEYS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "engine.md").read_text()
+    keys = set(COMMON_KEYS).union(*FORMAT_KEYS.values())
+    keys |= {"yuko_to_win", "max_rounds", "round_time_s", "extension_time_s",
+             "warnings_per_yuko", "half_time_s", "extra_time_s", "knockout_tie_break",
+             "mercy_difference", "win", "draw", "loss", "bye", "key", "weight", "max"}
+    assert sorted(k for k in keys if f"`{k}`" not in text) == []
+    for method in ("best", "sum_best_n", "average_best_n"):
+        assert f"`{method}`" in text

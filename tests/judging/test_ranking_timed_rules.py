@@ -1,22 +1,17 @@
-"""Timed ranking rules beyond best-of: sum/average of best n, progress, DSQ, cut."""
+"""Timed ranking rules beyond best-of: sum/average of best n, progress, DSQ."""
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from judging.errors import RuleViolation
 from judging.timed import (
     Attempt,
-    QualificationCut,
     RankEntry,
     RankingMethod,
     RankingRules,
     RunStatus,
     best_progress,
-    qualification_cut,
     rank_timed,
     scored_times,
-    settle_cut,
 )
 
 F, DNF, TO, DSQ = RunStatus.finished, RunStatus.dnf, RunStatus.timeout, RunStatus.dsq
@@ -179,75 +174,3 @@ def test_rules_validation(kwargs, message):
 def test_attempt_reached_validated():
     with pytest.raises(RuleViolation, match="^reached: must be an integer >= 0$"):
         Attempt("A", 1, DNF, None, reached=-1)
-
-
-# --- qualification cut ---------------------------------------------------------------------
-
-
-def ranking_of(times):
-    """Entries for teams T01.. with one finished time each (None: unfinished)."""
-    teams = [f"T{i:02d}" for i in range(1, len(times) + 1)]
-    attempts = [fin(t, 1, us) for t, us in zip(teams, times, strict=True) if us is not None]
-    return rank_timed(teams, attempts)
-
-
-def test_clean_top_8_in_seed_order():
-    entries = ranking_of([90, 10, 20, 30, 40, 50, 60, 70, 80, 100])
-    assert qualification_cut(entries, 8) == QualificationCut(
-        8, ("T02", "T03", "T04", "T05", "T06", "T07", "T08", "T09")
-    )
-
-
-def test_tie_inside_the_cut_is_clean():
-    entries = ranking_of([10, 10, 20, 30])
-    assert qualification_cut(entries, 2) == QualificationCut(2, ("T01", "T02"))
-
-
-def test_tie_across_the_line_is_reported():
-    entries = ranking_of([10, 20, 30, 30, 30, 40])
-    cut = qualification_cut(entries, 4)
-    assert cut == QualificationCut(4, ("T01", "T02"), ("T03", "T04", "T05"), 2)
-    assert cut.settled is False
-    settled = settle_cut(cut, ["T05", "T03", "T04"])
-    assert settled == QualificationCut(4, ("T01", "T02", "T05", "T03"))
-    assert settled.settled is True
-
-
-def test_fewer_ranked_teams_than_seats_leaves_byes():
-    entries = ranking_of([10, None, 30])
-    assert qualification_cut(entries, 16) == QualificationCut(16, ("T01", "T03"))
-
-
-def test_unranked_teams_never_qualify():
-    entries = ranking_of([None, None, 5])
-    assert qualification_cut(entries, 2).qualified == ("T03",)
-
-
-def test_cut_validation():
-    with pytest.raises(RuleViolation, match="^size: must be an integer >= 2$"):
-        qualification_cut([], 1)
-    swapped = list(reversed(ranking_of([1, 2, 3])))
-    with pytest.raises(RuleViolation, match="^entries: must be in ranking order$"):
-        qualification_cut(swapped, 2)
-    cut = qualification_cut(ranking_of([1, 2, 2]), 2)
-    with pytest.raises(RuleViolation, match="^runoff_order: must list exactly the tied teams$"):
-        settle_cut(cut, ["T02"])
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.none() | st.integers(1, 8), max_size=24), st.integers(2, 16))
-def test_cut_properties(times, size):
-    entries = ranking_of(times)
-    cut = qualification_cut(entries, size)
-    rank = {e.team: e.rank for e in entries}
-    assert len(cut.qualified) + cut.open_seats <= size
-    assert all(rank[t] is not None for t in cut.qualified + cut.tied)
-    assert len(set(cut.qualified + cut.tied)) == len(cut.qualified) + len(cut.tied)
-    assert [rank[t] for t in cut.qualified] == sorted(rank[t] for t in cut.qualified)
-    if cut.tied:
-        assert len({rank[t] for t in cut.tied}) == 1
-        assert len(cut.tied) > cut.open_seats > 0
-        assert len(cut.qualified) + cut.open_seats == size
-    out = [e for e in entries if e.rank is not None and e.team not in cut.qualified + cut.tied]
-    best_in = max((rank[t] for t in cut.qualified + cut.tied), default=0)
-    assert all(e.rank > best_in for e in out)

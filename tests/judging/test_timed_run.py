@@ -453,3 +453,35 @@ def test_status_values_are_wire_strings():
         "armed", "running", "finished", "timeout", "dnf", "dsq", "review",
     ]
     assert RunStatus("dnf") is RunStatus.dnf
+
+
+# --- an edge its device flagged as faulty ----------------------------------------------
+
+
+def faulty(gate: GateRef, t_us: int, seq: int = 7):
+    return Edge(gate.source, "boot1", seq, gate.gate, "B", t_us, fault="t_us_backwards")
+
+
+REVIEW_REASON = "device fault t_us_backwards on esp32-a/boot1 seq 7: time it by hand"
+
+
+def test_a_faulty_finish_sends_the_run_to_review():
+    state = play(TRACK, [ev(START, 10_000_000), faulty(FINISH, 400_000)])
+    assert (state.status, state.finish.t_us, state.elapsed_us, state.reason) == (
+        RunStatus.review, 400_000, None, REVIEW_REASON)
+
+
+def test_a_faulty_start_or_checkpoint_sends_the_run_to_review():
+    started = play(TRACK, [faulty(START, 400_000)])
+    assert (started.status, started.start.t_us, started.reason) == (
+        RunStatus.review, 400_000, REVIEW_REASON)
+    passed = play(TRACK, [ev(START, 10_000_000), faulty(CP1, 400_000)])
+    assert (passed.status, passed.checkpoints, passed.reason) == (
+        RunStatus.review, (None, None), REVIEW_REASON)
+
+
+def test_a_faulty_edge_off_the_run_changes_nothing():
+    armed = arm(TRACK)
+    assert apply_edge(armed, TRACK, faulty(FINISH, 400_000), LIMIT) is armed
+    running = play(TRACK, [ev(START, 10_000_000)])
+    assert apply_edge(running, TRACK, faulty(GateRef("esp32-c", 0), 1), LIMIT) is running

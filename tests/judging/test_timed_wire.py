@@ -82,3 +82,12 @@ def test_bad_fields_are_named(changes, message):
 def test_not_an_object(bad):
     with pytest.raises(RuleViolation, match="^edge: must be an object$"):
         parse_edge(bad)
+
+
+def test_a_flagged_edge_carries_its_fault():
+    assert parse_edge(with_(fault="t_us_backwards")).fault == "t_us_backwards"
+    assert parse_edge(with_(fault=None)).fault is None
+    with pytest.raises(RuleViolation, match="^fault: must be a string$"):
+        parse_edge(with_(fault=3))
+    with pytest.raises(RuleViolation, match=r"^fault: must be 1\.\.64 characters$"):
+        parse_edge(with_(fault=""))

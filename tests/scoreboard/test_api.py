@@ -1,4 +1,4 @@
-"""The HTTP API (CONTRACT §4): reads, arming and aborting runs, auth, and error bodies.
+"""The HTTP API (docs/contract.md §4): reads, arming and aborting runs, auth, and error bodies.
 
 Every 4xx is `{"error": "<message>"}`; nothing a client sends may cause a 500.
 """

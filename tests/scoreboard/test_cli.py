@@ -1,4 +1,4 @@
-"""The `kejurda` command (CONTRACT §1), run as a real subprocess against a temporary database.
+"""The `kejurda` command (docs/contract.md §1), run as a real subprocess against a temporary database.
 
 A user's mistake is one line on stderr and a non-zero exit, never a traceback.
 """
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from scoreboard.db import Database
 from scoreboard.models import Category, Event, Team, Track, User
+from tests.support.venue import event_variant
 
 KEJURDA = shutil.which("kejurda") or "kejurda"  # installed by `pip install -e .`
 DATA = Path(__file__).parent.parent / "data"
@@ -112,7 +113,6 @@ def test_event_load_and_teams_import_are_idempotent(loaded_cli, _loaded_db):
 
 def test_token_create_prints_the_token_alone_and_it_works(loaded_cli):
     from scoreboard.app import create_app
-    from scoreboard.extensions import socketio
     from scoreboard.services import publish
 
     tokens = {}
@@ -139,14 +139,14 @@ def test_token_create_prints_the_token_alone_and_it_works(loaded_cli):
         resp = client.post("/api/v1/runs", json={"category": "lf-sd", "team": "LF-SD-001"},
                            headers={"Authorization": f"Bearer {tokens['agent']}"})
         assert resp.status_code == 403
-        sio = socketio.test_client(app, namespace="/timing", auth={"token": tokens["agent"]})
+        sio = app.extensions["socketio"].test_client(app, namespace="/timing", auth={"token": tokens["agent"]})
         assert sio.is_connected("/timing")
         sio.disconnect(namespace="/timing")
-        sio = socketio.test_client(app, namespace="/timing",
+        sio = app.extensions["socketio"].test_client(app, namespace="/timing",
                                    auth={"token": tokens["timekeeper"]})
         assert not sio.is_connected("/timing")
     finally:
-        publish.disconnect_all()
+        publish.disconnect_all(app)
         app.extensions["kejurda_db"].dispose()
 
 
@@ -188,7 +188,7 @@ def test_short_password_is_one_line_and_creates_nothing(loaded_cli):
 def test_event_load_of_a_bad_file_names_file_and_key(loaded_cli, tmp_path):
     before = loaded_cli.counts()
     bad = tmp_path / "rusak.toml"
-    bad.write_text((DATA / "event.toml").read_text().replace("attempts = 2", 'attempts = "dua"'))
+    event_variant(DATA / "event.toml", bad, "attempts = 2", 'attempts = "dua"')
     missing = tmp_path / "tidak-ada.toml"
     bad_done, missing_done = loaded_cli.many([("event", "load", str(bad)),
                                               ("event", "load", str(missing))])

@@ -1,4 +1,4 @@
-"""The event file (CONTRACT §2): loading, updating, and every way an organiser can get it wrong.
+"""The event file (docs/contract.md §2): loading, updating, and every way an organiser can get it wrong.
 
 Every error is a LoadError whose message is `<file>:<line>: ... key '<key>': <reason>`,
 and a failed load leaves the database exactly as it was.

@@ -9,6 +9,7 @@ import pytest
 
 from scoreboard.models import AuditRecord
 from scoreboard.services.event_file import load_event
+from tests.support.venue import event_variant
 
 T0 = 5_000_000
 
@@ -16,12 +17,9 @@ T0 = 5_000_000
 @pytest.fixture
 def penalised(app, db, data_dir: Path, tmp_path: Path):
     """The test event with penalties on lf-smp: sentuh 5 s, keluar 10 s."""
-    text = (data_dir / "event.toml").read_text(encoding="utf-8")
     marker = 'slug = "lf-smp"\n'
-    assert marker in text
-    text = text.replace(marker, marker + "penalties = { sentuh = 5, keluar = 10 }\n", 1)
-    path = tmp_path / "event.toml"
-    path.write_text(text, encoding="utf-8")
+    path = event_variant(data_dir / "event.toml", tmp_path / "event.toml", marker,
+                         marker + "penalties = { sentuh = 5, keluar = 10 }\n")
     with db.transaction() as session:
         load_event(session, path)
     return app

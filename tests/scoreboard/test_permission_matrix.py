@@ -138,19 +138,16 @@ def test_a_write_without_csrf_from_a_signed_in_user_does_nothing(app, people, sn
 
 
 def _sio(app, namespace: str, auth: Any = None, client: Any = None):
-    from scoreboard.extensions import socketio
-
-    return socketio.test_client(app, namespace=namespace, auth=auth, flask_test_client=client)
+    return app.extensions["socketio"].test_client(app, namespace=namespace, auth=auth,
+                                                  flask_test_client=client)
 
 
 def test_every_socket_namespace_and_event_times_every_role(app, people, tokens, snapshot):
-    from scoreboard.extensions import socketio
-
-    namespaces = set(socketio.server.namespace_handlers)
+    namespaces = set(app.extensions["socketio"].server.namespace_handlers)
     assert namespaces == set(SOCKETS), "declare the roles of every Socket.IO namespace here"
     before = snapshot()
     for namespace, allowed in SOCKETS.items():
-        handler = socketio.server.namespace_handlers[namespace]
+        handler = app.extensions["socketio"].server.namespace_handlers[namespace]
         events = sorted(n[3:] for n in dir(handler) if n.startswith("on_")
                         and n not in ("on_connect", "on_disconnect"))
         attempts = [(f"token:{r}", {"token": tokens[r]}, None) for r in TOKENS]

@@ -41,7 +41,7 @@ def test_the_last_ranking_sent_is_read_after_the_last_change(app, db, monkeypatc
                 second_sent.set()
 
     monkeypatch.setattr(runs, "category_ranking", slow_first_read)
-    publish.connect(collect)
+    publish.connect(collect, app)
 
     def first():  # announces the armed run (reads: armed)
         with app.app_context():

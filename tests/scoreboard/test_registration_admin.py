@@ -1,5 +1,5 @@
 """Organisers: review with reasons, capacity, payment flag, filters, CSV/XLSX export and the
-CONTRACT §3 import, the check-in desk, check-in before runs, the call-up queue."""
+docs/contract.md §3 import, the check-in desk, check-in before runs, the call-up queue."""
 
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ def test_export_then_import_gives_the_same_teams(reg_app, admin, bare_app, tmp_p
             assert resp.status_code == 303
         assert person.client.get("/admin/pendaftaran/tim.csv").get_data(as_text=True) == exported
     finally:
-        disconnect_all()
+        disconnect_all(other)
         other.extensions["kejurda_db"].dispose()
 
 

@@ -1,4 +1,4 @@
-"""Socket.IO (CONTRACT §5): `/timing` for agents, run timing from gate edges, `/live`.
+"""Socket.IO (docs/contract.md §5): `/timing` for agents, run timing from gate edges, `/live`.
 
 Times are device microseconds chosen so every expected value is exact.
 """
@@ -12,6 +12,7 @@ import pytest
 from scoreboard.models import GateEvent, Run
 from scoreboard.services import runs
 from scoreboard.services.event_file import load_event
+from tests.support.venue import event_variant
 
 T0 = 10_000_000  # the device's clock at the start edge
 
@@ -284,20 +285,25 @@ def test_finish_exactly_at_the_time_limit_counts(api, agent):
     assert (run["status"], run["elapsed_us"]) == ("finished", 60_000_000)
 
 
-def test_a_run_that_never_finishes_times_out_on_the_server_clock(api, agent, db, live):
+def test_a_run_that_never_finishes_times_out_on_the_server_clock(app, api, agent, db, live):
     run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]   # time_limit_s = 1
     started = time.monotonic()
     agent.send("esp32-d", 0, "B", T0)
     try:
-        early = runs.expire_runs(db.session)
+        with app.app_context():
+            early = runs.expire_runs(db.session)
     finally:
         db.remove()
     if time.monotonic() - started < 0.9:  # (a stalled machine may already be past the limit)
         assert early == []
         assert api.run(run_id)["status"] == "running"
-    time.sleep(max(0.0, 1.1 - (time.monotonic() - started)))
+    # past the limit on the server's clock, counted from when it took the start in
+    # (a loaded machine may take the edge in well after `started`)
+    started_at_s = api.run(run_id)["started_server_us"] / 1e6
+    time.sleep(max(0.0, started_at_s + 1.1 - time.time()))
     try:
-        expired = runs.expire_runs(db.session)
+        with app.app_context():  # as the server's duty runs it (server.every)
+            expired = runs.expire_runs(db.session)
         assert [r.id for r in early + expired] == [run_id]
     finally:
         db.remove()
@@ -485,10 +491,9 @@ def test_timing_clients_cannot_reach_live_only_events(agent, count):
 def test_reload_adding_a_checkpoint_while_a_run_is_running(app, api, agent, data_dir, tmp_path):
     run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
     agent.send("esp32-a", 0, "B", 1_000_000)
-    text = (data_dir / "event.toml").read_text().replace(
-        'checkpoints = [ { source = "esp32-a", gate = 2 } ]',
-        'checkpoints = [ { source = "esp32-a", gate = 2 }, { source = "esp32-a", gate = 3 } ]')
-    (tmp_path / "event.toml").write_text(text)
+    event_variant(data_dir / "event.toml", tmp_path / "event.toml",
+                  'checkpoints = [ { source = "esp32-a", gate = 2 } ]',
+                  'checkpoints = [ { source = "esp32-a", gate = 2 }, { source = "esp32-a", gate = 3 } ]')
     db = app.extensions["kejurda_db"]
     with db.transaction() as s:
         load_event(s, tmp_path / "event.toml")
@@ -522,11 +527,9 @@ def test_long_reasons_fit_the_run_column(api, agent, db):
 
 
 @pytest.mark.parametrize("auth_role", [None, "judge", "timekeeper"])
-def test_a_refused_client_that_emits_anyway_stores_nothing(socket_client, tokens, count,
+def test_a_refused_client_that_emits_anyway_stores_nothing(app, socket_client, tokens, count,
                                                            auth_role):
     from socketio import packet
-
-    from scoreboard.extensions import socketio
 
     auth = {"token": tokens[auth_role]} if auth_role else None
     sio = socket_client("/timing", auth=auth)
@@ -536,12 +539,12 @@ def test_a_refused_client_that_emits_anyway_stores_nothing(socket_client, tokens
     # misbehaving client would, on the same engine.io connection
     for client in (sio, live):
         raw = packet.Packet(packet.EVENT, data=["gate_event", VALID], namespace="/timing", id=1)
-        socketio.server._handle_eio_message(client.eio_sid, raw.encode())
+        app.extensions["socketio"].server._handle_eio_message(client.eio_sid, raw.encode())
     assert count(GateEvent) == 0
     # the same raw path does store for a connected agent (so the check above can fail)
     agent = socket_client("/timing", auth={"token": tokens["agent"]})
     raw = packet.Packet(packet.EVENT, data=["gate_event", VALID], namespace="/timing", id=2)
-    socketio.server._handle_eio_message(agent.eio_sid, raw.encode())
+    app.extensions["socketio"].server._handle_eio_message(agent.eio_sid, raw.encode())
     assert count(GateEvent) == 1
 
 

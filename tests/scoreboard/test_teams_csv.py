@@ -1,4 +1,4 @@
-"""The teams CSV (CONTRACT §3): import, re-import by code, and all-or-nothing errors that
+"""The teams CSV (docs/contract.md §3): import, re-import by code, and all-or-nothing errors that
 name the line (the header is line 1), the value and the reason."""
 
 from __future__ import annotations

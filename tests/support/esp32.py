@@ -177,17 +177,6 @@ def outbox_rows(data_dir: Path) -> list[tuple]:
         conn.close()
 
 
-def wait_for_agent(venue: Venue, timeout: float = 30) -> None:
-    """Until the server lists a connected agent on /timing."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        resp = venue.api("GET", "/agents", token="admin")
-        if resp.ok and resp.json():
-            return
-        time.sleep(0.1)
-    raise AssertionError("agent never connected:\n" + venue.logs())
-
-
 def assert_runs_match(venue: Venue, truths: list[Truth], timeout: float = 30) -> None:
     """Every run finished with exactly the true elapsed and checkpoint times."""
     for truth in truths:

@@ -1,4 +1,7 @@
-"""Real processes for end-to-end and browser tests: the `kejurda` server and agent."""
+"""The tests' shared helpers: real `kejurda` server and agent processes (`Venue`, the
+`venue` fixture, `wait_for_agent`) and event-file builders (`event_variant`).
+
+The e2e and browser conftests take the `venue` fixture from here."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import requests
 
 DATA = Path(__file__).resolve().parents[1] / "e2e" / "data"
@@ -104,10 +108,7 @@ class Venue:
 
     def load_event_with(self, old: str, new: str) -> None:
         """Reload the e2e event with one piece of its text replaced (an option under test)."""
-        text = (DATA / "event.toml").read_text(encoding="utf-8")
-        assert old in text, old
-        changed = self.tmp / "event-changed.toml"
-        changed.write_text(text.replace(old, new, 1), encoding="utf-8")
+        changed = event_variant(DATA / "event.toml", self.tmp / "event-changed.toml", old, new)
         kejurda("event", "load", str(changed), "--db", self.db_url)
 
     def add_user(self, role: str, name: str, password: str) -> None:
@@ -163,3 +164,35 @@ def make_venue(tmp_path: Path, db_url: str | None = None) -> Venue:
                             "--db", db_url).strip().splitlines()[-1]
               for role in ("agent", "timekeeper", "admin")}
     return Venue(tmp_path, free_port(), db_url, tokens)
+
+
+@pytest.fixture
+def venue(tmp_path: Path):
+    """A `Venue` on a fresh database; every process it started is stopped afterwards."""
+    v = make_venue(tmp_path)
+    yield v
+    for proc in reversed(v.procs):
+        proc.stop()
+
+
+def wait_for_agent(venue: Venue, timeout: float = 30) -> None:
+    """Until the server lists a connected agent on /timing."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        resp = venue.api("GET", "/agents", token="admin")
+        if resp.ok and resp.json():
+            return
+        time.sleep(0.1)
+    raise AssertionError("agent never connected:\n" + venue.logs())
+
+
+def event_variant(source: Path, target: Path, old: str | None = None, new: str = "",
+                  append: str = "") -> Path:
+    """`source` (an event file) written to `target` with its first `old` replaced by `new`
+    (`old` must be there: a test never changes nothing by mistake) and `append` added."""
+    text = source.read_text(encoding="utf-8")
+    if old is not None:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    target.write_text(text + append, encoding="utf-8")
+    return target
