@@ -16,7 +16,7 @@ from wtforms.validators import Length, Optional
 from scoreboard.errors import KejurdaError
 from scoreboard.models import Category, Team
 from scoreboard.services import schedule, schedule_callup, schedule_print
-from scoreboard.services.schedule_build import load_places
+from scoreboard.services.schedule_build import load_places, local
 from scoreboard.web.access import role_required
 
 bp = Blueprint("schedule", __name__)
@@ -115,5 +115,7 @@ def admin():
             session.rollback()
             message, status = exc.message, exc.status
     current = schedule.latest(session)
-    return render_template("schedule/admin.html", form=form, current=current, message=message,
+    made = local(current.created_at) if current is not None else None
+    return render_template("schedule/admin.html", form=form, current=current, made=made,
+                           message=message,
                            places=load_places(session), title=_("Jadwal")), status
