@@ -14,6 +14,7 @@ from scoreboard.models import AuditRecord, Category, DisplayScreen
 from scoreboard.models.base import utcnow
 from scoreboard.services import callup, schedule
 from scoreboard.services.publish import publish
+from scoreboard.services.schedule_callup import upcoming
 
 SCREEN = re.compile(r"^[a-z0-9-]{1,32}$")
 # scene -> does it need a category?
@@ -129,8 +130,6 @@ def callup_queues(session: Session, arena: str | None = None, limit: int = 8
 
 def _etas(session: Session, arena: str, rows: list) -> dict[str, str]:
     """Team -> its expected turn at the arena ("HH:MM"), from the schedule if there is one."""
-    from scoreboard.services.schedule_callup import upcoming
-
     if not rows:
         return {}
     return {code: eta.strftime("%H:%M") for code, eta in upcoming(session, arena, rows=rows)}

@@ -106,9 +106,9 @@ def admin():
         if not form.validate():
             abort(400)
         try:
-            schedule.generate_and_call(session, current_user.name,
-                                       time_limit_s=ADMIN_TIME_LIMIT_S,
-                                       reason=form.reason.data or None)
+            schedule_callup.generate_and_call(session, current_user.name,
+                                              time_limit_s=ADMIN_TIME_LIMIT_S,
+                                              reason=form.reason.data or None)
             session.commit()
             return redirect(url_for("schedule.admin"), 303)
         except KejurdaError as exc:
