@@ -98,9 +98,19 @@ def main() -> None:
           f"checker: {len(problems)} broken rules ({check_s:.2f} s)")
     print(f"length {report.span} open minutes at the busiest group of places; "
           f"lower bound {bound}; ratio {report.ratio:.3f}")
-    waits = _waits(problem, plan)
-    print(f"team waits (first to last slot minus work, same day): mean {waits[0]:.1f} min, "
-          f"max {waits[1]} min")
+    for name, result in (("greedy", base), ("generated", plan)):
+        waits = _waits(problem, result)
+        ends = sum(_day_ends(result).values())
+        print(f"{name}: team waits (first to last slot minus work, same day) mean "
+              f"{waits[0]:.1f} min, max {waits[1]} min; sum of each place's daily end "
+              f"{ends} min after opening")
+
+
+def _day_ends(plan) -> dict[tuple[str, int], int]:
+    ends: dict[tuple[str, int], int] = {}
+    for p in plan.placed.values():
+        ends[(p.place, p.day)] = max(ends.get((p.place, p.day), 0), p.end % 1440 - 8 * 60)
+    return ends
 
 
 def _waits(problem: Problem, plan) -> tuple[float, int]:

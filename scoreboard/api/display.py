@@ -52,7 +52,9 @@ openapi.register({
                 "queue": {"type": "array", "items": {"type": "object", "properties": {
                     "position": {"type": "integer"}, "team": {"type": "string"},
                     "team_name": {"type": "string"}, "institution": {"type": "string"},
-                    "calls": {"type": "integer"}}}}}}}),
+                    "calls": {"type": "integer"},
+                    "eta": {"type": ["string", "null"],
+                            "description": "HH:MM expected by the schedule (when one is in force)"}}}}}}}),
             **openapi._errors(404)}}},
     "/api/v1/display/screens/{screen}": {
         "get": {"summary": "A screen's playlist (empty: the live run and its ranking)",

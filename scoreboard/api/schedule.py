@@ -8,7 +8,7 @@ from scoreboard.api import bp, openapi
 from scoreboard.api.auth import require
 from scoreboard.api.views import json_body
 from scoreboard.errors import Invalid
-from scoreboard.services import schedule
+from scoreboard.services import schedule, schedule_callup
 
 
 @bp.get("/schedule")
@@ -16,6 +16,12 @@ def schedule_list():
     args = request.args
     return jsonify(schedule.rows(g.db.session, team=args.get("team"), place=args.get("place"),
                                  day=args.get("day")))
+
+
+@bp.get("/schedule/next")
+def schedule_next():
+    """The projector's "Berikutnya": each place's next slots by ETA."""
+    return jsonify(schedule_callup.next_per_place(g.db.session))
 
 
 @bp.post("/schedule")
@@ -57,6 +63,16 @@ SLOT = {"type": "object",
             "place_name": {"type": "string"}, "place_kind": {"type": ["string", "null"]},
             "ref": {"type": "string", "description": "attempt number or match id"},
             "teams": {"type": "array", "items": {"type": "string"}}}}
+NEXT = {"type": "array", "items": {"type": "object", "properties": {
+    "place": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
+    "next": {"type": "array", "items": {"type": "object", "properties": {
+        "teams": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"}}}},
+        "slot_kind": {"type": "string"}, "status": {"type": "string"},
+        "start": {"type": "string"}, "eta": {"type": "string"}}}}}}}
+openapi.register({"/api/v1/schedule/next": {"get": {
+    "summary": "Next slots of every place by their expected time (projector: Berikutnya)",
+    "responses": {"200": openapi._resp("places", NEXT)}}}})
 openapi.register({"/api/v1/schedule": {
     "get": {"summary": "The schedule in force: one row per team per slot, by start",
             "parameters": _QUERY,

@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 from scoreboard.errors import Invalid, NotFound
 from scoreboard.models import Category, DisplayScreen
 from scoreboard.models.base import utcnow
-from scoreboard.services import callup
+from scoreboard.services import callup, schedule
 from scoreboard.services.audit import audit
 from scoreboard.services.publish import publish
+from scoreboard.services.schedule_callup import upcoming
 
 SCREEN = re.compile(r"^[a-z0-9-]{1,32}$")
 # scene -> does it need a category?
 SCENES = {"live": False, "ranking": True, "bracket": True, "match": False, "callup": False,
-          "announcement": False}
+          "announcement": False, "next": False}  # next: "Berikutnya", the schedule per place
 MAX_SCENES = 30
 SECONDS = (3, 600)
 TEXT_MAX = 300
@@ -112,13 +113,23 @@ def callup_queues(session: Session, arena: str | None = None, limit: int = 8
     """The first teams waiting at each track or arena ("bersiap di lintasan"), in calling
     order: the projector's call-up scene. Only arenas with someone waiting are listed."""
     out = []
+    rows = schedule.live(session)
     for slug, name in callup.arenas(session):
         if arena is not None and slug != arena:
             continue
         waiting = callup.queue(session, slug)[:limit]
         if waiting or arena is not None:
+            eta = _etas(session, slug, rows)
             out.append({"arena": slug, "name": name, "queue": [
                 {"position": i, "team": e.team.code, "team_name": e.team.name,
-                 "institution": e.team.institution, "calls": e.calls}
+                 "institution": e.team.institution, "calls": e.calls,
+                 **({"eta": eta.get(e.team.code)} if rows else {})}
                 for i, e in enumerate(waiting, start=1)]})
     return out
+
+
+def _etas(session: Session, arena: str, rows: list) -> dict[str, str]:
+    """Team -> its expected turn at the arena ("HH:MM"), from the schedule if there is one."""
+    if not rows:
+        return {}
+    return {code: eta.strftime("%H:%M") for code, eta in upcoming(session, arena, rows=rows)}

@@ -170,6 +170,7 @@ def _party_rules(model: cp_model.CpModel, problem: Problem, plan: Plan, day: int
             if need.rest:
                 rested = model.new_int_var(0, DAY * (day + 2), f"r_{need.key}")
                 model.add(rested == slot.end + need.rest)
+                model.add_hint(rested, plan.placed[need.key].end + need.rest)
                 model.add(rested <= until[team])
                 teams[team].append(model.new_interval_var(
                     slot.start, need.length + need.rest, rested, f"t_{need.key}"))
@@ -222,9 +223,10 @@ def _sequence_rules(model: cp_model.CpModel, problem: Problem, day: int,
 
 
 def _objective(model: cp_model.CpModel, plan: Plan, day: int, slots: list[_Slot],
-               by_team: dict[str, list[_Slot]]) -> None:
+               by_team: dict[str, list[_Slot]]) -> int:
     """Finish each group of interchangeable places early (never later than the greedy
-    day did), then keep each team's wait between its first and last slot short."""
+    day did), then keep each team's wait between its first and last slot short. Returns
+    the greedy day's value of the objective."""
     lo, hi = day * DAY, (day + 1) * DAY
     makespans: dict[tuple[str, ...], cp_model.IntVar] = {}
     for slot in slots:
@@ -234,7 +236,7 @@ def _objective(model: cp_model.CpModel, plan: Plan, day: int, slots: list[_Slot]
                              if tuple(sorted(s.need.places)) == group)
             makespans[group] = model.new_int_var(lo, greedy_end, f"m_{'+'.join(group)}")
         model.add(makespans[group] >= slot.end)
-    waits = []
+    waits, hinted = [], 0
     for team, group in by_team.items():
         if len(group) < 2:
             continue
@@ -243,8 +245,21 @@ def _objective(model: cp_model.CpModel, plan: Plan, day: int, slots: list[_Slot]
         for slot in group:
             model.add(first <= slot.start)
             model.add(last >= slot.end)
+        placed = [plan.placed[s.need.key] for s in group]
+        model.add_hint(first, min(p.start for p in placed))
+        model.add_hint(last, max(p.end for p in placed))
+        hinted += max(p.end for p in placed) - min(p.start for p in placed)
         waits.append(last - first)
-    model.minimize(MAKESPAN_WEIGHT * sum(makespans.values()) + sum(waits))
+    for group, var in makespans.items():
+        end = max(plan.placed[s.need.key].end for s in slots
+                  if tuple(sorted(s.need.places)) == group)
+        model.add_hint(var, end)
+        hinted += MAKESPAN_WEIGHT * end
+    objective = MAKESPAN_WEIGHT * sum(makespans.values()) + sum(waits)
+    # only a better day than the greedy one is worth anything: every worker searches below it
+    model.add(objective <= hinted)
+    model.minimize(objective)
+    return hinted
 
 
 def _solve_day(problem: Problem, plan: Plan, day: int, keys: list[str], seconds: float,
@@ -254,14 +269,15 @@ def _solve_day(problem: Problem, plan: Plan, day: int, keys: list[str], seconds:
     _place_rules(model, problem, day, slots)
     by_team = _party_rules(model, problem, plan, day, slots)
     _sequence_rules(model, problem, day, slots)
-    _objective(model, plan, day, slots, by_team)
+    hinted = _objective(model, plan, day, slots, by_team)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
     solver.parameters.relative_gap_limit = 0.01  # near enough: the day has more to plan
     status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        log.info("schedule: day %s: solver %s; greedy kept", day, solver.status_name(status))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value >= hinted:
+        log.info("schedule: day %s: solver %s, no better than the greedy day; greedy kept",
+                 day, solver.status_name(status))
         return None
     out = {}
     for slot in slots:

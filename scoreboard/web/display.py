@@ -27,7 +27,7 @@ def _texts() -> dict[str, str]:
         "dsq": _("Diskualifikasi"), "review": _("Ditinjau juri"), "ranking": _("Peringkat"),
         "bracket": _("Bagan pertandingan"), "match": _("Pertandingan"),
         "callup": _("Bersiap di lintasan"), "unavailable": _("Belum tersedia"),
-        "empty": _("Belum ada data"),
+        "empty": _("Belum ada data"), "next": _("Berikutnya"),
     }
 
 

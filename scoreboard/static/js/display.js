@@ -166,7 +166,8 @@
   var SOURCES = {
     bracket: function (s) { return "/api/v1/categories/" + encodeURIComponent(s.category) + "/bracket"; },
     match: function (s) { return "/api/v1/matches" + (s.category ? "?category=" + encodeURIComponent(s.category) : ""); },
-    callup: function (s) { return "/api/v1/display/callup" + (s.arena ? "?arena=" + encodeURIComponent(s.arena) : ""); }
+    callup: function (s) { return "/api/v1/display/callup" + (s.arena ? "?arena=" + encodeURIComponent(s.arena) : ""); },
+    next: function () { return "/api/v1/schedule/next"; }
   };
 
   function listOf(data) {
@@ -188,7 +189,14 @@
         (row.away_name || row.away || "?"), row.status || "", row.winner ? "★ " + row.winner : ""];
     }
     if ("queue" in row && Array.isArray(row.queue)) {
-      return [row.name, row.queue.map(function (q) { return q.position + ". " + q.team_name; }).join("   ")];
+      return [row.name, row.queue.map(function (q) {
+        return q.position + ". " + q.team_name + (q.eta ? " (±" + q.eta + ")" : "");
+      }).join("   ")];
+    }
+    if ("next" in row && Array.isArray(row.next)) {  // "Berikutnya": a place's next slots
+      return [row.name].concat(row.next.map(function (n) {
+        return "±" + n.eta.slice(11, 16) + " " + n.teams.map(function (t) { return t.name; }).join(" – ");
+      }));
     }
     return Object.keys(row).filter(function (k) {
       return (typeof row[k] === "string" || typeof row[k] === "number") && !/(^id$|_id$|_us$)/.test(k);
@@ -221,7 +229,7 @@
     getJson(SOURCES[item.scene](item)).then(function (data) {
       if (stillAsked()) { renderData(item, data); }
     }).catch(function () { if (stillAsked()) { renderData(item, null); } });
-    if (item.scene === "callup") {  // the queue has no /live event: look again while shown
+    if (item.scene === "callup" || item.scene === "next") {  // no /live event: look again while shown
       clearTimeout(dataTimer);
       dataTimer = window.setTimeout(function () { if (scene === item) { loadData(item); } }, 10000);
     }
