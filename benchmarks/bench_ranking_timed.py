@@ -32,7 +32,6 @@ def field(seed: int = 2026) -> tuple[list[str], list[Attempt]]:
             elapsed = rnd.randint(8_000_000, 60_000_000) // 1_000 * 1_000  # ms steps: real ties
             attempts.append(Attempt(
                 team, n, status, elapsed if status is RunStatus.finished else None,
-                reached=rnd.randint(0, 3), reached_us=rnd.randint(1_000_000, 30_000_000),
             ))
     return teams, attempts
 
@@ -51,9 +50,7 @@ def main() -> int:
     teams, attempts = field()
     cases = {
         "best (internals §2)": None,
-        "sum_best_2 + progress": RankingRules(
-            RankingMethod.sum_best_n, n=2, unfinished_by_progress=True,
-        ),
+        "sum_best_2": RankingRules(RankingMethod.sum_best_n, n=2),
     }
     worst = 0.0
     for name, rules in cases.items():

@@ -2,8 +2,8 @@
 
 `rank_timed(teams, attempts)` alone is the rule of docs/internals.md §2 (best
 finished time, ties by next-best). `RankingRules` extends it with the other
-rules an event may choose: penalties, sum or average of the best n runs, and
-ranking unfinished runs by how far they got.
+rules an event may choose (`ranking`, `best_n`): the sum or average of the best n
+runs. Penalties are already in each attempt's time (`TimedConfig.penalised_us`).
 """
 
 from __future__ import annotations
@@ -13,34 +13,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from judging.errors import RuleViolation
-from judging.timed_run import RunState, RunStatus, progress
+from judging.timed_run import RunStatus
 
 _INF = float("inf")
-# Closed attempts whose progress may rank a team that never finished; a
-# disqualified run earns nothing, an open one may still change.
-_PROGRESS_STATUSES = (RunStatus.dnf, RunStatus.timeout)
-
-
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RuleViolation(f"{name}: must be an integer >= 0")
 
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """One run of a team in a timed category, as the ranking sees it.
 
-    `elapsed_us` already holds the run's penalties. Extensions (default "nothing
-    happened"): `reached`, the furthest checkpoint passed (1-based, 0 for none) and
-    `reached_us`, the time to it.
+    `elapsed_us` already holds the run's penalties.
     """
 
     team: str
     attempt: int
     status: RunStatus
     elapsed_us: int | None
-    reached: int = 0
-    reached_us: int | None = None
 
     def __post_init__(self) -> None:
         # Accept the wire string ("finished") as well as the enum member.
@@ -52,14 +40,6 @@ class Attempt:
             raise RuleViolation(
                 f"elapsed_us: finished attempt {self.attempt} of {self.team} has no time"
             )
-        _check_count("reached", self.reached)
-
-
-def attempt_of(team: str, number: int, state: RunState) -> Attempt:
-    """The ranking's view of a run: its status, time and progress."""
-    reached, reached_us = progress(state)
-    return Attempt(team, number, state.status, state.elapsed_us,
-                   reached=reached, reached_us=reached_us)
 
 
 class RankingMethod(StrEnum):
@@ -75,14 +55,10 @@ class RankingRules:
     """The ranking rules a timed category chose; the defaults are internals §2.
 
     `n`: how many best finished runs `sum_best_n` and `average_best_n` count.
-    `unfinished_by_progress`: rank teams that never finished by the
-    checkpoints they reached, then the time to the last one, instead of
-    leaving them all unranked.
     """
 
     method: RankingMethod = RankingMethod.best
     n: int = 1
-    unfinished_by_progress: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -103,8 +79,7 @@ class RankEntry:
 
     `times_us`: the team's finished times with penalties, ascending.
     Extensions: `score_us`, what sum_best_n or average_best_n ranks by (the
-    sum or truncated mean of the best n; None under best); `reached`/`reached_us`, the best
-    progress of a team ranked by progress.
+    sum or truncated mean of the best n; None under best).
     """
 
     rank: int | None
@@ -113,8 +88,6 @@ class RankEntry:
     status: str
     times_us: tuple[int, ...]
     score_us: int | None = None
-    reached: int = 0
-    reached_us: int | None = None
 
 
 def _is_time(value: object) -> bool:
@@ -155,25 +128,6 @@ def score_us(times: tuple[int, ...], rules: RankingRules) -> int | None:
     return sum(counted) // len(counted)
 
 
-def best_progress(attempts: Sequence[Attempt]) -> tuple[int, int | None]:
-    """The furthest a team got in a closed unfinished attempt, and how fast.
-
-    Most checkpoints first, then the shortest time to the last of them; a time that could not be measured counts as slowest.
-    """
-    best: tuple[int, int | None] = (0, None)
-    for a in attempts:
-        if a.status not in _PROGRESS_STATUSES or a.reached == 0:
-            continue
-        at = a.reached_us
-        if _progress_key(a.reached, at) < _progress_key(*best):
-            best = (a.reached, at)
-    return best
-
-
-def _progress_key(reached: int, reached_us: int | None) -> tuple:
-    return (-reached, _INF if reached_us is None else reached_us)
-
-
 def _by_team(teams: Sequence[str], attempts: Sequence[Attempt]) -> dict[str, list[Attempt]]:
     """Attempts grouped by team; attempts of teams not in `teams` are left out."""
     grouped: dict[str, list[Attempt]] = {team: [] for team in teams}
@@ -208,7 +162,7 @@ def rank_timed(
     With the default rules: best finished time first, ties by next-best,
     then next; teams equal on everything share a rank (1, 1, 3); teams
     without a finished attempt come last with rank None, ordered by code.
-    `rules` may choose another method, penalties and ranking by progress.
+    `rules` may choose another method (sum or average of the best n).
     Teams in `disqualified` are out of the category: rank None, status "dsq".
     Attempts of teams not in `teams` are ignored; raises RuleViolation if a
     (team, attempt) pair appears twice.
@@ -238,13 +192,7 @@ def _entry(team: str, runs: list[Attempt], rules: RankingRules) -> tuple[RankEnt
     times = scored_times(runs)
     if times:
         entry = RankEntry(None, team, times[0], status, times, score_us(times, rules))
-        # Finished teams sort before every team ranked by progress.
-        return entry, (0, finished_key(times, rules))
-    if rules.unfinished_by_progress:
-        reached, reached_us = best_progress(runs)
-        if reached:
-            entry = RankEntry(None, team, None, status, (), None, reached, reached_us)
-            return entry, (1, _progress_key(reached, reached_us))
+        return entry, finished_key(times, rules)
     return RankEntry(None, team, None, status, ()), None
 
 
@@ -263,5 +211,5 @@ def _with_ranks(placed: list[tuple[tuple, str, RankEntry]]) -> list[RankEntry]:
 def _ranked(entry: RankEntry, rank: int) -> RankEntry:
     return RankEntry(
         rank, entry.team, entry.best_us, entry.status, entry.times_us,
-        entry.score_us, entry.reached, entry.reached_us,
+        entry.score_us,
     )

@@ -303,20 +303,6 @@ def resolve_review(
     return dataclasses.replace(state, status=status, elapsed_us=elapsed_us, reason=reason)
 
 
-def progress(state: RunState) -> tuple[int, int | None]:
-    """How far the run got: (checkpoints reached, time to the furthest one).
-
-    "Reached" counts along the track: the furthest checkpoint passed, 1-based,
-    so a skipped sensor reading does not cost the robot the ones before it.
-    The time is None when nothing was reached or that edge shares no clock
-    with the start.
-    """
-    for index in range(len(state.checkpoints) - 1, -1, -1):
-        if state.checkpoints[index] is not None:
-            return index + 1, state.checkpoints_us[index]
-    return 0, None
-
-
 # A beam that flickers as a robot leaves it (B C B within a few ms) is one crossing, not
 # two: a B that follows such a flicker within this window is a rebound.
 REBOUND_US = 20_000

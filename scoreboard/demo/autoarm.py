@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scoreboard.models import Category, Run, Team
+from scoreboard.services.category_config import timed_config
 
 log = logging.getLogger("scoreboard.demo")
 
@@ -55,6 +56,6 @@ class AutoArm:
                                         .group_by(Run.team_id)).all())
             for team in session.scalars(select(Team).where(Team.category_id == cat.id)):
                 n = used.get(team.id, 0)
-                if n < cat.attempts and (best is None or (n, team.code) < best[0]):
+                if n < timed_config(cat).attempts and (best is None or (n, team.code) < best[0]):
                     best = ((n, team.code), (cat.slug, team.code))
         return best[1] if best else None

@@ -22,6 +22,7 @@ from scoreboard.errors import Invalid
 from scoreboard.models import Category, Event, MatchRecord, Run, ScoreSheetVersion, Team, Track
 from scoreboard.models.schedule import Place as PlaceRow
 from scoreboard.models.schedule import ScheduleCalendar
+from scoreboard.services.category_config import timed_config
 from scoreboard.services.event_file_schedule import calendar_of
 from scoreboard.services.matches_state import load_view
 
@@ -171,7 +172,7 @@ def build(session: Session, now: datetime,
 
 
 def _attempts(category, rules, teams, allowed, calendar, pupils):
-    sessions, attempts = rules["sessions"], category.attempts
+    sessions, attempts = rules["sessions"], timed_config(category).attempts
     for team in teams:
         days = _days(rules, team.level, calendar)
         for k in range(1, attempts + 1):

@@ -1,4 +1,4 @@
-"""Timed ranking rules beyond best-of: sum/average of best n, progress, DSQ."""
+"""Timed ranking rules beyond best-of: sum/average of best n, DSQ."""
 
 import pytest
 
@@ -9,7 +9,6 @@ from judging.timed import (
     RankingMethod,
     RankingRules,
     RunStatus,
-    best_progress,
     rank_timed,
     scored_times,
 )
@@ -20,10 +19,6 @@ S = 1_000_000
 
 def fin(team, n, us):
     return Attempt(team, n, F, us)
-
-
-def stuck(team, n, reached, reached_us, status=DNF):
-    return Attempt(team, n, status, None, reached=reached, reached_us=reached_us)
 
 
 def table(entries):
@@ -101,47 +96,6 @@ def test_n_one_sum_is_best():
     assert [(e.rank, e.team) for e in ranked] == [(e.rank, e.team) for e in plain]
 
 
-# --- unfinished teams by progress --------------------------------------------------------
-
-
-def test_unfinished_ranked_by_checkpoints_then_time():
-    rules = RankingRules(unfinished_by_progress=True)
-    attempts = [
-        fin("A", 1, 60 * S),
-        stuck("B", 1, 2, 20 * S), stuck("B", 2, 1, 5 * S),
-        stuck("C", 1, 2, 19 * S),
-        stuck("D", 1, 3, 50 * S, status=TO),
-        stuck("E", 1, 2, None),                    # reached on a clock we cannot compare
-        stuck("F", 1, 2, 19 * S),
-        stuck("G", 1, 3, 1 * S, status=DSQ),       # a disqualified run earns nothing
-        Attempt("H", 1, RunStatus.armed, None),
-    ]
-    entries = rank_timed("ABCDEFGH", attempts, rules)
-    assert [(e.rank, e.team, e.reached, e.reached_us, e.status) for e in entries] == [
-        (1, "A", 0, None, "finished"),
-        (2, "D", 3, 50 * S, "timeout"),
-        (3, "C", 2, 19 * S, "dnf"),
-        (3, "F", 2, 19 * S, "dnf"),
-        (5, "B", 2, 20 * S, "dnf"),
-        (6, "E", 2, None, "dnf"),
-        (None, "G", 0, None, "dsq"),
-        (None, "H", 0, None, "armed"),
-    ]
-    assert all(e.best_us is None for e in entries[1:])
-
-
-def test_progress_off_by_default():
-    entries = rank_timed(["B"], [stuck("B", 1, 2, 20 * S)])
-    assert entries == [RankEntry(None, "B", None, "dnf", ())]
-
-
-def test_best_progress_picks_furthest_then_fastest():
-    runs = [stuck("A", 1, 1, 2), stuck("A", 2, 2, 9), stuck("A", 3, 2, 7), stuck("A", 4, 2, None)]
-    assert best_progress(runs) == (2, 7)
-    assert best_progress([]) == (0, None)
-    assert best_progress([stuck("A", 1, 4, 1, status=RunStatus.running)]) == (0, None)
-
-
 # --- team disqualification ----------------------------------------------------------------
 
 
@@ -169,8 +123,3 @@ def test_rules_validation(kwargs, message):
     with pytest.raises(RuleViolation) as info:
         RankingRules(**kwargs)
     assert str(info.value) == message
-
-
-def test_attempt_reached_validated():
-    with pytest.raises(RuleViolation, match="^reached: must be an integer >= 0$"):
-        Attempt("A", 1, DNF, None, reached=-1)
