@@ -25,7 +25,10 @@ from scoreboard.models import Category, Event, Team
 from scoreboard.services.ranking import category_ranking
 from scoreboard.services.results import pdf_fonts
 
-SERIAL = re.compile(r"^(\d{1,12})-(\d{1,3})-([A-Z2-7]{16})$")
+# The one spelling of a serial: no leading zeros, upper-case base32, nothing around it
+# (fullmatch: `$` alone would also take a trailing newline). "007-1-…" or a lower-case
+# signature would name the same certificate in a second spelling.
+SERIAL = re.compile(r"([1-9]\d{0,11})-([1-9]\d{0,2})-([A-Z2-7]{16})")
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def team_has_competed(session: Session, team: Team) -> bool:
 
 def verify(session: Session, secret: str, serial: str) -> Participant | None:
     """The participant a genuine serial belongs to, or None for a forged or stale one."""
-    found = SERIAL.match(serial or "")
+    found = SERIAL.fullmatch(serial or "")
     if not found:
         return None
     team_id, member, signature = int(found[1]), int(found[2]), found[3]

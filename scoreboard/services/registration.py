@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from judging import registration as rules
 from judging.registration import Refusal, Status
+from scoreboard.config import private_dir, write_private
 from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
 from scoreboard.models import CallUpEntry, Category, MatchDraw, Registration, Run, Team
 from scoreboard.services.audit import audit
@@ -339,9 +340,9 @@ def save_proof(session: Session, reg: Registration, stream: IO[bytes], folder: P
         ext, mime = rules.sniff_upload(data[:PROOF_HEAD])
     except Refusal as exc:
         raise FieldRefused("proof", exc.key, str(exc)) from None
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)  # payment proofs: for the committee only (0700 / 0600)
     name = f"{reg.code}-{secrets.token_hex(8)}.{ext}"
-    (folder / name).write_bytes(data)
+    write_private(folder / name, data)
     previous = reg.proof_file
     reg.proof_file, reg.proof_type, reg.payment_verified = name, mime, False
     audit(session, "team", "proof", "registration", reg.code,

@@ -67,6 +67,9 @@ def certificate_pdf():
 
 @bp.get("/verifikasi/<serial>")
 def verify(serial: str):
-    person = certificates.verify(g.db.session, current_app.config["SECRET_KEY"], serial[:64])
-    return (render_template("results/verify.html", person=person, serial=serial[:64]),
+    if len(serial) > 64:  # longer than any serial; not even worth a look-up
+        serial, person = serial[:64], None
+    else:
+        person = certificates.verify(g.db.session, current_app.config["SECRET_KEY"], serial)
+    return (render_template("results/verify.html", person=person, serial=serial),
             200 if person else 404)

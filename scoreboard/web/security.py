@@ -1,0 +1,140 @@
+"""What every response and every request passes through: security headers, the body size
+limit, the end of sessions (version and idle time) and the origins Socket.IO accepts.
+
+Headers are set by a WSGI middleware rather than Flask's `after_request`, so the
+Socket.IO endpoint and the error pages of the routing layer carry them too. The web
+server's own `Server` header named its version and Python's: `PlainServerHandler` says
+only "kejurda".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, abort, current_app, request, session
+from werkzeug.serving import WSGIRequestHandler
+
+Wsgi = Callable[[dict[str, Any], Callable], Iterable[bytes]]
+
+# Every script and style of every page is a file of the app (no inline script, no CDN):
+# 'self' is all a page needs. The Socket.IO WebSocket is same-origin ('self' covers ws:).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors {frames}")
+# The projector's pages may be framed by the venue's own pages (e.g. a preview on the
+# admin's display page); nothing else may be framed at all (clickjacking).
+SAME_SITE_FRAMING = ("/display",)
+SERVER = "kejurda"
+# Form fields and multipart framing beside the largest file a form accepts.
+BODY_MARGIN = 64 * 1024
+CSV_IMPORT_MAX = 5 * 1024 * 1024  # the admin's teams CSV import (registration_admin)
+IDLE_DEFAULT_S = 12 * 3600
+SEEN_EVERY_S = 60  # the last-seen time is rewritten at most once a minute
+
+
+class SecurityHeaders:
+    """WSGI middleware: the security headers on every response that does not set its own."""
+
+    def __init__(self, app: Wsgi):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        framed = any(path == p or path.startswith(p + "/") for p in SAME_SITE_FRAMING)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info=None):
+            present = {name.lower() for name, _value in headers}
+            extra = [
+                ("Content-Security-Policy",
+                 CSP.format(frames="'self'" if framed else "'none'")),
+                ("X-Content-Type-Options", "nosniff"),
+                ("X-Frame-Options", "SAMEORIGIN" if framed else "DENY"),
+                ("Referrer-Policy", "same-origin"),
+            ]
+            headers = [(n, v) for n, v in headers if n.lower() != "server"]
+            headers += [(n, v) for n, v in extra if n.lower() not in present]
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
+class PlainServerHandler(WSGIRequestHandler):
+    """Werkzeug's request handler without its version and Python's in `Server`
+    (http.server writes that header itself, whatever the application sent)."""
+
+    def version_string(self) -> str:
+        return SERVER
+
+
+def body_limit(app: Flask) -> int:
+    """The largest request body the server reads: its largest upload plus a margin."""
+    upload = int(app.config.get("KEJURDA_UPLOAD_MAX_BYTES") or 2 * 1024 * 1024)
+    return max(upload, CSV_IMPORT_MAX) + BODY_MARGIN
+
+
+def allowed_origins(app: Flask) -> list[str] | None:
+    """Origins whose pages may open a Socket.IO connection: None means the server's own
+    origin only (python-engineio compares Origin with the Host header); the comma-separated
+    `KEJURDA_ALLOWED_ORIGINS` adds others (e.g. a second host name of the venue)."""
+    extra = app.config.get("KEJURDA_ALLOWED_ORIGINS") or ""  # config.py reads the env
+    names = [o.strip().rstrip("/") for o in str(extra).split(",") if o.strip()]
+    return names or None
+
+
+def _same_origin_list(origins: list[str]) -> Callable[[str, dict], bool]:
+    """With extra origins, the server's own origin stays allowed as well."""
+
+    def allowed(origin: str, environ: dict) -> bool:
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        forwarded = environ.get("HTTP_X_FORWARDED_PROTO")
+        hosts = {own}
+        if forwarded:
+            hosts.add(f"{forwarded.split(',')[0].strip()}://{environ.get('HTTP_HOST', '')}")
+        return origin in hosts or origin in origins
+
+    return allowed
+
+
+def socket_origins(app: Flask) -> Any:
+    """The `cors_allowed_origins` value for Flask-SocketIO."""
+    origins = allowed_origins(app)
+    return None if origins is None else _same_origin_list(origins)
+
+
+def init_security(app: Flask) -> None:
+    """Body limit, session checks and headers for `app`."""
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default: no limit at all
+        app.config["MAX_CONTENT_LENGTH"] = body_limit(app)
+    app.config.setdefault("KEJURDA_SESSION_IDLE_S", IDLE_DEFAULT_S)  # config.py reads the env
+
+    @app.before_request
+    def _too_large():
+        # answered from the Content-Length header, before any of the body is read
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length and request.content_length > limit:
+            abort(413, f"body: larger than {limit} bytes (berkas terlalu besar)")
+
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
+
+
+def session_is_current(user: Any) -> bool:
+    """The signed-in session still stands: same session version as the account's (not
+    signed out, no new password since) and used within the idle timeout."""
+    if session.get("sv") != user.session_version:
+        return False
+    now = time.time()
+    seen = session.get("seen")
+    idle = float(current_app.config.get("KEJURDA_SESSION_IDLE_S", IDLE_DEFAULT_S))
+    if not isinstance(seen, int | float) or now - seen > idle:
+        return False
+    if now - seen > SEEN_EVERY_S:
+        session["seen"] = now
+    return True
+
+
+def start_session(user: Any) -> None:
+    """Stamp a fresh sign-in with the account's session version and the time."""
+    session["sv"] = user.session_version
+    session["seen"] = time.time()
