@@ -23,7 +23,12 @@ from scoreboard.sockets import AgentRegistry, register_namespaces
 from scoreboard.web import register_pages
 from scoreboard.web.errors import register_error_pages
 from scoreboard.web.limits import init_login_limit
-from scoreboard.web.security import init_security, session_is_current, socket_origins
+from scoreboard.web.security import (
+    guard_socket_packets,
+    init_security,
+    session_is_current,
+    socket_origins,
+)
 from scoreboard.wsgi import NoWebSocketCompression
 
 log = logging.getLogger(__name__)
@@ -72,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_login_limit(app)
     init_security(app)
     register_namespaces(socketio)
+    guard_socket_packets(app, socketio.server)
     if not app.config.get("KEJURDA_WS_COMPRESSION"):  # per-client deflate: scoreboard/wsgi.py
         app.wsgi_app = NoWebSocketCompression(app.wsgi_app)
     if app.config.get("KEJURDA_WS_FANOUT", True):  # broadcasts framed once: scoreboard/fanout.py

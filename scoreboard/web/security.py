@@ -9,6 +9,7 @@ only "kejurda".
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from flask import Flask, abort, current_app, request, session
 from werkzeug.serving import WSGIRequestHandler
 
+log = logging.getLogger(__name__)
 Wsgi = Callable[[dict[str, Any], Callable], Iterable[bytes]]
 
 # Every script and style of every page is a file of the app (no inline script, no CDN):
@@ -138,3 +140,67 @@ def start_session(user: Any) -> None:
     """Stamp a fresh sign-in with the account's session version and the time."""
     session["sv"] = user.session_version
     session["seen"] = time.time()
+
+
+class MalformedPackets:
+    """Socket.IO packets that cannot be decoded (bad JSON, unknown type, a stray binary
+    attachment): one warning line per `every_s`, with how many arrived, never a traceback
+    (python-socketio would log one per packet, which a single client can flood)."""
+
+    def __init__(self, every_s: float = 10.0, clock: Callable[[], float] = time.monotonic):
+        self.every_s = every_s
+        self.clock = clock
+        self.count = 0
+        self.last: float | None = None
+
+    def seen(self, sid: str, exc: Exception) -> bool:
+        """Count one malformed packet; True when a line was written for it."""
+        self.count += 1
+        now = self.clock()
+        if self.last is not None and now - self.last < self.every_s:
+            return False
+        log.warning("socket.io: malformed packet from %s ignored (%s); %d since the last "
+                    "report", sid, str(exc).splitlines()[0][:120] if str(exc) else
+                    exc.__class__.__name__, self.count)
+        self.last, self.count = now, 0
+        return True
+
+
+class _EngineIOPacketFilter(logging.Filter):
+    """python-engineio logs an undecodable polling body with a traceback ("post request
+    handler error"): that record becomes a `MalformedPackets` line, or nothing."""
+
+    MESSAGES = ("post request handler error", "Unknown receive error")
+
+    def __init__(self, bad: MalformedPackets):
+        super().__init__()
+        self.bad = bad
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg not in self.MESSAGES or not record.exc_info:
+            return True
+        exc = record.exc_info[1]
+        if not isinstance(exc, ValueError | TypeError | KeyError | IndexError):
+            return True  # a real fault keeps its traceback
+        self.bad.seen("engine.io", exc)
+        return False
+
+
+def guard_socket_packets(app: Flask, server: Any) -> MalformedPackets:
+    """Route python-socketio's Engine.IO message handler through `MalformedPackets`."""
+    bad = MalformedPackets()
+    app.extensions["kejurda_malformed_packets"] = bad
+    handle = server.eio.handlers["message"]
+    engine_log = server.eio.logger
+    for old in [f for f in engine_log.filters if isinstance(f, _EngineIOPacketFilter)]:
+        engine_log.removeFilter(old)  # the logger is shared; the newest app's count wins
+    engine_log.addFilter(_EngineIOPacketFilter(bad))
+
+    def message(eio_sid: str, data: Any) -> None:
+        try:
+            handle(eio_sid, data)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            bad.seen(eio_sid, exc)
+
+    server.eio.on("message", message)
+    return bad
