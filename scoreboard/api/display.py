@@ -75,13 +75,13 @@ openapi.register({
                      "description": "required for ranking and bracket"},
         "arena": {"type": ["string", "null"],
                   "description": "callup only: one track or category"},
-        "text": {"type": "string", "maxLength": display.TEXT_MAX,
+        "text": {"type": ["string", "null"], "maxLength": display.TEXT_MAX,
                  "description": "announcement only"}},
         # what each kind of scene needs (the server refuses it otherwise)
         "allOf": [
             {"if": {"properties": {"scene": {"const": "announcement"}}},
              "then": {"required": ["text"], "properties": {"text": {
-                 "minLength": 1, "pattern": "\\S"}}}},
+                 "type": "string", "minLength": 1, "pattern": "\\S"}}}},
             {"if": {"properties": {"scene": {"enum": [k for k, need in display.SCENES.items()
                                                       if need]}}},
              "then": {"required": ["category"], "properties": {"category": {

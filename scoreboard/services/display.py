@@ -68,9 +68,13 @@ def _scene(session: Session, i: int, item: Any) -> dict[str, Any]:
             SECONDS[0] <= seconds <= SECONDS[1]):
         raise Invalid(f"{where}.seconds: an integer from {SECONDS[0]} to {SECONDS[1]}")
     out: dict[str, Any] = {"scene": kind, "seconds": seconds}
+    # fields another kind of scene uses still have their type, whatever this scene is
+    if item.get("arena") is not None and not isinstance(item["arena"], str):
+        raise Invalid(f"{where}.arena: a track or category slug of this event")
+    text = item.get("text")
+    if text is not None and (not isinstance(text, str) or len(text) > TEXT_MAX):
+        raise Invalid(f"{where}.text: a text of 1 to {TEXT_MAX} characters")
     if kind == "callup" and item.get("arena") is not None:
-        if not isinstance(item["arena"], str):
-            raise Invalid(f"{where}.arena: a track or category slug of this event")
         if item["arena"] not in {slug for slug, _name in callup.arenas(session)}:
             raise NotFound(f"{where}.arena: {item['arena'][:40]!r} is not a track or "
                            "category of this event")
@@ -85,7 +89,6 @@ def _scene(session: Session, i: int, item: Any) -> dict[str, Any]:
                            "this event")
         out["category"] = category
     if kind == "announcement":
-        text = item.get("text")
         if not isinstance(text, str) or not text.strip() or len(text) > TEXT_MAX:
             raise Invalid(f"{where}.text: a text of 1 to {TEXT_MAX} characters")
         out["text"] = text.strip()

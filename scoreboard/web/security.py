@@ -10,6 +10,7 @@ only "kejurda".
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -203,4 +204,35 @@ def guard_socket_packets(app: Flask, server: Any) -> MalformedPackets:
             bad.seen(eio_sid, exc)
 
     server.eio.on("message", message)
+    app.wsgi_app = _QuietWebSocketFrames(app.wsgi_app, bad)
     return bad
+
+
+class _QuietWebSocketFrames:
+    """python-engineio decodes a WebSocket frame outside any `try`: a frame that is not an
+    Engine.IO packet ends the connection with a traceback from the web server. The
+    connection still ends (the client spoke garbage), with one `MalformedPackets` line."""
+
+    def __init__(self, app: Wsgi, bad: MalformedPackets, path: str = "/socket.io"):
+        self.app, self.bad, self.path = app, bad, path
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if not (environ.get("PATH_INFO", "").startswith(self.path)
+                and environ.get("HTTP_UPGRADE", "").lower() == "websocket"):
+            return self.app(environ, start_response)
+        try:
+            return self.app(environ, start_response)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            self.bad.seen("websocket", exc)
+            # the client spoke garbage: hang up (the WebSocket's reader thread then ends)
+            raw = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+            try:
+                if raw is not None:
+                    raw.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            # how python-engineio itself ends a WebSocket under each server: the socket
+            # was taken over, so no HTTP response may follow
+            if "gunicorn.socket" in environ:
+                raise StopIteration from None
+            raise ConnectionError("malformed WebSocket frame") from None

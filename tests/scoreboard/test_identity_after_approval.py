@@ -11,7 +11,7 @@ import re
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from scoreboard.models import RegistrationChange, Team
+from scoreboard.models import Team
 from tests.scoreboard import registration_support as support
 from tests.scoreboard.people import add_user, csrf_of, sign_in
 from tests.scoreboard.registration_support import (
@@ -39,7 +39,9 @@ def _edit(app, link: str, **changes: str):
     return client.post(link, data={"csrf_token": csrf_of(client, link), **GOOD, **changes})
 
 
-def _changes(app) -> list[RegistrationChange]:
+def _changes(app) -> list:
+    from scoreboard.models import RegistrationChange
+
     with app.extensions["kejurda_db"].transaction() as session:
         rows = session.scalars(select(RegistrationChange).order_by(RegistrationChange.id)).all()
         for row in rows:

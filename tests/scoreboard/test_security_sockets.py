@@ -79,3 +79,24 @@ def test_socketio_malformed_packets_reported_again_after_the_quiet_time(app, cap
     assert bad.seen("b", ValueError("y")) is True
     assert [r.getMessage() for r in caplog.records][-1] == (
         "socket.io: malformed packet from b ignored (y); 2 since the last report")
+
+
+def test_socketio_malformed_websocket_frame_logs_one_line_and_hangs_up(real_server, caplog):
+    import websocket
+
+    url = real_server.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(url, timeout=10)
+    try:
+        assert ws.recv().startswith("0{")
+        caplog.set_level(logging.INFO)
+        caplog.clear()
+        ws.send("x")  # not an Engine.IO packet at all
+        with pytest.raises(websocket.WebSocketConnectionClosedException):
+            while True:  # a ping may come first; then the server hangs up
+                ws.recv()
+    finally:
+        ws.close()
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage().split(" ignored")[0] for r in warned] == [
+        "socket.io: malformed packet from websocket"]
+    assert all(r.exc_info is None for r in caplog.records)

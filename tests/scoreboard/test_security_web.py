@@ -8,8 +8,6 @@ import time
 import pytest
 import requests
 
-from scoreboard.errors import Invalid
-from scoreboard.services.accounts import check_password
 from tests.scoreboard.people import PASSWORD, add_user, csrf_of, sign_in
 
 EVIL = ["////evil.example", "//evil.example", "/\\evil.example", "/\\/evil.example",
@@ -125,6 +123,9 @@ def test_session_idle_timeout_comes_from_config(app):
     ("rahasia123", "password: too common (terlalu umum); choose another"),
 ])
 def test_passwords_need_ten_characters_and_not_a_common_one(password, problem):
+    from scoreboard.errors import Invalid
+    from scoreboard.services.accounts import check_password
+
     with pytest.raises(Invalid) as refused:
         check_password(password)
     assert refused.value.message == problem
