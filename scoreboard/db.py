@@ -21,6 +21,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from scoreboard.config import private_file
+
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Alembic's command API is not re-entrant; serialise upgrades within one process.
@@ -44,8 +46,6 @@ def _private_sqlite_file(engine: Engine) -> None:
         return
     path = Path(database)
     if path.parent.is_dir():
-        from scoreboard.config import private_file
-
         private_file(path)
 
 
