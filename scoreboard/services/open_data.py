@@ -35,6 +35,7 @@ from scoreboard.models import (
     Track,
 )
 from scoreboard.services.awards import medals
+from scoreboard.services.cells import neutralise
 from scoreboard.services.matches import list_matches
 from scoreboard.services.ranking import category_ranking
 
@@ -172,7 +173,9 @@ def to_csv(res: Resource, rows: Rows) -> str:
     names = [f.name for f in res.fields]
     writer.writerow(names)
     for row in rows:
-        writer.writerow([_cell(row.get(n)) for n in names])
+        # text typed by schools never reaches a spreadsheet as a formula (services/cells.py)
+        writer.writerow([neutralise(v) if isinstance(v, str) else _cell(v)
+                         for v in (row.get(n) for n in names)])
     return out.getvalue()
 
 

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scoreboard.errors import NotFound
 from scoreboard.models import Category, ResultFinal, Team
 from scoreboard.models.base import utcnow
 from scoreboard.services.audit import audit
@@ -73,14 +72,4 @@ def make_final(session: Session, category: Category, actor: str) -> ResultFinal:
     audit(session, actor, "result_final", "category", category.slug, old=old,
           new={"teams": len(names)})
     log.info("result of %s made final by %s (%d teams)", category.slug, actor, len(names))
-    return row
-
-
-def make_final_by_slug(session: Session, slug: str, actor: str) -> ResultFinal:
-    """`make_final` for a category slug, committed."""
-    category = session.scalar(select(Category).where(Category.slug == slug))
-    if category is None:
-        raise NotFound(f"category: {slug!r} not found")
-    row = make_final(session, category, actor)
-    session.commit()
     return row

@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from scoreboard.errors import NotFound
+from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.models import Category, ResultFinal
-from scoreboard.services import certificates, result_final, results
+from scoreboard.services import certificates, protests, results
 from scoreboard.web.access import role_required
 
 bp = Blueprint("results", __name__)
@@ -48,12 +48,17 @@ def index():
 @bp.post("/hasil/<slug>/final")
 @role_required("head_judge")
 def make_final(slug: str):
-    """The head judge (or an admin) makes a category's result final: its certificates
-    carry the names on record now, whatever is edited later."""
+    """The head judge (or an admin) makes a category's result official (as
+    `POST /api/v1/categories/<slug>/finalise` does): its certificates carry the names on
+    record now, whatever is edited later."""
     try:
-        result_final.make_final_by_slug(g.db.session, slug, f"user:{current_user.name}")
+        protests.finalise(g.db.session, slug, {}, f"user:{current_user.name}")
     except NotFound:
         abort(404)
+    except KejurdaError as exc:  # e.g. a protest still open
+        g.db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("results.index"), 303)
     flash(_("Hasil kategori disahkan; sertifikat memakai nama yang tercatat saat ini."), "ok")
     return redirect(url_for("results.index"), 303)
 

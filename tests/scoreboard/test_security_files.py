@@ -185,3 +185,12 @@ def test_certificate_serials_only_in_canonical_form(app, api, agent, client):
     with app.test_request_context():
         assert certificates.verify(db.session, "test", real + "\n") is None
         assert certificates.verify(db.session, "test", f"00{team_id}-{member}-{sig}") is None
+
+
+def test_exports_open_data_csv_neutralises_text_but_not_numbers(app, client):
+    _formula_team(app)
+    rows = _csv(client.get("/api/v1/open/teams.csv").get_data(as_text=True))
+    header, data = rows[0], rows[1:]
+    row = next(r for r in data if r[header.index("code")] == "LF-SMP-002")
+    assert row[header.index("name")] == "'" + FORMULAS["name"]
+    assert row[header.index("institution")] == "'+62 SDN"
