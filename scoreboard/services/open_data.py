@@ -220,7 +220,7 @@ def _parse_cursor(text: str) -> tuple[int, ...]:
 def changes(session: Session, since: str | None) -> dict[str, Any]:
     """`{"cursor", "categories"}`: the categories changed after `since` (all without it)."""
     now = cursor(session)
-    if not since:
+    if since is None:
         slugs = list(session.scalars(select(Category.slug).order_by(Category.id)))
         return {"cursor": now, "categories": slugs}
     edge, record, sheet, audit, run = _parse_cursor(since)
