@@ -23,6 +23,12 @@ from scoreboard.sockets import AgentRegistry, register_namespaces
 from scoreboard.web import register_pages
 from scoreboard.web.errors import register_error_pages
 from scoreboard.web.limits import init_login_limit
+from scoreboard.web.security import (
+    guard_socket_packets,
+    init_security,
+    session_is_current,
+    socket_origins,
+)
 from scoreboard.wsgi import NoWebSocketCompression
 
 log = logging.getLogger(__name__)
@@ -34,6 +40,15 @@ def _locale() -> str:
         return user_lang
     chosen = request.cookies.get("lang") if request else None
     return chosen if chosen in ("id", "en") else "id"
+
+
+def _signed_in(db: Database, uid: str) -> User | None:
+    """The session's user while the session stands: a deactivated account, a session
+    from before a sign-out or a new password, or one idle too long ends at this request."""
+    user = db.session.get(User, int(uid)) if uid.isascii() and uid.isdigit() else None
+    if user is None or not user.active or not session_is_current(user):
+        return None
+    return user
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -51,10 +66,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    # a deactivated account is signed out at its next request, not only at its next login
-    # (through the current app's database: the login manager is shared by every app)
-    login_manager.user_loader(lambda uid: (lambda u: u if u is not None and u.active else None)(
-        get_db().session.get(User, int(uid))))
+    # through the current app's database: the login manager is shared by every app
+    login_manager.user_loader(lambda uid: _signed_in(get_db(), uid))
     socketio = _live_state(app)
 
     app.register_blueprint(api_bp)
@@ -62,7 +75,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_pages(app)
     register_error_pages(app)
     init_login_limit(app)
+    init_security(app)
     register_namespaces(socketio)
+    guard_socket_packets(app, socketio.server)
     if not app.config.get("KEJURDA_WS_COMPRESSION"):  # per-client deflate: scoreboard/wsgi.py
         app.wsgi_app = NoWebSocketCompression(app.wsgi_app)
     if app.config.get("KEJURDA_WS_FANOUT", True):  # broadcasts framed once: scoreboard/fanout.py
@@ -93,7 +108,8 @@ def _live_state(app: Flask) -> SocketIO:
     socketio = SocketIO()  # init_app keeps it in app.extensions["socketio"]
     # async_handlers=False: one client's events are handled in the order it sent them, so a
     # beam's bounce can never overtake the edge that started a run.
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], async_handlers=False,
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=socket_origins(app),
+                      async_handlers=False,
                       message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
                       channel=app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda")
     return socketio

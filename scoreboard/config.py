@@ -18,11 +18,42 @@ ROLES_TOKEN = ("admin", "timekeeper", "judge", "agent")
 ROLES_USER = ("admin", "head_judge", "judge", "timekeeper", "inspector")
 
 
+def private_dir(path: Path) -> Path:
+    """`path` as a folder only its owner may enter (0700), created if missing: the
+    instance folder, uploads and backups hold pupils' data and secrets."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if _ours_and_open(path):
+        path.chmod(0o700)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a new file that only its owner may read (0600 from its first byte on)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.chmod(path, 0o600)  # O_CREAT's mode applies to new files only
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty and 0600 if missing; tighten it to 0600 if it is ours."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        if _ours_and_open(path):
+            path.chmod(0o600)
+
+
+def _ours_and_open(path: Path) -> bool:
+    # only our own files are tightened; someone else's is theirs to set
+    info = path.stat()
+    return bool(info.st_mode & 0o077) and info.st_uid == os.getuid()
+
+
 def instance_dir() -> Path:
     """The installation's own folder (database, secret key), created on first use."""
-    path = Path(os.environ.get("KEJURDA_INSTANCE", Path.cwd() / "instance"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(os.environ.get("KEJURDA_INSTANCE", Path.cwd() / "instance")))
 
 
 def database_url(cli_value: str | None = None) -> str:
@@ -42,8 +73,7 @@ def secret_key() -> str:
         return env
     path = instance_dir() / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        write_private(path, secrets.token_hex(32).encode())
     return path.read_text().strip()
 
 
@@ -95,6 +125,12 @@ def default_config(db_url: str | None = None) -> dict:
         "KEJURDA_WS_FANOUT": os.environ.get("KEJURDA_WS_FANOUT", "1") != "0",
         # sign-in attempts per client address (Flask-Limiter syntax), web/limits.py
         "KEJURDA_LOGIN_LIMIT": env("KEJURDA_LOGIN_LIMIT", "10 per minute"),
+        # failed sign-ins per account, from any address (web/limits.py)
+        "KEJURDA_LOGIN_ACCOUNT_LIMIT": env("KEJURDA_LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"),
+        # a signed-in session unused this long ends (web/security.py); default 12 h
+        "KEJURDA_SESSION_IDLE_S": _float("KEJURDA_SESSION_IDLE_S", 12 * 3600),
+        # origins besides the server's own whose pages may open Socket.IO (comma-separated)
+        "KEJURDA_ALLOWED_ORIGINS": env("KEJURDA_ALLOWED_ORIGINS", ""),
         # the public registration form (web/registration.py): new entries and edits per
         # client address, the largest payment proof, the committee's WhatsApp number
         "KEJURDA_REGISTRATION_LIMIT": env("KEJURDA_REGISTRATION_LIMIT", "20 per hour"),

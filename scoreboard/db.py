@@ -21,6 +21,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from scoreboard.config import private_file
+
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Alembic's command API is not re-entrant; serialise upgrades within one process.
@@ -36,10 +38,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
+def _private_sqlite_file(engine: Engine) -> None:
+    """The database file is created 0600 before SQLite opens it (SQLite gives its -wal and
+    -shm files the same mode): pupils' names and contacts are for the server's user only."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        private_file(path)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine with the settings a venue needs for `url`."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        _private_sqlite_file(engine)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

@@ -13,6 +13,7 @@ from scoreboard.app import create_app, get_db
 from scoreboard.errors import KejurdaError
 from scoreboard.services import runs
 from scoreboard.services.event_file import load_event
+from scoreboard.web.security import PlainServerHandler
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,9 @@ def run_server(host: str, port: int, db_url: str, event_file: str | None = None,
     start_duties(app)
     signal.signal(signal.SIGTERM, lambda *_: _stop())
     log.info("kejurda server on http://%s:%s/ (database %s)", host, port, _safe_url(db_url))
-    app.extensions["socketio"].run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 log_output=False)
+    app.extensions["socketio"].run(app, host=host, port=port, allow_unsafe_werkzeug=True,
+                                   use_reloader=False, log_output=False,
+                                   request_handler=PlainServerHandler)
 
 
 def _stop() -> None:

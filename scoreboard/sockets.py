@@ -19,6 +19,7 @@ from scoreboard.live import live
 from scoreboard.models import Run
 from scoreboard.services import runs
 from scoreboard.services.accounts import find_token
+from scoreboard.services.devices import status_problem
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
@@ -118,6 +119,9 @@ class TimingNamespace(Namespace):
             return {"ok": False, "error": "unauthorized"}
         if not isinstance(data, dict):
             return {"ok": False, "error": "body: must be an object"}
+        problem = status_problem(data)
+        if problem:
+            return {"ok": False, "error": problem}
         live().agents.report(request.sid, data)
         return {"ok": True}
 

@@ -63,8 +63,9 @@ openapi.register({
                               **openapi._errors(404)}},
         "put": {"summary": "Set a screen's playlist (admin); screens follow via /live `display`",
                 "security": openapi.SECURE, "parameters": SCREEN_PARAM,
-                "requestBody": openapi._body({"playlist": {"type": "array", "items": {
-                    "$ref": "#/components/schemas/Scene"}}}, ["playlist"]),
+                "requestBody": openapi._body({"playlist": {
+                    "type": "array", "maxItems": display.MAX_SCENES,
+                    "items": {"$ref": "#/components/schemas/Scene"}}}, ["playlist"]),
                 "responses": {"200": openapi._resp("the screen", SCREEN),
                               **openapi._errors(400, 401, 403, 404, 422)}}},
 }, {
@@ -72,10 +73,21 @@ openapi.register({
         "scene": {"enum": list(display.SCENES)},
         "seconds": {"type": "integer", "minimum": display.SECONDS[0],
                     "maximum": display.SECONDS[1], "default": display.DEFAULT_SECONDS},
-        "category": {"type": "string", "description": "required for ranking and bracket"},
-        "arena": {"type": "string", "description": "callup only: one track or category"},
-        "text": {"type": "string", "maxLength": display.TEXT_MAX,
-                 "description": "announcement only"}}},
+        "category": {"type": ["string", "null"],
+                     "description": "required for ranking and bracket"},
+        "arena": {"type": ["string", "null"],
+                  "description": "callup only: one track or category"},
+        "text": {"type": ["string", "null"], "maxLength": display.TEXT_MAX,
+                 "description": "announcement only"}},
+        # what each kind of scene needs (the server refuses it otherwise)
+        "allOf": [
+            {"if": {"properties": {"scene": {"const": "announcement"}}},
+             "then": {"required": ["text"], "properties": {"text": {
+                 "type": "string", "minLength": 1, "pattern": "\\S"}}}},
+            {"if": {"properties": {"scene": {"enum": [k for k, need in display.SCENES.items()
+                                                      if need]}}},
+             "then": {"required": ["category"], "properties": {"category": {
+                 "type": "string"}}}}]},
     "DisplayScreen": {"type": "object", "properties": {
         "screen": {"type": "string"},
         "playlist": {"type": "array", "items": {"$ref": "#/components/schemas/Scene"}},

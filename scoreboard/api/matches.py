@@ -9,6 +9,7 @@ from scoreboard.api.auth import current_caller, require
 from scoreboard.api.views import json_body
 from scoreboard.errors import Invalid, KejurdaError
 from scoreboard.services import matches
+from scoreboard.services.matches_entry import MOST
 from scoreboard.services.matches_state import bracket_dict, load_view
 
 
@@ -94,9 +95,12 @@ MATCH_ID = {"name": "match_id", "in": "path", "required": True,
 BRACKET = {"$ref": "#/components/schemas/Bracket"}
 MATCH = {"$ref": "#/components/schemas/Match"}
 OBJ = {"type": "object"}
-INT = {"type": "integer", "minimum": 0}
+INT = {"type": "integer", "minimum": 0, "maximum": MOST}
 SIDE = {"enum": ["home", "away"]}
 STATUSES = ("pending", "ready", "done", "bye", "empty", "skipped")
+
+
+KEY = {"type": "string", "minLength": 1, "maxLength": 100}
 
 
 def _errors(*codes: int) -> dict:
@@ -152,7 +156,7 @@ openapi.register({
                    "Idempotency-Key header (or idempotency_key) makes a resend harmless "
                    "(200, nothing stored); a stale expected_version is 409 with `current`",
         "security": openapi.SECURE, "parameters": [SLUG, MATCH_ID, {
-            "name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
+            "name": "Idempotency-Key", "in": "header", "schema": KEY}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/MatchEntry"}}}},
         "responses": {"201": openapi._resp("the match after the result", MATCH),
@@ -188,8 +192,8 @@ openapi.register({
         "soccer: home_first, away_first, home_second, away_second (or home_goals/away_goals), "
         "golden_goal, shootout [home, away]; best_of > 1: games [...]; any: walkover "
         "home|away, void true", "properties": {
-        "expected_version": INT, "idempotency_key": {"type": "string"},
-        "reason": {"type": "string"}, "void": {"type": "boolean"}, "walkover": SIDE,
+        "expected_version": INT, "idempotency_key": KEY,
+        "reason": openapi.REASON, "void": {"type": "boolean"}, "walkover": SIDE,
         "home_score": INT, "away_score": INT, "home_fouls": INT, "away_fouls": INT,
         "rounds": {"type": "array", "items": OBJ}, "judges_decision": SIDE,
         "home_yuko": INT, "away_yuko": INT, "home_first": INT, "away_first": INT,

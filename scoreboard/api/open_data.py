@@ -67,7 +67,8 @@ def open_json(name: str):
 
 @bp.get("/open/changes")
 def open_changes():
-    return _json(open_data.changes(g.db.session, request.args.get("since") or None))
+    # an empty `since=` is a malformed cursor (422), as the document's pattern says
+    return _json(open_data.changes(g.db.session, request.args.get("since")))
 
 
 _NAME = [{"name": "name", "in": "path", "required": True,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from scoreboard.api import bp
+from scoreboard.services import runs
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 RUN = {"$ref": "#/components/schemas/Run"}
@@ -33,6 +34,12 @@ def _body(props: dict, required: list[str]) -> dict:
 
 RUN_ID = [{"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 SECURE = [{"bearer": []}]
+# Every limit the server enforces is stated here, so a client (and schemathesis) can tell
+# a request it will accept from one it will refuse.
+REASON = {"type": "string", "minLength": 1, "maxLength": 300, "pattern": "\\S",
+          "description": "1 to 300 characters, not only spaces"}
+NAME = {"type": "string", "minLength": 1, "description": "not empty"}
+RUN_STATUSES = list(runs.STATUSES)
 
 PATHS = {
     "/api/v1/categories": {"get": {
@@ -49,15 +56,16 @@ PATHS = {
             "type": "array", "items": {"$ref": "#/components/schemas/Track"}})}}},
     "/api/v1/runs": {
         "get": {"summary": "Recent runs, newest first",
-                "parameters": [{"name": n, "in": "query", "schema": {"type": t}}
-                               for n, t in (("category", "string"), ("status", "string"),
-                                            ("limit", "integer"))],
+                "parameters": [
+                    {"name": "category", "in": "query", "schema": {"type": "string"}},
+                    {"name": "status", "in": "query", "schema": {"enum": RUN_STATUSES}},
+                    {"name": "limit", "in": "query", "schema": {
+                        "type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
                 "responses": {"200": _resp("runs", {"type": "array", "items": RUN}),
                               **_errors(422)}},
         "post": {"summary": "Arm a run (timekeeper): the next gate events on the track belong to it",
                  "security": SECURE,
-                 "requestBody": _body({"category": {"type": "string"},
-                                       "team": {"type": "string"}}, ["category", "team"]),
+                 "requestBody": _body({"category": NAME, "team": NAME}, ["category", "team"]),
                  "responses": {"201": _resp("the armed run", RUN),
                                **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/v1/runs/{run_id}": {"get": {
@@ -67,17 +75,19 @@ PATHS = {
         "summary": "Abort a run (timekeeper): armed, running or review becomes dnf",
         "security": SECURE, "parameters": RUN_ID,
         "requestBody": {"required": False, "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"reason": {"type": "string"}}}}}},
-        "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409)}}},
+            "type": "object", "properties": {"reason": REASON}}}}},
+        "responses": {"200": _resp("the run", RUN),
+                      **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/v1/runs/{run_id}/dsq": {"post": {
         "summary": "Disqualify a run (timekeeper), with a reason", "security": SECURE,
-        "parameters": RUN_ID, "requestBody": _body({"reason": {"type": "string"}}, ["reason"]),
+        "parameters": RUN_ID, "requestBody": _body({"reason": REASON}, ["reason"]),
         "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/v1/runs/{run_id}/resolve": {"post": {
         "summary": "Settle a run in review with a time determined by the timekeeper",
         "security": SECURE, "parameters": RUN_ID,
-        "requestBody": _body({"elapsed_us": {"type": "integer", "minimum": 0},
-                              "reason": {"type": "string"}}, ["elapsed_us", "reason"]),
+        "requestBody": _body({"elapsed_us": {"type": "integer", "minimum": 0,
+                                             "maximum": 2**63 - 1},
+                              "reason": REASON}, ["elapsed_us", "reason"]),
         "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/v1/agents": {"get": {
         "summary": ("Connected timing agents: last reported status, seconds since it "
@@ -89,8 +99,15 @@ PATHS = {
         "summary": "Count one of the category's penalties on a run (timekeeper); a negative "
                    "count with a reason corrects",
         "security": SECURE, "parameters": RUN_ID,
-        "requestBody": _body({"penalty": {"type": "string"}, "count": {"type": "integer"},
-                              "reason": {"type": "string"}}, ["penalty"]),
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["penalty"],
+            "properties": {"penalty": {"type": "string"},
+                           "count": {"type": "integer", "minimum": -100, "maximum": 100,
+                                     "not": {"const": 0}, "default": 1},
+                           "reason": REASON},
+            # taking a penalty back needs a reason
+            "if": {"required": ["count"], "properties": {"count": {"maximum": -1}}},
+            "then": {"required": ["reason"]}}}}},
         "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/v1/time": {"get": {
         "summary": "The server clock (µs since 1970) for display clock sync",
@@ -122,8 +139,7 @@ SCHEMAS = {
                 "id": {"type": "integer"}, "category": {"type": "string"},
                 "team": {"type": "string"}, "team_name": {"type": "string"},
                 "attempt": {"type": "integer"},
-                "status": {"enum": ["armed", "running", "finished", "timeout", "dnf", "dsq",
-                                    "review"]},
+                "status": {"enum": RUN_STATUSES},
                 "elapsed_us": NULLABLE_INT,
                 "checkpoints_us": {"type": "array", "items": NULLABLE_INT},
                 "track": {"type": "string"}, "reason": {"type": ["string", "null"]},

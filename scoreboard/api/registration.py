@@ -51,7 +51,9 @@ openapi.register({
         "summary": "Check a team in at the desk (timekeeper), by team or registration code "
                    "(what its QR holds); checking in twice is harmless",
         "security": openapi.SECURE,
-        "requestBody": openapi._body({"code": {"type": "string"}}, ["code"]),
+        "requestBody": openapi._body({"code": {
+            "type": "string", "minLength": 1, "maxLength": 32, "pattern": "\\S",
+            "description": "at most 32 characters, not only spaces"}}, ["code"]),
         "responses": {"200": openapi._resp("the team", {"type": "object", "properties": {
             "team": {"type": "string"}, "team_name": {"type": "string"},
             "new": {"type": "boolean", "description": "false if it had checked in before"},

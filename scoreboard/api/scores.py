@@ -72,7 +72,7 @@ openapi.register({
                 "comment": {"type": "string", "maxLength": 1000},
                 "idempotency_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
                 "base_version": {"type": "integer", "minimum": 0},
-                "judge": {"type": "string"}, "reason": {"type": "string"}},
+                "judge": {"type": "string"}, "reason": openapi.REASON},
                 ["team", "scores", "idempotency_key", "base_version"]),
             "responses": {"201": openapi._resp("stored", {"$ref":
                                                           "#/components/schemas/ScoreConfirmation"}),
@@ -98,8 +98,9 @@ openapi.register({
                    "state version last seen (0 at first)", "security": openapi.SECURE,
         "parameters": SLUG,
         "requestBody": openapi._body({"state": {"enum": ["open", "locked", "published"]},
-                                      "version": {"type": "integer"},
-                                      "reason": {"type": "string"}}, ["state", "version"]),
+                                      "version": {"type": "integer", "minimum": 0},
+                                      "reason": {"type": "string", "maxLength": 300}},
+                                     ["state", "version"]),
         "responses": {"200": openapi._resp("the new state", {"type": "object"}),
                       "409": CONFLICT, **openapi._errors(400, 401, 403, 404, 422)}}},
 }, {

@@ -19,12 +19,45 @@ from scoreboard.services.ranking import category_ranking
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or 400 naming what is wrong with it."""
     try:
-        data = json.loads(request.get_data())
+        data = json.loads(request.get_data(), parse_float=_number)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise BadRequest("body: malformed JSON (JSON tidak valid)") from None
     if not isinstance(data, dict):
         raise BadRequest("body: must be a JSON object")
+    where = _broken_text(data)
+    if where is not None:
+        raise BadRequest(f"{where or 'body'}: not valid text (a lone UTF-16 surrogate, "
+                         "teks tidak valid)")
     return data
+
+
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction part: `428.0` is the integer 428, as JSON Schema
+    (and so the OpenAPI document) counts it; `0.5` stays a float."""
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) < 2**63 else value
+
+
+def _broken_text(value: Any, path: str = "") -> str | None:
+    """The path (`code`, `scores.inovasi`, `playlist[2].scene`) of the first text in a JSON
+    value that holds a lone surrogate (JSON's "\\ud800" escape decodes to one; no database
+    can store it), or None."""
+    if isinstance(value, str):
+        return path if any("\ud800" <= c <= "\udfff" for c in value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if _broken_text(key) is not None:
+                return inner.encode("utf-8", "replace").decode()
+            found = _broken_text(item, inner)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for n, item in enumerate(value):
+            found = _broken_text(item, f"{path}[{n}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _reason(data: dict[str, Any], required: bool = False) -> str | None:
@@ -63,8 +96,11 @@ def list_runs():
     query = select(Run).order_by(Run.id.desc())
     if request.args.get("category"):
         query = query.join(Category).where(Category.slug == request.args["category"])
-    if request.args.get("status"):
-        query = query.where(Run.status == request.args["status"])
+    status = request.args.get("status")
+    if status is not None:  # even an empty one: the document lists the statuses
+        if status not in runs.STATUSES:
+            raise Invalid(f"status: one of {', '.join(runs.STATUSES)}")
+        query = query.where(Run.status == status)
     limit = request.args.get("limit", "100")
     if not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= 1000:
         raise Invalid("limit: an integer from 1 to 1000")

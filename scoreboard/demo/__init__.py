@@ -26,6 +26,24 @@ DEMO_USERS = (("admin", "admin", "demo-admin"), ("pencatat", "timekeeper", "demo
 DEMO_DRAWS = ("sumo-sma", "soccer-smp")  # drawn and published at load: public brackets
 
 
+def refuse_real_database(session: Session) -> None:
+    """The demo writes its own logins (with passwords printed on screen) and teams: it runs
+    only on an empty database or one an earlier demo made, never on a championship's."""
+    from scoreboard.models import Event, Team, User
+    from scoreboard.services.event_file import parse_event_file
+
+    demo_slug = parse_event_file(EVENT_FILE)["event"]["slug"]
+    slugs = set(session.scalars(select(Event.slug)))
+    if slugs - {demo_slug}:
+        raise KejurdaError(f"--db: this database holds the event {sorted(slugs)[0]!r}, not "
+                           "the demo's; the demo runs only on an empty or demo database "
+                           "(bukan basis data demo)")
+    if not slugs and (session.scalar(select(User.id).limit(1)) is not None
+                      or session.scalar(select(Team.id).limit(1)) is not None):
+        raise KejurdaError("--db: this database already has accounts or teams; the demo "
+                           "runs only on an empty or demo database (bukan basis data demo)")
+
+
 def prepare(db_url: str) -> str:
     """Load the demo event, teams and logins into `db_url`; return a fresh agent token."""
     from scoreboard.db import Database
@@ -34,6 +52,12 @@ def prepare(db_url: str) -> str:
     from scoreboard.services.teams_csv import import_teams
 
     db = Database(db_url)
+    try:
+        with db.transaction() as session:
+            refuse_real_database(session)
+    except KejurdaError:
+        db.dispose()
+        raise
     with db.transaction() as session:
         load_event(session, EVENT_FILE)
         import_teams(session, TEAMS_FILE)

@@ -51,3 +51,36 @@ class Registration(Base):
 
     category: Mapped[Category] = relationship()
     team: Mapped[Team | None] = relationship()
+
+
+class RegistrationChange(Base):
+    """A team's request to change its name, school or members after approval: the
+    identity on record stays until an admin approves it (`status` pending, approved or
+    rejected)."""
+
+    __tablename__ = "registration_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    old: Mapped[dict] = mapped_column(JSON)
+    new: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+    registration: Mapped[Registration] = relationship()
+
+
+class ResultFinal(Base):
+    """A category's result made final: who and when, and the names on record then (team
+    id → the names its certificates carry), so certificates never follow later edits."""
+
+    __tablename__ = "result_final"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), unique=True)
+    names: Mapped[dict] = mapped_column(JSON)
+    made_final_by: Mapped[str] = mapped_column(String(80))
+    made_final_at: Mapped[datetime] = mapped_column(default=utcnow)

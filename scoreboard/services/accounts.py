@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,7 +17,39 @@ from scoreboard.errors import Conflict, Invalid
 from scoreboard.models import ApiToken, User
 
 _hasher = PasswordHasher()
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
+COMMON_PASSWORDS = Path(__file__).parent.parent / "data" / "common-passwords.txt"
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(s.strip().lower() for s in lines if s.strip() and not s.startswith("#"))
+
+
+def password_problem(password: str, name: str = "") -> str | None:
+    """Why `password` may not be used (at least MIN_PASSWORD characters, not a common
+    password, not the account's name), or None."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
+        return f"must be at least {MIN_PASSWORD} characters"
+    folded = password.lower()
+    if folded in _common() or (name and folded == name.strip().lower()):
+        return "too common (terlalu umum); choose another"
+    return None
+
+
+def check_password(password: str, name: str = "") -> None:
+    """Raise Invalid naming the field when `password` may not be used."""
+    problem = password_problem(password, name)
+    if problem:
+        raise Invalid(f"password: {problem}")
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every signed-in session of `user` (signed cookies carry the old version)."""
+    user.session_version = (user.session_version or 0) + 1
+    session.commit()
 
 
 def _token_hash(token: str) -> str:
@@ -58,8 +92,7 @@ def create_user(session: Session, role: str, name: str, password: str) -> User:
     name = (name or "").strip()
     if not name or len(name) > 64 or any(c.isspace() for c in name):
         raise Invalid("name: must be 1 to 64 characters without spaces")
-    if len(password or "") < MIN_PASSWORD:
-        raise Invalid(f"password: must be at least {MIN_PASSWORD} characters")
+    check_password(password, name)
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise Conflict(f"name: user {name!r} already exists")
     user = User(name=name, role=role, password_hash=_hasher.hash(password))

@@ -18,12 +18,15 @@ ACTIONS: dict[str, frozenset[str]] = {
     # a timed run: the timekeeper's and referee's acts, and the server's own
     "run": frozenset({"arm", "abort", "dsq", "resolve", "expire", "revive", "penalty"}),
     "registration": frozenset({"register", "edit", "payment", "proof", "review:pending",
-                               "review:approved", "review:waitlisted", "review:rejected"}),
+                               "review:approved", "review:waitlisted", "review:rejected",
+                               # name, school or members after approval: a request, decided
+                               "change_request", "change_request:approved",
+                               "change_request:rejected"}),
     # a team at the venue: checked in, called to an arena
     "team": frozenset({"check_in", "inspect", "callup:join", "callup:no_show", "callup:leave"}),
     "protest": frozenset({"protest", "protest:accepted", "protest:rejected"}),
     # a category's results declared final (after its protests are decided)
-    "category": frozenset({"finalise"}),
+    "category": frozenset({"finalise", "result_final"}),
     "draw": frozenset({"draw", "reseed", "publish"}),
     "score_sheet": frozenset({"score", "correct"}),
     # a judged category's state, named by the state it enters

@@ -2,7 +2,8 @@
 
 A serial is `<team id>-<member number>-<signature>`: the signature is an HMAC of the team,
 the member and the member's name under the app's SECRET_KEY, so nothing needs storing and
-a made-up or altered serial (or a name changed since printing) is rejected.
+a made-up or altered serial (or a name changed since printing) is rejected. The names are
+those on record when the category's result was made final (services/result_final.py).
 """
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ from sqlalchemy.orm import Session
 from scoreboard.errors import NotFound
 from scoreboard.models import Category, Event, Team
 from scoreboard.services.ranking import category_ranking
+from scoreboard.services.result_final import final_of, names_on_record
 from scoreboard.services.results import pdf_fonts
 
-SERIAL = re.compile(r"^(\d{1,12})-(\d{1,3})-([A-Z2-7]{16})$")
+# The one spelling of a serial: no leading zeros, upper-case base32, nothing around it
+# (fullmatch: `$` alone would also take a trailing newline). "007-1-…" or a lower-case
+# signature would name the same certificate in a second spelling.
+SERIAL = re.compile(r"([1-9]\d{0,11})-([1-9]\d{0,2})-([A-Z2-7]{16})")
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,6 @@ def serial_for(secret: str, team_id: int, member: int, name: str) -> str:
     return f"{team_id}-{member}-{_signature(secret, team_id, member, name)}"
 
 
-def _people(team: Team) -> list[str]:
-    # a team registered without members gets one certificate in the team's name
-    return [m for m in (team.members or []) if m.strip()] or [team.name]
 
 
 def participants(session: Session, secret: str, category_slug: str | None = None,
@@ -68,14 +70,16 @@ def participants(session: Session, secret: str, category_slug: str | None = None
     for category in categories:
         teams = {t.code: t for t in session.scalars(
             select(Team).where(Team.category_id == category.id)).all()}
+        final = final_of(session, category.id)
         for entry in category_ranking(session, category.slug)["entries"]:
             team = teams.get(entry["team"])
             if team is None or team_code not in (None, team.code):
                 continue
-            for member, name in enumerate(_people(team), start=1):
+            record = names_on_record(session, team, final)
+            for member, name in enumerate(record.members, start=1):
                 out.append(Participant(serial_for(secret, team.id, member, name), name,
-                                       team.code, team.name, team.institution, category.name,
-                                       entry["rank"]))
+                                       team.code, record.team_name, record.institution,
+                                       category.name, entry["rank"]))
     return out
 
 
@@ -88,14 +92,15 @@ def team_has_competed(session: Session, team: Team) -> bool:
 
 def verify(session: Session, secret: str, serial: str) -> Participant | None:
     """The participant a genuine serial belongs to, or None for a forged or stale one."""
-    found = SERIAL.match(serial or "")
+    found = SERIAL.fullmatch(serial or "")
     if not found:
         return None
     team_id, member, signature = int(found[1]), int(found[2]), found[3]
     team = session.get(Team, team_id)
     if team is None:
         return None
-    people = _people(team)
+    record = names_on_record(session, team)
+    people = record.members
     if not 1 <= member <= len(people):
         return None
     expected = _signature(secret, team_id, member, people[member - 1])
@@ -104,7 +109,7 @@ def verify(session: Session, secret: str, serial: str) -> Participant | None:
     rank = next((e["rank"] for e in category_ranking(session, team.category.slug)["entries"]
                  if e["team"] == team.code), None)
     return Participant(f"{team_id}-{member}-{signature}", people[member - 1], team.code,
-                       team.name, team.institution, team.category.name, rank)
+                       record.team_name, record.institution, team.category.name, rank)
 
 
 def event_name(session: Session) -> str:

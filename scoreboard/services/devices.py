@@ -48,12 +48,44 @@ def silence_warnings(entry: dict[str, Any], now: float) -> list[dict[str, Any]]:
     return []
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+def status_problem(status: dict[str, Any]) -> str | None:
+    """The first field of an agent's status report that should be a number and is not
+    (e.g. `clock.err_us: a number (got 'abc')`), or None. The devices page does
+    arithmetic on these, so a report with a wrong one is refused whole."""
+    checks: list[tuple[str, Any]] = [(k, status.get(k)) for k in
+                                     ("outbox_depth", "delivered", "rejected")]
+    clock = status.get("clock")
+    if clock is not None and not isinstance(clock, dict):
+        return "clock: an object"
+    checks += [(f"clock.{k}", (clock or {}).get(k)) for k in ("offset_us", "err_us")]
+    sources = status.get("sources")
+    if sources is not None and not isinstance(sources, list):
+        return "sources: a list"
+    for n, source in enumerate(sources or ()):
+        if not isinstance(source, dict):
+            return f"sources[{n}]: an object"
+        checks += [(f"sources[{n}].{k}", source.get(k))
+                   for k in ("hb_age_s", "clock_spread_us", "edges")]
+        counts = source.get("counts")
+        if counts is not None and not isinstance(counts, dict):
+            return f"sources[{n}].counts: an object"
+        checks += [(f"sources[{n}].counts.{k}", v) for k, v in (counts or {}).items()]
+    for field, value in checks:
+        if value is not None and not _is_number(value):
+            return f"{field}: a number (got {str(value)[:40]!r})"
+    return None
+
+
 def clock_warnings(clock: Any) -> list[dict[str, Any]]:
     """The agent's offset to the server clock is unknown or too doubtful (± err)."""
     if not isinstance(clock, dict):
         return []
     err = clock.get("err_us")
-    if clock.get("offset_us") is None or err is None:
+    if not _is_number(clock.get("offset_us")) or not _is_number(err):
         return [_warning("clock_unknown", "Jam agen belum disinkronkan dengan server")]
     if err > CLOCK_ERR_MAX_US:
         return [_warning("clock_unstable",

@@ -62,25 +62,34 @@ def _scene(session: Session, i: int, item: Any) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise Invalid(f"{where}: must be an object with 'scene'")
     kind = item.get("scene")
-    if kind not in SCENES:
+    if not isinstance(kind, str) or kind not in SCENES:  # an object is not hashable
         raise Invalid(f"{where}.scene: one of {', '.join(SCENES)}")
     seconds = item.get("seconds", DEFAULT_SECONDS)
     if isinstance(seconds, bool) or not isinstance(seconds, int) or not (
             SECONDS[0] <= seconds <= SECONDS[1]):
         raise Invalid(f"{where}.seconds: an integer from {SECONDS[0]} to {SECONDS[1]}")
     out: dict[str, Any] = {"scene": kind, "seconds": seconds}
+    # fields another kind of scene uses still have their type, whatever this scene is
+    if item.get("arena") is not None and not isinstance(item["arena"], str):
+        raise Invalid(f"{where}.arena: a track or category slug of this event")
+    text = item.get("text")
+    if text is not None and (not isinstance(text, str) or len(text) > TEXT_MAX):
+        raise Invalid(f"{where}.text: a text of 1 to {TEXT_MAX} characters")
     if kind == "callup" and item.get("arena") is not None:
         if item["arena"] not in {slug for slug, _name in callup.arenas(session)}:
-            raise Invalid(f"{where}.arena: a track or category slug of this event")
+            raise NotFound(f"{where}.arena: {item['arena'][:40]!r} is not a track or "
+                           "category of this event")
         out["arena"] = item["arena"]
     category = item.get("category")
     if SCENES[kind] or category is not None:
-        if not isinstance(category, str) or session.scalar(
-                select(Category.id).where(Category.slug == category)) is None:
+        if not isinstance(category, str):
             raise Invalid(f"{where}.category: a category slug of this event")
+        # a well-formed slug that names nothing is a missing resource, as in /runs
+        if session.scalar(select(Category.id).where(Category.slug == category)) is None:
+            raise NotFound(f"{where}.category: {category[:40]!r} is not a category of "
+                           "this event")
         out["category"] = category
     if kind == "announcement":
-        text = item.get("text")
         if not isinstance(text, str) or not text.strip() or len(text) > TEXT_MAX:
             raise Invalid(f"{where}.text: a text of 1 to {TEXT_MAX} characters")
         out["text"] = text.strip()

@@ -35,6 +35,7 @@ from scoreboard.models import (
     Track,
 )
 from scoreboard.services.awards import medals
+from scoreboard.services.cells import neutralise
 from scoreboard.services.matches import list_matches
 from scoreboard.services.ranking import category_ranking
 
@@ -172,7 +173,9 @@ def to_csv(res: Resource, rows: Rows) -> str:
     names = [f.name for f in res.fields]
     writer.writerow(names)
     for row in rows:
-        writer.writerow([_cell(row.get(n)) for n in names])
+        # text typed by schools never reaches a spreadsheet as a formula (services/cells.py)
+        writer.writerow([neutralise(v) if isinstance(v, str) else _cell(v)
+                         for v in (row.get(n) for n in names)])
     return out.getvalue()
 
 
@@ -217,7 +220,7 @@ def _parse_cursor(text: str) -> tuple[int, ...]:
 def changes(session: Session, since: str | None) -> dict[str, Any]:
     """`{"cursor", "categories"}`: the categories changed after `since` (all without it)."""
     now = cursor(session)
-    if not since:
+    if since is None:
         slugs = list(session.scalars(select(Category.slug).order_by(Category.id)))
         return {"cursor": now, "categories": slugs}
     edge, record, sheet, audit, run = _parse_cursor(since)

@@ -39,9 +39,10 @@ def create(session: Session, actor: str, role: str, name: str, password: str) ->
 
 def reset_password(session: Session, actor: str, user_id: int, password: str) -> User:
     user = get_user(session, user_id)
-    if len(password or "") < accounts.MIN_PASSWORD:
-        raise Invalid(f"password: must be at least {accounts.MIN_PASSWORD} characters")
+    accounts.check_password(password, user.name)
     user.password_hash = accounts.hash_password(password)
+    # whoever signed in with the old password is signed out at their next request
+    user.session_version = (user.session_version or 0) + 1
     _audit(session, actor, "reset_password", user, None, None)
     session.commit()
     return user

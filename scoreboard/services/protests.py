@@ -32,7 +32,7 @@ from scoreboard.models import (
     Team,
 )
 from scoreboard.models.base import utcnow
-from scoreboard.services import matches, runs
+from scoreboard.services import matches, result_final, runs
 from scoreboard.services.audit import audit
 from scoreboard.services.category_config import category_config
 from scoreboard.services.matches_state import load_view
@@ -203,6 +203,7 @@ def finalise(session: Session, slug: str, body: Any, actor: str) -> dict[str, An
         raise Conflict("protest: decide the open protests of this category first")
     session.add(Finalisation(category=category, reason=reason, created_by=actor))
     audit(session, actor, "finalise", "category", slug, reason=reason or None)
+    result_final.make_final(session, category, actor)  # the names its certificates carry
     session.commit()
     _announce(session, category)
     return official_state(session, category)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from judging import registration as rules
 from judging.registration import Refusal, Status
+from scoreboard.config import private_dir, write_private
 from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
 from scoreboard.models import CallUpEntry, Category, MatchDraw, Registration, Run, Team
 from scoreboard.services.audit import audit
@@ -94,7 +95,7 @@ def _category(session: Session, slug: str) -> Category:
     return category
 
 
-def _check_entry(session: Session, data: dict[str, Any], category: Category,
+def check_entry(session: Session, data: dict[str, Any], category: Category,
                  own: Registration | None) -> str:
     """Level, team size and duplicates; returns the duplicate key."""
     info = _info(category, 0)
@@ -130,6 +131,9 @@ def _new_code(session: Session) -> str:
 
 FIELDS = ("team_name", "institution", "npsn", "level", "robot_name", "coach_name",
           "coach_phone", "members")
+# what results and certificates name: after approval these change only through a request
+# an admin approves (services/registration_changes.py)
+IDENTITY = ("team_name", "institution", "npsn", "members")
 
 
 def submit(session: Session, data: dict[str, Any], source_ip: str,
@@ -144,7 +148,7 @@ def submit(session: Session, data: dict[str, Any], source_ip: str,
         status = rules.intake(now, info.closes, info.capacity, info.taken)
     except Refusal as exc:
         raise FieldRefused("category", exc.key, str(exc)) from None
-    key = _check_entry(session, data, category, None)
+    key = check_entry(session, data, category, None)
     reg = Registration(code=_new_code(session), edit_key=secrets.token_hex(16),
                        status=status.value, category=category, dup_key=key,
                        consent=bool(data["consent"]), source_ip=source_ip[:64],
@@ -168,7 +172,8 @@ def update(session: Session, reg: Registration, data: dict[str, Any],
     if not rules.is_open(now, _info(reg.category, 0).closes):
         raise FieldRefused("category", "closed", "registration has closed; changes are locked")
     if reg.status == Status.APPROVED.value:
-        data = {**data, "category": reg.category.slug, "level": reg.level}
+        data = {**data, "category": reg.category.slug, "level": reg.level,
+                **{f: getattr(reg, f) for f in IDENTITY}}
     category = _category(session, data["category"])
     if category.id != reg.category_id:
         info = _info(category, _taken(session, category))
@@ -176,13 +181,13 @@ def update(session: Session, reg: Registration, data: dict[str, Any],
             rules.intake(now, info.closes, info.capacity, info.taken)
         except Refusal as exc:
             raise FieldRefused("category", exc.key, str(exc)) from None
-    reg.dup_key = _check_entry(session, data, category, reg)
+    reg.dup_key = check_entry(session, data, category, reg)
     old = {f: getattr(reg, f) for f in FIELDS} | {"category": reg.category.slug}
     for field in FIELDS:
         setattr(reg, field, data[field])
     reg.category, reg.updated_at = category, now
     if reg.team is not None:
-        _sync_team(reg.team, reg)
+        sync_team(reg.team, reg)
     audit(session, "team", "edit", "registration", reg.code, old=old,
           new={f: getattr(reg, f) for f in FIELDS} | {"category": category.slug})
     session.commit()
@@ -223,7 +228,7 @@ def get(session: Session, reg_id: int) -> Registration:
     return reg
 
 
-def _sync_team(team: Team, reg: Registration) -> None:
+def sync_team(team: Team, reg: Registration) -> None:
     team.name, team.institution = reg.team_name, reg.institution
     team.level, team.members, team.contact = reg.level, list(reg.members), reg.coach_phone
 
@@ -237,7 +242,7 @@ def _approve(session: Session, reg: Registration) -> Team:
                                   .where(Registration.team_code.is_not(None)))]
         code = rules.next_team_code(reg.category.slug, codes)
     team = Team(code=code, category_id=reg.category_id)
-    _sync_team(team, reg)
+    sync_team(team, reg)
     session.add(team)
     session.flush()
     reg.team, reg.team_code = team, code
@@ -339,9 +344,9 @@ def save_proof(session: Session, reg: Registration, stream: IO[bytes], folder: P
         ext, mime = rules.sniff_upload(data[:PROOF_HEAD])
     except Refusal as exc:
         raise FieldRefused("proof", exc.key, str(exc)) from None
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)  # payment proofs: for the committee only (0700 / 0600)
     name = f"{reg.code}-{secrets.token_hex(8)}.{ext}"
-    (folder / name).write_bytes(data)
+    write_private(folder / name, data)
     previous = reg.proof_file
     reg.proof_file, reg.proof_type, reg.payment_verified = name, mime, False
     audit(session, "team", "proof", "registration", reg.code,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.errors import LoadError
 from scoreboard.models import Category, Registration, Team
+from scoreboard.services.cells import neutralise_row, text_cells
 from scoreboard.services.teams_csv import HEADER, import_teams
 
 REGISTRATION_COLUMNS = (
@@ -59,7 +60,7 @@ def teams_csv(session: Session) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    writer.writerows(_team_rows(session))
+    writer.writerows(neutralise_row(row) for row in _team_rows(session))
     return out.getvalue()
 
 
@@ -85,11 +86,7 @@ def _sheet(book: Workbook, title: str, header, rows) -> None:
     sheet.append(list(header))
     for row in rows:
         sheet.append(row)
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            # a text that starts with "=" is data typed by a school, never a formula
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
+    text_cells(sheet)  # data typed by schools, never a formula (services/cells.py)
     sheet.freeze_panes = "A2"
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.errors import NotFound
 from scoreboard.models import Category, Event, Team, User
+from scoreboard.services.cells import neutralise_row, text_cells
 from scoreboard.services.ranking import category_ranking
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -57,10 +58,11 @@ def to_csv(results: dict[str, Any]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in results["rows"]:
-        writer.writerow([r["rank"] if r["rank"] is not None else "", r["team"], r["team_name"],
-                         r["institution"], r.get("best_us") if r.get("best_us") is not None else "",
-                         fmt_us(r.get("best_us")), r["status"],
-                         ";".join(str(t) for t in r.get("times_us") or [])])
+        writer.writerow(neutralise_row([
+            r["rank"] if r["rank"] is not None else "", r["team"], r["team_name"],
+            r["institution"], r.get("best_us") if r.get("best_us") is not None else "",
+            fmt_us(r.get("best_us")), r["status"],
+            ";".join(str(t) for t in r.get("times_us") or [])]))
     return out.getvalue()
 
 
@@ -90,6 +92,7 @@ def to_xlsx(results: dict[str, Any]) -> bytes:
     ws["A1"].font = Font(bold=True, size=14)
     for r in results["rows"]:
         ws.append(_cells(r) + [r.get("best_us")])
+    text_cells(ws)  # names typed by schools, never formulas (services/cells.py)
     for col, width in zip("ABCDEFG", (10, 14, 28, 30, 14, 16, 18), strict=True):
         ws.column_dimensions[col].width = width
     out = io.BytesIO()

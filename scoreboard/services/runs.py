@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 LIVE = (timed.RunStatus.armed.value, timed.RunStatus.running.value)
 HOLDS_TRACK = LIVE + (timed.RunStatus.review.value,)
 FINAL = ("finished", "timeout", "dnf", "dsq")
+STATUSES = tuple(s.value for s in timed.RunStatus)
 REASON_MAX = Run.reason.type.length
 # a timekeeper may count penalties on a run from its start until it is settled otherwise
 PENALTY_COUNTABLE = ("running", "finished", "review", "timeout")

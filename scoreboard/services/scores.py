@@ -27,6 +27,7 @@ from scoreboard.models import (
     Team,
     User,
 )
+from scoreboard.services import result_final
 from scoreboard.services.audit import audit
 from scoreboard.services.category_config import category_config
 from scoreboard.services.publish import publish, read_then_publish
@@ -179,7 +180,7 @@ def submit_sheet(session: Session, slug: Any, data: dict[str, Any], user: User |
     else is a conflict carrying the current sheet.
     """
     key = data.get("idempotency_key")
-    if not isinstance(key, str) or not KEY.match(key):
+    if not isinstance(key, str) or not KEY.fullmatch(key):  # `$` alone allows a final \n
         raise Invalid("idempotency_key: 8 to 64 letters, digits, '-' or '_'")
     team_code, scores, comment = data.get("team"), data.get("scores"), data.get("comment")
     with live().score_lock:
@@ -347,6 +348,8 @@ def set_state(session: Session, slug: Any, wanted: Any, version: Any, actor: str
             row.state, row.changed_by = target.value, actor
         audit(session, actor, target.value, "category_judging", category.slug,
               old={"state": current.value}, new={"state": target.value}, reason=reason)
+        if target is rules_.JudgingState.PUBLISHED:  # the names on its certificates stay
+            result_final.make_final(session, category, actor)
         session.commit()
         log.info("category %s %s by %s", category.slug, target.value, actor)
     out = {"category": category.slug, "state": row.state, "version": row.version}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.errors import LoadError
 from scoreboard.models import Category, Team
+from scoreboard.services.cells import restore
 
 HEADER = ["code", "name", "institution", "category", "level", "members", "contact"]
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
@@ -85,6 +86,8 @@ def parse_teams_csv(session: Session, path: str | Path) -> list[dict]:
             shown = row if len(row) <= 60 else row[:57] + "..."
             raise LoadError(f"{path}:{line}: row {shown!r}: expected {len(HEADER)} columns "
                             f"({','.join(HEADER)}), found {len(cells)}")
+        # an exported cell that looked like a formula carries a "'" (services/cells.py)
+        cells = [restore(c) for c in cells]
         row = _row(path, line, dict(zip(HEADER, cells, strict=True)), categories)
         if row["code"] in seen:
             raise _fail(path, line, "code", row["code"], f"already used on line {seen[row['code']]}")

@@ -11,19 +11,26 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from scoreboard.config import ROLES_USER
 from scoreboard.errors import KejurdaError
 from scoreboard.models import Category, User
-from scoreboard.services import people
+from scoreboard.services import accounts, people
 from scoreboard.web.access import role_required
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/pengguna")
 ROLE_NAMES = {"admin": _l("Admin"), "head_judge": _l("Ketua juri"), "judge": _l("Juri"),
               "timekeeper": _l("Pencatat waktu / wasit"),
               "inspector": _l("Pemeriksa teknis")}
-PASSWORD_RULE = Length(min=8, max=200, message=_l("Kata sandi minimal 8 karakter."))
+PASSWORD_RULE = Length(min=accounts.MIN_PASSWORD, max=200,
+                       message=_l("Kata sandi minimal 10 karakter."))
+
+
+def not_common(_form, field) -> None:
+    """A password from the bundled list of common ones is refused at its field."""
+    if accounts.password_problem(field.data or "") and len(field.data or "") >= accounts.MIN_PASSWORD:
+        raise ValidationError(_l("Kata sandi ini terlalu umum; pilih yang lain."))
 
 
 class CreateForm(FlaskForm):
@@ -32,12 +39,12 @@ class CreateForm(FlaskForm):
         Regexp(r"^\S+$", message=_l("Nama pengguna tanpa spasi."))])
     role = SelectField(_l("Peran"), choices=[(r, ROLE_NAMES[r]) for r in ROLES_USER])
     password = PasswordField(_l("Kata sandi"), validators=[
-        DataRequired(_l("Kata sandi wajib diisi.")), PASSWORD_RULE])
+        DataRequired(_l("Kata sandi wajib diisi.")), PASSWORD_RULE, not_common])
 
 
 class PasswordForm(FlaskForm):
     password = PasswordField(_l("Kata sandi baru"), validators=[
-        DataRequired(_l("Kata sandi wajib diisi.")), PASSWORD_RULE])
+        DataRequired(_l("Kata sandi wajib diisi.")), PASSWORD_RULE, not_common])
 
 
 class ActiveForm(FlaskForm):
@@ -88,8 +95,11 @@ def create():
     try:
         people.create(g.db.session, f"user:{current_user.name}", form.role.data,
                       form.name.data, form.password.data)
-    except KejurdaError:
+    except KejurdaError as exc:
         g.db.session.rollback()
+        if exc.status != 409:
+            flash(_("Kata sandi ini terlalu umum; pilih yang lain."), "error")
+            return _page(form, exc.status)
         flash(_("Nama pengguna: %(name)s sudah dipakai.", name=form.name.data), "error")
         return _page(form, 409)
     flash(_("Pengguna %(name)s dibuat.", name=form.name.data), "ok")

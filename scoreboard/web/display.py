@@ -64,7 +64,7 @@ def _parse(lines: str) -> list[dict]:
         kind, seconds, rest = parts[0], parts[1], parts[2]
         item: dict = {"scene": kind}
         if seconds:
-            item["seconds"] = int(seconds) if seconds.isdigit() else seconds
+            item["seconds"] = int(seconds) if seconds.isascii() and seconds.isdigit() else seconds
         if rest:
             key = {"announcement": "text", "callup": "arena"}.get(kind, "category")
             item[key] = rest

@@ -115,7 +115,7 @@ def correct(slug: str):
             "comment": request.form.get("comment", ""),
             "reason": request.form.get("reason") or None,
             "idempotency_key": request.form.get("idempotency_key"),
-            "base_version": int(base) if base.isdigit() else base}
+            "base_version": int(base) if base.isascii() and base.isdigit() else base}
     try:
         body, _created = scores.submit_sheet(g.db.session, slug, data, current_user,
                                              f"user:{current_user.name}", current_user.role)

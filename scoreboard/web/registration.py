@@ -37,7 +37,9 @@ from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.extensions import csrf
 from scoreboard.services import callup, certificates
 from scoreboard.services import registration as service
+from scoreboard.services import registration_changes as changes
 from scoreboard.web.registration_forms import (
+    CHANGE_LABELS,
     LEVEL_CHOICES,
     STATUS_LABELS,
     ProofForm,
@@ -137,6 +139,7 @@ def _team_view(reg, form: RegistrationForm, proof_form: ProofForm, status: int =
         qr=_qr_svg(reg.code) if team is not None else None, runs=runs, matches=matches,
         queues=callup.places_of(session, team) if team is not None else [],
         certificate=team is not None and certificates.team_has_competed(session, team),
+        change=changes.pending(session, reg), change_labels=CHANGE_LABELS,
         token=request.view_args["token"]), status
 
 
@@ -157,13 +160,17 @@ def team(token: str):
     if not form.validate():
         return _team_view(reg, form, ProofForm(formdata=None), 422)
     try:
-        service.update(session, reg, form.cleaned(), now)
+        change = changes.update(session, reg, form.cleaned(), now)
     except KejurdaError as exc:
         session.rollback()
         _attach_refusal(form, exc)
         return _team_view(service.by_token(session, current_app.config["SECRET_KEY"], token),
                           form, ProofForm(formdata=None), exc.status)
-    flash(_("Perubahan tersimpan."), "info")
+    if change is not None:
+        flash(_("Perubahan nama tim, sekolah, atau anggota dikirim ke panitia dan berlaku "
+                "setelah disetujui."), "info")
+    else:
+        flash(_("Perubahan tersimpan."), "info")
     return redirect(url_for("registration.team", token=token), 303)
 
 

@@ -24,12 +24,15 @@ from sqlalchemy import func, select
 from scoreboard.errors import KejurdaError, LoadError
 from scoreboard.models import Registration, Team
 from scoreboard.services import registration as service
+from scoreboard.services import registration_changes as changes
 from scoreboard.services import registration_export as export
 from scoreboard.web.access import role_required
 from scoreboard.web.registration import upload_dir
 from scoreboard.web.registration_forms import (
+    CHANGE_LABELS,
     STATUS_LABELS,
     CodeForm,
+    DecisionForm,
     ImportForm,
     PaymentForm,
     ReviewForm,
@@ -209,3 +212,35 @@ def checkin():
     return render_template("admin/daftar_ulang.html", form=form, result=result, recent=recent,
                            done=done, total=total), status
 
+
+def _changes_page(status: int = 200, errors: dict | None = None):
+    return render_template("admin/perubahan.html", changes=changes.listing(g.db.session),
+                           labels=CHANGE_LABELS, form=DecisionForm(formdata=None),
+                           errors=errors or {}), status
+
+
+@bp.get("/perubahan")
+@role_required("admin")
+def change_requests():
+    """Teams' requests to change their name, school or members after approval."""
+    return _changes_page()
+
+
+@bp.post("/perubahan/<int:change_id>")
+@role_required("admin")
+def decide_change(change_id: int):
+    session = g.db.session
+    form = DecisionForm()
+    if not form.validate():
+        return _changes_page(400, {change_id: _expired()})
+    try:
+        change = changes.decide(session, change_id, form.decision.data == "approve", _actor(),
+                                form.reason.data or "")
+    except KejurdaError as exc:
+        session.rollback()
+        key = getattr(exc, "key", None)
+        return _changes_page(exc.status, {change_id: refusal_message(key) if key
+                                          else exc.message})
+    flash(_("Permintaan %(code)s: %(status)s.", code=change.registration.code,
+            status=_("disetujui") if change.status == "approved" else _("ditolak")), "info")
+    return redirect(url_for("registration_admin.change_requests"), 303)

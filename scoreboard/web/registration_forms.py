@@ -155,6 +155,7 @@ def refusal_message(key: str) -> str:
         "upload_type": _("Hanya gambar PNG, JPEG, WebP, atau berkas PDF."),
         "reason_required": _("Tulis alasannya."),
         "reason_long": _("Alasan paling banyak 300 karakter."),
+        "members_locked": _("Tim sudah bertanding; anggota tim tidak dapat diubah lagi."),
     }
     return messages.get(key, _("Data tidak valid."))
 
@@ -163,6 +164,17 @@ class ProofForm(FlaskForm):
     """A payment proof (its content is checked by the service, not its name)."""
 
     proof = FileField(_l("Bukti pembayaran (gambar atau PDF)"))
+
+
+CHANGE_LABELS = {"team_name": _l("Nama tim"), "institution": _l("Sekolah / instansi"),
+                 "npsn": _l("NPSN / NSM"), "members": _l("Anggota tim")}
+
+
+class DecisionForm(FlaskForm):
+    """An admin's answer to a team's change request (approve or reject, with a reason)."""
+
+    decision = SelectField(choices=[("approve", "approve"), ("reject", "reject")])
+    reason = StringField(_l("Alasan (boleh kosong)"), filters=[_strip], validators=[_max(300)])
 
 
 STATUS_LABELS = {Status.PENDING.value: _l("Menunggu"), Status.APPROVED.value: _l("Diterima"),

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
-from scoreboard.errors import NotFound
-from scoreboard.models import Category
-from scoreboard.services import certificates, results
+from scoreboard.errors import KejurdaError, NotFound
+from scoreboard.models import Category, ResultFinal
+from scoreboard.services import certificates, protests, results
 from scoreboard.web.access import role_required
 
 bp = Blueprint("results", __name__)
@@ -28,7 +41,26 @@ def _file(body: bytes | str, mimetype: str, name: str) -> Response:
 @bp.get("/hasil")
 def index():
     categories = g.db.session.scalars(select(Category).order_by(Category.id)).all()
-    return render_template("results/index.html", categories=categories)
+    final = {r.category_id: r for r in g.db.session.scalars(select(ResultFinal))}
+    return render_template("results/index.html", categories=categories, final=final)
+
+
+@bp.post("/hasil/<slug>/final")
+@role_required("head_judge")
+def make_final(slug: str):
+    """The head judge (or an admin) makes a category's result official (as
+    `POST /api/v1/categories/<slug>/finalise` does): its certificates carry the names on
+    record now, whatever is edited later."""
+    try:
+        protests.finalise(g.db.session, slug, {}, f"user:{current_user.name}")
+    except NotFound:
+        abort(404)
+    except KejurdaError as exc:  # e.g. a protest still open
+        g.db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("results.index"), 303)
+    flash(_("Hasil kategori disahkan; sertifikat memakai nama yang tercatat saat ini."), "ok")
+    return redirect(url_for("results.index"), 303)
 
 
 @bp.get("/hasil/<slug>.csv")
@@ -67,6 +99,9 @@ def certificate_pdf():
 
 @bp.get("/verifikasi/<serial>")
 def verify(serial: str):
-    person = certificates.verify(g.db.session, current_app.config["SECRET_KEY"], serial[:64])
-    return (render_template("results/verify.html", person=person, serial=serial[:64]),
+    if len(serial) > 64:  # longer than any serial; not even worth a look-up
+        serial, person = serial[:64], None
+    else:
+        person = certificates.verify(g.db.session, current_app.config["SECRET_KEY"], serial)
+    return (render_template("results/verify.html", person=person, serial=serial),
             200 if person else 404)

@@ -24,8 +24,27 @@ def browser():
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
+        yield HarnessBrowser(browser)
         browser.close()
+
+
+class HarnessBrowser:
+    """The browser, whose pages let Playwright's own helpers run despite the app's
+    Content-Security-Policy: `wait_for_function("...")` evaluates a string, which the
+    policy (no eval) forbids. The app's pages themselves need no such exception:
+    tests/browser/test_csp.py opens them with the policy enforced (`bypass_csp=False`)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        return self._browser.new_context(**{"bypass_csp": True, **kwargs})
+
+    def new_page(self, **kwargs):
+        return self._browser.new_page(**{"bypass_csp": True, **kwargs})
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def test_admin_creates_a_judge_who_can_then_sign_in(app, people, count):
     ({"name": "", "role": "judge", "password": "sandi-baru-1"}, "Nama pengguna wajib diisi."),
     ({"name": "dua kata", "role": "judge", "password": "sandi-baru-1"},
      "Nama pengguna tanpa spasi."),
-    ({"name": "x1", "role": "judge", "password": "pendek"}, "Kata sandi minimal 8 karakter."),
+    ({"name": "x1", "role": "judge", "password": "pendek"}, "Kata sandi minimal 10 karakter."),
     ({"name": "x2", "role": "raja", "password": "sandi-baru-1"}, "Peran: Not a valid choice."),
     ({"name": "juri1", "role": "judge", "password": "sandi-baru-1"},
      "Nama pengguna: juri1 sudah dipakai."),
@@ -66,9 +66,9 @@ def test_reset_password_deactivate_and_reactivate(app, people):
     bad = client.post("/login", data={"csrf_token": csrf_of(client), "name": "juri2",
                                       "password": PASSWORD})
     assert bad.status_code == 401
-    assert sign_in(app, "juri2", "sandi-lain-99")
-    # the old session of juri2 ends as soon as the account is deactivated
-    juri2 = people["juri2"]
+    # the new password ended the old session; the new one ends at deactivation
+    assert people["juri2"].get("/juri").status_code == 302
+    juri2 = sign_in(app, "juri2", "sandi-lain-99")
     assert juri2.get("/juri").status_code == 200
     assert admin.form(f"{PAGE}{uid}/aktif", {"active": "0"}).status_code == 302
     assert _user(app, "juri2").active is False
@@ -76,7 +76,7 @@ def test_reset_password_deactivate_and_reactivate(app, people):
     assert admin.form(f"{PAGE}{uid}/aktif", {"active": "1"}).status_code == 302
     assert _user(app, "juri2").active is True
     short = admin.form(f"{PAGE}{uid}/sandi", {"password": "pendek"})
-    assert short.status_code == 422 and "Kata sandi minimal 8 karakter." in \
+    assert short.status_code == 422 and "Kata sandi minimal 10 karakter." in \
         short.get_data(as_text=True)
 
 

@@ -284,6 +284,11 @@ def test_once_approved_the_category_stays_and_the_team_follows_edits(reg_app, ad
     resp = client.post(link, data={"csrf_token": csrf_of(client, link),
                                    **_edit("Ani\nDewi", category="sumo-sma", level="SMA")})
     assert resp.status_code == 303
+    # after approval a member change waits for the committee (test_identity_after_approval)
+    assert team_of(reg_app, "LF-SD-001").members == ["Ani", "Budi"]
+    page = admin.client.get("/admin/perubahan").get_data(as_text=True)
+    change_id = int(page.split('<article class="change" id="c', 1)[1].split('"', 1)[0])
+    assert admin.form(f"/admin/perubahan/{change_id}", {"decision": "approve"}).status_code == 303
     team = team_of(reg_app, "LF-SD-001")
     assert team.members == ["Ani", "Dewi"] and team.level == "SD"
     assert registration(reg_app).category_id == team.category_id

@@ -132,8 +132,9 @@ def _populate(app, admin) -> None:
 
 EXPECTED_CSV = (
     "code,name,institution,category,level,members,contact\n"
-    'LF-SD-001,"Garuda, ""Muda""",SDN Sananwetan 1,lf-sd,SD,Ani;Budi,+6281234567890\n'
-    "SUMO-SMA-001,Rajawali,SDN Sananwetan 1,sumo-sma,SMA,Eka;Fajar,+6281234567890\n"
+    # a cell starting with "+" is neutralised (spreadsheet formula), and imports back
+    'LF-SD-001,"Garuda, ""Muda""",SDN Sananwetan 1,lf-sd,SD,Ani;Budi,\'+6281234567890\n'
+    "SUMO-SMA-001,Rajawali,SDN Sananwetan 1,sumo-sma,SMA,Eka;Fajar,'+6281234567890\n"
     "SUMO-SMA-010,Banteng,SMKN 1 Blitar,sumo-sma,SMA,Made;Gilang,0812\n"
 )
 
@@ -184,16 +185,16 @@ def test_xlsx_export_has_every_registration_and_the_teams(reg_app, admin):
     by_name = {r[4]: r for r in rows[1:]}
     assert by_name['Garuda, "Muda"'][1:13] == (
         "approved", None, "LF-SD-001", 'Garuda, "Muda"', "SDN Sananwetan 1", "20512345", "SD",
-        "lf-sd", "Kilat", "Bu Sari", "+6281234567890", "Ani;Budi")
-    assert by_name['=HYPERLINK("http://x")'][1] == "pending"  # text, not a formula
-    cell = next(c for c in book["Pendaftaran"]["E"] if c.value == '=HYPERLINK("http://x")')
+        "lf-sd", "Kilat", "Bu Sari", "'+6281234567890", "Ani;Budi")
+    assert by_name['\'=HYPERLINK("http://x")'][1] == "pending"  # text, not a formula
+    cell = next(c for c in book["Pendaftaran"]["E"] if c.value == '\'=HYPERLINK("http://x")')
     assert cell.data_type == "s"
     teams = [list(r) for r in book["Tim"].iter_rows(values_only=True)]
     assert teams[0] == ["code", "name", "institution", "category", "level", "members", "contact"]
     assert [t[0] for t in teams[1:]] == ["LF-SD-001", "SUMO-SMA-001", "SUMO-SMA-010"]
     filtered = admin.client.get("/admin/pendaftaran/pendaftaran.xlsx?status=pending")
     rows = list(load_workbook(io.BytesIO(filtered.data))["Pendaftaran"].iter_rows(values_only=True))
-    assert [r[4] for r in rows[1:]] == ['=HYPERLINK("http://x")']
+    assert [r[4] for r in rows[1:]] == ['\'=HYPERLINK("http://x")']
 
 
 def test_a_bad_csv_import_names_the_line_and_changes_nothing(reg_app, admin, snapshot):
