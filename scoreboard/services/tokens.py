@@ -44,6 +44,13 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at, ApiToken.id)))
 
 
+def unbound_agent_tokens(session: Session) -> list[str]:
+    """Names of live agent tokens bound to no device: they may report for any source."""
+    rows = session.scalars(select(ApiToken).where(
+        ApiToken.role == "agent", ApiToken.revoked.is_(False)).order_by(ApiToken.name))
+    return list(dict.fromkeys(row.name for row in rows if not row.sources))
+
+
 def revoke_tokens(session: Session, name: str, actor: str) -> tuple[int, int]:
     """Revoke every live token called `name`; returns (revoked now, revoked before).
 
