@@ -96,22 +96,33 @@ def test_agent_token_bound_to_sources_refuses_other_devices_end_to_end(venue: Ve
 
 
 def test_token_revoke_closes_an_open_agent_connection_end_to_end(venue: Venue):
+    # two server processes on one database, an agent on each: the revoke, made by a third
+    # process, must reach both
     venue.start_server()
+    second_port = free_port()
+    venue.start_server(port=second_port, name="server-2")
+    second = f"http://127.0.0.1:{second_port}"
     token_file = venue.tmp / "agent.token"
     token_file.write_text(venue.tokens["agent"] + "\n")
     token_file.chmod(0o600)
-    agent = venue.start_agent("--simulate", "--token-file", str(token_file), token="unused")
-    wait_for("the agent connects", lambda: connected_agents(venue), venue)
-    assert venue.tokens["agent"] not in command_line(agent)
+    agents = [venue.start_agent("--simulate", "--token-file", str(token_file), token="unused"),
+              venue.start_agent("--simulate", server_url=second,
+                                data_dir=venue.tmp / "agent-2")]
+    wait_for("both agents connect",
+             lambda: connected_agents(venue) and connected_agents(venue, second), venue)
+    assert venue.tokens["agent"] not in command_line(agents[0])
 
-    kejurda("token", "revoke", "e2e-agent", "--db", venue.db_url)   # another process
-    wait_for("the open connection is closed", lambda: connected_agents(venue) == [], venue,
+    kejurda("token", "revoke", "e2e-agent", "--db", venue.db_url)
+    wait_for("both open connections are closed",
+             lambda: connected_agents(venue) == connected_agents(venue, second) == [], venue,
              timeout=15)
-    wait_for("the agent is refused at its next connect",
-             lambda: "reason=unauthorized: this token was revoked (token sudah dicabut)"
-                     in agent.log.read_text(), venue)
-    assert "closing /timing connection " in venue.procs[0].log.read_text()
-    assert connected_agents(venue) == []
+    for agent in agents:
+        wait_for("the agent is refused at its next connect",
+                 lambda a=agent: "reason=unauthorized: this token was revoked (token sudah "
+                                 "dicabut)" in a.log.read_text(), venue)
+    for server in venue.procs[:2]:
+        assert "closing /timing connection " in server.log.read_text()
+    assert connected_agents(venue) == connected_agents(venue, second) == []
 
 
 def test_agent_tls_fingerprint_pins_the_venue_certificate_end_to_end(venue: Venue):
