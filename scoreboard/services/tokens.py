@@ -82,6 +82,11 @@ def revoked_among(session: Session, token_ids: Iterable[int]) -> set[int]:
     return wanted - live
 
 
+def is_revoked(session: Session, token_id: int) -> bool:
+    """Whether one token is revoked now (or gone): the check made on every agent event."""
+    return session.scalar(select(ApiToken.revoked).where(ApiToken.id == token_id)) is not False
+
+
 def foreign_source(payload: Any, allowed: Collection[str] | None) -> dict[str, Any] | None:
     """The refusal ack for an edge whose `source` its agent token is not bound to, or None.
 

@@ -97,12 +97,12 @@ def test_serve_tls_files_are_checked_before_anything_starts(cli: Cli):
     other = cli.folder / "other"
     cli.ok("tls", "init", "--dir", str(other))
     cert, key = str(folder / "venue.crt"), str(folder / "venue.key")
-    runs = cli.many([
+    runs = [cli(*argv) for argv in (
         ("serve", "--port", "1", "--tls-cert", cert),
         ("serve", "--port", "1", "--tls-cert", cert, "--tls-key", str(folder / "nope.key")),
         ("serve", "--port", "1", "--tls-cert", cert, "--tls-key", str(other / "venue.key")),
         ("serve", "--port", "1", "--tls-cert", key, "--tls-key", key),
-    ])
+    )]
     lines = [one_error_line(done) for done in runs]
     assert lines[0] == "kejurda: error: --tls-cert and --tls-key: give both (or neither)"
     assert lines[1] == (f"kejurda: error: --tls-key: no such file '{folder / 'nope.key'}' "
