@@ -147,7 +147,7 @@ def revoke_watch() -> RevokeWatch:
     watch = app.extensions.get("kejurda_revoke_watch")
     if watch is None:
         watch = app.extensions.setdefault("kejurda_revoke_watch", RevokeWatch(
-            app, float(app.config.get("KEJURDA_TOKEN_CHECK_S", 1.0))))
+            app, float(app.config["KEJURDA_TOKEN_CHECK_S"])))
     return watch
 
 
