@@ -1,14 +1,14 @@
 """Agent tokens bound to the devices (sources) they may report for; when a token was revoked
 
 Revision ID: 0011
-Revises: 0019
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0019"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
