@@ -35,6 +35,7 @@ import socketio
 from hardware.clock_server import ClockOffset, mono_us, wall_us
 from hardware.outbox import Outbox
 from hardware.source import Edge, Source
+from hardware.tls import socketio_options
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ class Agent:
         batch_size: int = 128,
         use_batches: bool = True,
         auth_retry_s: float = AUTH_RETRY_S,
+        tls_pin: bytes | None = None,
     ) -> None:
         self.server_url = server_url
         self.token = token
@@ -127,6 +129,7 @@ class Agent:
         self.batch_size = batch_size
         self.use_batches = use_batches
         self.auth_retry_s = auth_retry_s
+        self.tls_pin = tls_pin  # SHA-256 of the server's certificate (hardware/tls.py)
         self.outbox: Outbox | None = None
         self._wake = threading.Event()
         self._halt = threading.Event()
@@ -254,7 +257,7 @@ class Agent:
 
     def _connect(self) -> tuple[_Link | None, bool]:
         """Open a connection; returns (link, False), or (None, refused_for_auth)."""
-        client = socketio.Client(reconnection=False)
+        client = socketio.Client(reconnection=False, **socketio_options(self.tls_pin))
         link = _Link(client)
         refusals: list[Any] = []
 

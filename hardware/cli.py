@@ -1,6 +1,7 @@
 """``kejurda agent``: the timing agent's command line (docs/contract.md §1).
 
-    kejurda agent --server URL --token T (--serial PORT ... | --gpio SPEC | --simulate)
+    kejurda agent --server URL [--token-file F | --token T | env KEJURDA_TOKEN]
+                  (--serial PORT ... | --gpio SPEC | --simulate) [--tls-fingerprint FP]
                   [--data-dir DIR] [--name NAME] [--sim-seed N] [--sim-scale F]
                   [--sim-dnf-rate P] [--sim-tracks slug,slug]
 
@@ -19,11 +20,12 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from hardware import settings
 from hardware.source import Source
+from hardware.tls import parse_fingerprint
 
 log = logging.getLogger("hardware.cli")
 
@@ -58,7 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server", required=True, metavar="URL", help="scoreboard URL, "
                         "e.g. http://192.168.1.10:5000")
     parser.add_argument("--token", default=None, metavar="T",
-                        help="agent token (default: env KEJURDA_TOKEN)")
+                        help="agent token; visible to every user of this computer in ps, so "
+                        "prefer --token-file or env KEJURDA_TOKEN")
+    parser.add_argument("--token-file", type=Path, default=None, metavar="FILE",
+                        help="read the agent token from FILE (its first line)")
+    parser.add_argument("--tls-fingerprint", default=None, metavar="FP",
+                        help="the SHA-256 fingerprint of the server's certificate, as "
+                        "kejurda tls init printed it; only that server is accepted")
     parser.add_argument("--serial", action="append", default=[], metavar="PORT",
                         help="ESP32 on this serial port (KRT/1); may repeat")
     parser.add_argument("--gpio", metavar="SPEC", help="gates on this Pi's GPIO pins, e.g. "
@@ -85,12 +93,19 @@ def parse_args(argv: list[str], environ: dict[str, str] | None = None) -> argpar
     """Parse and check ``argv``; raises UsageError with a one-line reason."""
     env = os.environ if environ is None else environ
     args = build_parser().parse_args(argv)
-    args.token = args.token or settings.token(env)
-    if not args.token:
-        raise UsageError("no token: pass --token or set KEJURDA_TOKEN "
-                         "(create one with: kejurda token create --role agent --name NAME)")
+    args.token = read_token(args.token, args.token_file, env)
     if not args.server.startswith(("http://", "https://")):
         raise UsageError(f"--server must be an http:// or https:// URL, got {args.server!r}")
+    if args.tls_fingerprint is not None:
+        if not args.server.startswith("https://"):
+            raise UsageError("--tls-fingerprint pins an https:// server; "
+                             f"--server is {args.server!r}")
+        try:
+            args.tls_pin = parse_fingerprint(args.tls_fingerprint)
+        except ValueError as exc:
+            raise UsageError(f"--tls-fingerprint: {exc}") from None
+    else:
+        args.tls_pin = None
     if not (args.serial or args.gpio or args.simulate):
         raise UsageError("no gates: give --serial PORT, --gpio SPEC or --simulate")
     if not args.sim_scale > 0:
@@ -104,6 +119,31 @@ def parse_args(argv: list[str], environ: dict[str, str] | None = None) -> argpar
         if not args.sim_tracks:
             raise UsageError("--sim-tracks needs at least one track slug")
     return args
+
+
+def read_token(given: str | None, token_file: Path | None, env: Mapping[str, str]) -> str:
+    """The token from ``--token``, else ``--token-file``, else env ``KEJURDA_TOKEN``.
+
+    A token on the command line is visible to every user of the machine (``ps``); a file
+    readable only by its owner, or the environment of a service, is not.
+    """
+    if given and token_file:
+        raise UsageError("give --token or --token-file, not both")
+    if token_file is not None:
+        try:
+            lines = token_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--token-file: cannot read {token_file} "
+                             f"({getattr(exc, 'strerror', None) or exc})") from None
+        given = lines[0].strip() if lines else ""
+        if not given:
+            raise UsageError(f"--token-file: {token_file} is empty")
+    token = given or (settings.token(env) or "").strip()
+    if not token:
+        raise UsageError("no token: give --token-file FILE or set KEJURDA_TOKEN (or pass "
+                         "--token, which ps shows) (create one with: kejurda token create "
+                         "--role agent --name NAME)")
+    return token
 
 
 def build_sources(args: argparse.Namespace) -> list[Source]:
@@ -137,7 +177,7 @@ def build_sources(args: argparse.Namespace) -> list[Source]:
                  args.sim_seed, args.sim_scale, args.sim_dnf_rate, args.sim_seed)
         sources.append(SimulatedTracks(args.server, args.data_dir, seed=args.sim_seed,
                                        scale=args.sim_scale, dnf_rate=args.sim_dnf_rate,
-                                       tracks=args.sim_tracks))
+                                       tracks=args.sim_tracks, tls_pin=args.tls_pin))
     return sources
 
 
@@ -182,7 +222,11 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
         return exc.code if isinstance(exc.code, int) else 0
     stop = stop or threading.Event()
     restore_signals = _install_signal_handlers(stop)
-    agent = Agent(args.server, args.token, sources, args.data_dir, name=args.name)
+    if "--token" in argv or any(a.startswith("--token=") for a in argv):
+        log.warning("the token is on the command line, where ps shows it to every user of "
+                    "this computer; prefer --token-file FILE or env KEJURDA_TOKEN")
+    agent = Agent(args.server, args.token, sources, args.data_dir, name=args.name,
+                  tls_pin=args.tls_pin)
     try:
         agent.run(stop)
     except DataDirBusy as exc:

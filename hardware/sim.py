@@ -27,6 +27,7 @@ import socketio
 
 from hardware.sim_plan import PlannedEdge, RobotPlan, plan_robot
 from hardware.source import Sink, SourceHealth, new_boot_id
+from hardware.tls import http_session, socketio_options
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,12 @@ class SimulatedTracks:
         dnf_rate: float = 0.05,
         tracks: Iterable[str] | None = None,
         name: str = "sim",
+        tls_pin: bytes | None = None,
     ) -> None:
         self.server_url = server_url.rstrip("/")
+        # pinned like the agent's own connection (hardware/tls.py)
+        self.tls_pin = tls_pin
+        self.http = http_session(tls_pin)
         self.data_dir = os.fspath(data_dir)
         self.truth_path = os.path.join(self.data_dir, "ground_truth.jsonl")
         self.seed = seed
@@ -136,7 +141,7 @@ class SimulatedTracks:
 
     def load_tracks(self) -> None:
         """Fetch ``/api/v1/tracks`` and create a device for every source on ours."""
-        response = requests.get(f"{self.server_url}/api/v1/tracks", timeout=5)
+        response = self.http.get(f"{self.server_url}/api/v1/tracks", timeout=5)
         response.raise_for_status()
         tracks = {t["slug"]: t for t in response.json()
                   if self.wanted is None or t["slug"] in self.wanted}
@@ -168,7 +173,7 @@ class SimulatedTracks:
 
     def _live_once(self, stop: threading.Event) -> bool:
         """One ``/live`` session; False if it could not even connect."""
-        client = socketio.Client(reconnection=False)
+        client = socketio.Client(reconnection=False, **socketio_options(self.tls_pin))
         gone = threading.Event()
 
         def on_disconnect(*_reason: Any) -> None:

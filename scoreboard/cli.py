@@ -13,6 +13,8 @@ import click
 import sqlalchemy.exc
 
 from scoreboard import config as cfg
+from scoreboard.cli_tls import register_tls_commands
+from scoreboard.cli_tokens import register_token_commands
 from scoreboard.errors import KejurdaError
 
 log = logging.getLogger("kejurda")
@@ -88,16 +90,21 @@ def token() -> None:
 @token.command("create")
 @click.option("--role", required=True, type=click.Choice(cfg.ROLES_TOKEN))
 @click.option("--name", required=True)
+@click.option("--source", "sources", multiple=True, metavar="DEVICE",
+              help="Agent tokens: a device (source) it may report for; may repeat.")
 @db_option
-def token_create(role: str, name: str, db_url: str | None) -> None:
+def token_create(role: str, name: str, sources: tuple[str, ...], db_url: str | None) -> None:
     """Print a new token once, alone on the last line."""
     from scoreboard.services.accounts import create_token
 
     db = _database(db_url)
     with db.transaction() as session:
-        secret = create_token(session, role, name)
+        secret = create_token(session, role, name, sources)
     click.echo(f"token for {name!r} ({role}); it is shown only once:", err=True)
     click.echo(secret)
+
+
+register_token_commands(token, db_option, _database)
 
 
 @cli.group()
@@ -131,13 +138,19 @@ def user_create(role: str, name: str, password_stdin: bool, db_url: str | None) 
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--event", "event_file", default=None, type=click.Path(dir_okay=False),
               help="Load/update this event file first.")
+@click.option("--tls-cert", default=None, metavar="FILE",
+              help="Serve HTTPS with this certificate (kejurda tls init makes one).")
+@click.option("--tls-key", default=None, metavar="FILE", help="The certificate's private key.")
 @db_option
-def serve(host: str, port: int, event_file: str | None, db_url: str | None) -> None:
+def serve(host: str, port: int, event_file: str | None, tls_cert: str | None,
+          tls_key: str | None, db_url: str | None) -> None:
     """Run the scoreboard server."""
     from scoreboard.server import run_server
+    from scoreboard.tls import server_context
 
+    tls = server_context(tls_cert, tls_key)  # a bad file fails before anything starts
     logging.getLogger().setLevel(logging.INFO)
-    run_server(host, port, cfg.database_url(db_url), event_file=event_file)
+    run_server(host, port, cfg.database_url(db_url), event_file=event_file, ssl_context=tls)
 
 
 @cli.command()
@@ -176,6 +189,7 @@ _register_privacy()
 from scoreboard.cli_schedule import register as _register_schedule  # noqa: E402
 
 _register_schedule(cli, db_option, _database)
+register_tls_commands(cli, db_option)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -113,6 +113,9 @@ def default_config(db_url: str | None = None) -> dict:
         # a finish edge still in flight from an agent gets this long before the server
         # times out a run on its own clock
         "KEJURDA_EXPIRE_GRACE_S": _float("KEJURDA_EXPIRE_GRACE_S", 2.0),
+        # how often each server process asks the database whether the tokens of its open
+        # /timing connections were revoked (scoreboard/sockets.py RevokeWatch)
+        "KEJURDA_TOKEN_CHECK_S": _float("KEJURDA_TOKEN_CHECK_S", 1.0),
         # set by `kejurda demo` only (arms the next team on every free track)
         "KEJURDA_DEMO_AUTOARM": False,
         # scale-out: several server processes share broadcasts through this queue (Redis)

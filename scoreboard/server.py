@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import socket
+import ssl
 from collections.abc import Callable
 
 from flask import Flask
@@ -72,16 +73,18 @@ def check_port(host: str, port: int) -> None:
 
 
 def run_server(host: str, port: int, db_url: str, event_file: str | None = None,
-               app: Flask | None = None) -> None:
-    """Serve until SIGTERM/SIGINT."""
+               app: Flask | None = None, ssl_context: ssl.SSLContext | None = None) -> None:
+    """Serve until SIGTERM/SIGINT; HTTPS with `ssl_context` (scoreboard/tls.py)."""
     check_port(host, port)
     app = app or build(db_url, event_file)
     start_duties(app)
     signal.signal(signal.SIGTERM, lambda *_: _stop())
-    log.info("kejurda server on http://%s:%s/ (database %s)", host, port, _safe_url(db_url))
+    scheme = "https" if ssl_context else "http"
+    log.info("kejurda server on %s://%s:%s/ (database %s)", scheme, host, port,
+             _safe_url(db_url))
     app.extensions["socketio"].run(app, host=host, port=port, allow_unsafe_werkzeug=True,
                                    use_reloader=False, log_output=False,
-                                   request_handler=PlainServerHandler)
+                                   request_handler=PlainServerHandler, ssl_context=ssl_context)
 
 
 def _stop() -> None:

@@ -91,7 +91,9 @@ PATHS = {
         "responses": {"200": _resp("the run", RUN), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/v1/agents": {"get": {
         "summary": ("Connected timing agents: last reported status, seconds since it "
-                    "(silent_s), warnings [{code, message, source}] (admin, timekeeper)"),
+                    "(silent_s), warnings [{code, message, source}], the devices its token is "
+                    "bound to (sources; null: unbound) and edges refused per source "
+                    "(refused) (admin, timekeeper)"),
         "security": SECURE,
         "responses": {"200": _resp("agents", {"type": "array", "items": {"type": "object"}}),
                       **_errors(401, 403)}}},

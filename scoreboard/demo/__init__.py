@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoreboard.errors import KejurdaError
-from scoreboard.models import Category
+from scoreboard.models import Category, Track
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -66,7 +66,10 @@ def prepare(db_url: str) -> str:
                 create_user(session, role, name, password)
             except KejurdaError:
                 pass  # already there from an earlier demo on this database
-        token = create_token(session, "agent", "demo-sim")
+        # bound to the demo's own devices, as a venue's agent tokens should be
+        sources = sorted({source for track in session.scalars(select(Track))
+                          for source, _gate in track.gates()})
+        token = create_token(session, "agent", "demo-sim", sources)
     with db.transaction() as session:
         _draw_matches(session)
         _assign_judges(session)
@@ -132,10 +135,11 @@ def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
 
 
 def _start_agent(base: str, token: str, data_dir: Path, scale: float) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "hardware.cli", "--server", base, "--token", token,
+    cmd = [sys.executable, "-m", "hardware.cli", "--server", base,
            "--simulate", "--data-dir", str(data_dir), "--sim-scale", str(scale),
            "--name", "demo-agent"]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [
+    # the token goes by environment: a command line is shown to every user by ps
+    env = dict(os.environ, KEJURDA_TOKEN=token, PYTHONPATH=os.pathsep.join(filter(None, [
         str(HERE.parent.parent), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen(cmd, env=env)
 

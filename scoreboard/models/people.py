@@ -69,3 +69,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked: Mapped[bool] = mapped_column(default=False)
+    # migration 0011: the device names (`source`s) an agent token may report for; None
+    # means unbound (any source, as before 0011; the devices page warns about it)
+    sources: Mapped[list[str] | None] = mapped_column(JSON)
+    revoked_at: Mapped[datetime | None]

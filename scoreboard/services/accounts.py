@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -57,25 +58,48 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, role: str, name: str) -> str:
-    """Store a new token for `role` and return its secret (shown once, never stored)."""
+def create_token(session: Session, role: str, name: str,
+                 sources: Sequence[str] = ()) -> str:
+    """Store a new token for `role` and return its secret (shown once, never stored).
+
+    `sources`: for an agent token, the device names it may report for (none: unbound).
+    """
     if role not in ROLES_TOKEN:
         raise Invalid(f"role: must be one of {', '.join(ROLES_TOKEN)} (got {role!r})")
     name = (name or "").strip()
     if not name or len(name) > 64:
         raise Invalid("name: must be 1 to 64 characters")
+    bound = bound_sources(role, sources)
     token = "kj_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, role=role, token_hash=_token_hash(token)))
+    session.add(ApiToken(name=name, role=role, token_hash=_token_hash(token), sources=bound))
     session.flush()
     return token
 
 
-def find_token(session: Session, token: str) -> ApiToken | None:
-    """The live token record for a presented secret, or None."""
+def bound_sources(role: str, sources: Sequence[str]) -> list[str] | None:
+    """The checked, de-duplicated source names a new token is bound to (None: unbound)."""
+    names: list[str] = []
+    for raw in sources:
+        source = raw.strip() if isinstance(raw, str) else ""
+        # the same limits as a gate's source in the event file
+        # the same limits as a gate's source in the event file; no comma, which separates
+        # names in `token list` and in KRT/1's HELLO
+        if not source or len(source) > 64 or "," in source:
+            raise Invalid("source: must be a device name of 1 to 64 characters without "
+                          f"commas (got {raw!r})")
+        if source not in names:
+            names.append(source)
+    if names and role != "agent":
+        raise Invalid(f"source: only agent tokens are bound to devices (role is {role!r})")
+    return names or None
+
+
+def find_token(session: Session, token: str, revoked: bool = False) -> ApiToken | None:
+    """The live token record for a presented secret, or None (`revoked`: revoked ones too)."""
     if not token or len(token) > 200:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked:
+    if row is None or (row.revoked and not revoked):
         return None
     return row
 

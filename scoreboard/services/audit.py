@@ -33,6 +33,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "category_judging": frozenset({"open", "locked", "published"}),
     "display_screen": frozenset({"playlist"}),
     "user": frozenset({"create", "reset_password", "activate", "deactivate", "assign"}),
+    # a device or API token withdrawn (`kejurda token revoke`)
+    "token": frozenset({"revoke"}),
     # the schedule: a version generated (or extended when new matches became known)
     "schedule": frozenset({"schedule:generate"}),
     # the whole event: personal data deleted after it (services/privacy.py)

@@ -179,6 +179,22 @@ def _fault_warnings(source: dict[str, Any], name: str) -> list[dict[str, Any]]:
                      "(kesalahan firmware); lari terkait masuk tinjauan", name)]
 
 
+def refused_warnings(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """Edges refused because their source is not one of the agent token's devices.
+
+    Either the agent reads a device it should not, or the token was made without one of
+    the venue's devices (make a new token with every `--source`).
+    """
+    refused = entry.get("refused")
+    if not isinstance(refused, dict):
+        return []
+    bound = ", ".join(entry.get("sources") or ())
+    return [_warning("source_refused",
+                     f"{count} kejadian gerbang dari {source} ditolak: token agen hanya "
+                     f"untuk {bound}", source)
+            for source, count in sorted(refused.items())]
+
+
 def agent_warnings(entry: dict[str, Any], now: float,
                    history: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """Every warning for one connected agent.
@@ -186,7 +202,7 @@ def agent_warnings(entry: dict[str, Any], now: float,
     `entry`: the registry's record (`connected_at`, `reported_at`, `status`), times in
     epoch seconds; `history`: the agent's earlier reports, oldest first (not the current).
     """
-    warnings = silence_warnings(entry, now)
+    warnings = silence_warnings(entry, now) + refused_warnings(entry)
     status = entry.get("status")
     if not isinstance(status, dict):
         return warnings

@@ -5,9 +5,10 @@ Admins and timekeepers may look; the page renders the current state and then pol
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 
 from scoreboard.services import devices
+from scoreboard.services.tokens import unbound_agent_tokens
 from scoreboard.web.access import role_required
 
 bp = Blueprint("devices", __name__, url_prefix="/admin/perangkat")
@@ -16,4 +17,6 @@ bp = Blueprint("devices", __name__, url_prefix="/admin/perangkat")
 @bp.get("")
 @role_required("timekeeper")
 def index():
-    return render_template("devices/index.html", agents=devices.agents_overview())
+    # agent tokens bound to no device are warned about above the agents (docs/security.md)
+    return render_template("devices/index.html", agents=devices.agents_overview(),
+                           unbound=unbound_agent_tokens(g.db.session))

@@ -28,8 +28,9 @@ def run_cli(argv, capsys, monkeypatch, env=None):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--server", "http://127.0.0.1:5000", "--simulate"],
-     "kejurda agent: error: no token: pass --token or set KEJURDA_TOKEN (create one with: "
-     "kejurda token create --role agent --name NAME)\n"),
+     "kejurda agent: error: no token: give --token-file FILE or set KEJURDA_TOKEN (or pass "
+     "--token, which ps shows) (create one with: kejurda token create --role agent "
+     "--name NAME)\n"),
     (["--server", "http://127.0.0.1:5000", "--token", "t"],
      "kejurda agent: error: no gates: give --serial PORT, --gpio SPEC or --simulate\n"),
     (["--token", "t", "--simulate"],

@@ -96,13 +96,14 @@ class Venue:
         raise AssertionError("server did not start:\n" + proc.tail())
 
     def start_agent(self, *extra: str, data_dir: Path | None = None,
-                    server_url: str | None = None) -> Proc:
-        """An agent process; ``server_url`` points it elsewhere (e.g. a proxy)."""
+                    server_url: str | None = None, token: str | None = None) -> Proc:
+        """An agent process; ``server_url`` points it elsewhere (e.g. a proxy). Its token
+        goes by environment, as a venue should pass it (a command line shows in ps)."""
         data_dir = data_dir or self.tmp / "agent"
         proc = Proc([sys.executable, "-m", "scoreboard.cli", "agent", "--server",
-                     server_url or self.url,
-                     "--token", self.tokens["agent"], "--data-dir", str(data_dir), *extra],
-                    self.tmp / f"agent-{len(self.procs)}.log").start()
+                     server_url or self.url, "--data-dir", str(data_dir), *extra],
+                    self.tmp / f"agent-{len(self.procs)}.log",
+                    env={"KEJURDA_TOKEN": token or self.tokens["agent"]}).start()
         self.procs.append(proc)
         return proc
 

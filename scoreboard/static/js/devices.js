@@ -37,7 +37,10 @@
     const card = el("article", "agent" + (a.warnings.length ? " warn" : ""));
     const h = el("h2", "", (s.agent || a.token) + " ");
     h.append(el("small", "", a.token + (s.version ? " · " + s.version : "")));
-    card.append(h, el("p", "meta", [L.silent.replace("{s}", a.silent_s),
+    const bound = a.sources && a.sources.length;
+    card.append(h, el("p", "binding" + (bound ? "" : " unbound-agent"),
+      bound ? L.bound + ": " + a.sources.join(", ") : L.unbound));
+    card.append(el("p", "meta", [L.silent.replace("{s}", a.silent_s),
       L.outbox + " " + val(s.outbox_depth), L.delivered + " " + val(s.delivered),
       L.rejected + " " + val(s.rejected), L.clock + " " + clock(s.clock)].join(" · ")));
     if (a.warnings.length) {
