@@ -195,8 +195,9 @@ def publish_draw(session: Session, slug: str, actor: str) -> View:
             view.draw.published, view.draw.published_at = True, utcnow()
             audit(session, actor, "publish", "draw", slug, new={"published": True})
             session.commit()
-    schedule_known_matches(session, actor)
-    return _announce_draw(session, slug)
+    view = _announce_draw(session, slug)
+    schedule_known_matches(session, actor)  # after the screens have the draw
+    return view
 
 
 def _announce_draw(session: Session, slug: str) -> View:
@@ -266,8 +267,9 @@ def record_result(session: Session, slug: str, match_id: str, body: dict[str, An
             _pair_next_swiss_round(session, slug)
         session.commit()
         log.info("match %s/%s v%d by %s: %s", slug, match_id, record.version, actor, result)
-    schedule_known_matches(session, actor)
-    return _announce_result(session, slug, match_id), True
+    data = _announce_result(session, slug, match_id)
+    schedule_known_matches(session, actor)  # after the screens have the result
+    return data, True
 
 
 def schedule_known_matches(session: Session, actor: str) -> None:
