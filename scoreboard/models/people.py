@@ -38,6 +38,8 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the person's full name as signed on result sheets (the sign-in `name` has no spaces)
+    full_name: Mapped[str | None] = mapped_column(String(120))
 
     # Flask-Login protocol
     @property

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.errors import NotFound
 from scoreboard.models import Category, Event, Team
+from scoreboard.services.publication import is_final
 from scoreboard.services.ranking import category_ranking
 from scoreboard.services.results import pdf_fonts
 
@@ -68,6 +69,7 @@ def participants(session: Session, secret: str, category_slug: str | None = None
     for category in categories:
         teams = {t.code: t for t in session.scalars(
             select(Team).where(Team.category_id == category.id)).all()}
+        final = is_final(session, category)  # a rank is printed only once it is final
         for entry in category_ranking(session, category.slug)["entries"]:
             team = teams.get(entry["team"])
             if team is None or team_code not in (None, team.code):
@@ -75,7 +77,7 @@ def participants(session: Session, secret: str, category_slug: str | None = None
             for member, name in enumerate(_people(team), start=1):
                 out.append(Participant(serial_for(secret, team.id, member, name), name,
                                        team.code, team.name, team.institution, category.name,
-                                       entry["rank"]))
+                                       entry["rank"] if final else None))
     return out
 
 
@@ -102,7 +104,7 @@ def verify(session: Session, secret: str, serial: str) -> Participant | None:
     if not hmac.compare_digest(expected, signature):
         return None
     rank = next((e["rank"] for e in category_ranking(session, team.category.slug)["entries"]
-                 if e["team"] == team.code), None)
+                 if e["team"] == team.code), None) if is_final(session, team.category) else None
     return Participant(f"{team_id}-{member}-{signature}", people[member - 1], team.code,
                        team.name, team.institution, team.category.name, rank)
 
