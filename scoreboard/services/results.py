@@ -98,28 +98,38 @@ def to_csv(results: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def result_headers(fmt: str) -> list[str]:
+    """Titles of the columns a format's result takes (after rank and team, before status)."""
+    return {"judged": [_("Nilai")],
+            "match": [_("Main"), _("Menang"), _("Poin / babak")]}.get(fmt, [_("Waktu terbaik")])
+
+
+def result_cells(entry: dict[str, Any], fmt: str, empty: str = "") -> list[str]:
+    """A ranking entry's result as text, one per `result_headers` column: the best time,
+    the judged score ("sementara" while provisional) or played, wins and points or the
+    stage reached. static/js/results.js writes the same on live pages."""
+    if fmt == "judged":
+        score = fmt_score(entry.get("score"))
+        if score and entry.get("provisional"):
+            return [f"{score} ({_('sementara')})"]
+        return [score or empty]
+    if fmt == "match":
+        stage = str(entry["points"]) if entry.get("points") is not None \
+            else rounds.round_name(entry.get("stage"))
+        return [str(entry.get("played", 0)), str(entry.get("wins", 0)), stage or empty]
+    return [fmt_us(entry.get("best_us")) or empty]
+
+
 def _headers(fmt: str) -> list[str]:
     """Column titles for people: rank, code, team, school, the format's result, status."""
-    own = {"judged": [_("Nilai")],
-           "match": [_("Main"), _("Menang"), _("Poin / babak")]}.get(fmt, [_("Waktu terbaik")])
-    return [_("Peringkat"), _("Kode"), _("Tim"), _("Sekolah"), *own, _("Status")]
-
-
-def _standing(r: dict[str, Any]) -> str:
-    """A match entry's points (league tables) or the stage it reached (knockouts)."""
-    if r.get("points") is not None:
-        return str(r["points"])
-    return rounds.round_name(r.get("stage"))
+    return [_("Peringkat"), _("Kode"), _("Tim"), _("Sekolah"), *result_headers(fmt),
+            _("Status")]
 
 
 def _cells(r: dict[str, Any], fmt: str) -> list[Any]:
-    if fmt == "judged":
-        score = fmt_score(r.get("score"))
-        own = [f"{score} ({_('sementara')})" if score and r.get("provisional") else score]
-    elif fmt == "match":
-        own = [r.get("played", 0), r.get("wins", 0), _standing(r)]
-    else:
-        own = [fmt_us(r.get("best_us"))]
+    own: list[Any] = result_cells(r, fmt)
+    if fmt == "match":  # numbers stay numbers in the spreadsheet
+        own[:2] = [r.get("played", 0), r.get("wins", 0)]
     return [r["rank"] if r["rank"] is not None else "–", r["team"], r["team_name"],
             r["institution"], *own, status_label(r["status"])]
 

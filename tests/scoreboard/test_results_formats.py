@@ -221,3 +221,22 @@ def test_publishing_a_result_needs_the_head_judge_and_a_timed_or_match_category(
     assert "is judged: its head judge publishes it" in page
     assert head.client.post("/hasil/lf-smp/terbitkan", data={}).status_code == 400  # no CSRF
     assert count(ResultPublication) == 0 and count(AuditRecord, entity="category") == 0
+
+
+def test_phone_pages_show_the_judged_score_and_the_match_standing(app, people, api, client):
+    judged_scores(people)
+    page = client.get(f"/kategori/{CATEGORY}").get_data(as_text=True)
+    assert "<th>Nilai</th>" in page and "<td>100.00 (sementara)</td>" in page
+    team = client.get("/tim/KRE-001").get_data(as_text=True)
+    assert '<dd id="team-score">100.00 (sementara)</dd>' in team
+    assert "Belum ada percobaan" not in team
+    add_match_categories(app)
+    draw(api, "sumo-4")
+    result(api, "sumo-4", "W1-1", 2, 0)
+    page = client.get("/kategori/sumo-4").get_data(as_text=True)
+    assert "<th>Main</th><th>Menang</th><th>Poin / babak</th>" in page
+    assert "<td>1</td><td>1</td><td>Final</td>" in page
+    team = client.get("/tim/SM-1").get_data(as_text=True)
+    assert '<dd id="team-played">1</dd>' in team and '<dd id="team-stage">Final</dd>' in team
+    assert ('<tr data-match="W1-1"><td>Semifinal</td><td>Tim SM-4</td><td>2–0</td>'
+            '<td>Menang</td></tr>') in team
