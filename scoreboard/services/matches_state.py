@@ -219,7 +219,11 @@ def match_dict(view: View, part: Part, match: Any) -> dict[str, Any]:
     """The match object of the API and of `/live` `match`."""
     data = match.to_dict()
     names = view.teams
+    last = max((m.round for m in part.state.matches if m.stage is BracketStage.WINNERS),
+               default=0)
+    double = part.bracket.kind is BracketKind.DOUBLE_ELIMINATION
     data.update(category=view.category.slug, group=part.name,
+                round_key=rounds.round_key(data, last, double),
                 home_name=names.get(match.home), away_name=names.get(match.away),
                 version=view.version(match.match_id),
                 warnings=[w for w in view.warnings if w["match_id"] == match.match_id])

@@ -56,6 +56,15 @@ def status_labels() -> dict[str, str]:
             "out_in_groups": _("Gugur di fase grup")}
 
 
+def live_texts() -> dict[str, Any]:
+    """What static/js/results.js needs to write a result in the page's language: statuses,
+    round names, the provisional mark, outcomes and every format's column titles."""
+    return {"statuses": status_labels(), "rounds": rounds.labels(),
+            "provisional": _("sementara"), "won": _("Menang"), "lost": _("Kalah"),
+            "draw": _("Seri"),
+            "headers": {fmt: result_headers(fmt) for fmt in ("timed", "judged", "match")}}
+
+
 def status_label(status: str) -> str:
     return status_labels().get(status, status)
 

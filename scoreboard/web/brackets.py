@@ -47,14 +47,11 @@ def sections(state: dict[str, Any]) -> list[dict[str, Any]]:
     by_part: dict[Any, list[dict[str, Any]]] = {}
     for match in state["matches"]:
         by_part.setdefault(match["group"], []).append(match)
-    double = state["bracket"] == "double_elimination"
     out = []
     for part, part_matches in by_part.items():
-        last = rounds.last_winners_round(part_matches)
         columns: dict[str, list[dict[str, Any]]] = {}
         for match in part_matches:
-            key = rounds.round_key(match, last, double)
-            columns.setdefault(rounds.round_name(key), []).append(match)
+            columns.setdefault(rounds.round_name(match["round_key"]), []).append(match)
         title = (_("Babak gugur") if part == "knockout" else
                  _("Grup %(name)s", name=part) if part else None)
         out.append({"title": title, "name": part,

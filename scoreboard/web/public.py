@@ -63,8 +63,7 @@ def team(code: str):
 
 def result_texts() -> dict[str, Any]:
     """What static/js/results.js needs to write a result in the page's language."""
-    return {"statuses": _labels(), "rounds": rounds.labels(), "provisional": _("sementara"),
-            "won": _("Menang"), "lost": _("Kalah"), "draw": _("Seri")}
+    return results.live_texts()
 
 
 def team_matches(session: Any, team: Team) -> list[dict[str, Any]]:
@@ -74,25 +73,19 @@ def team_matches(session: Any, team: Team) -> list[dict[str, Any]]:
     except KejurdaError:
         return []
     out = []
-    double = state["bracket"] == "double_elimination"
-    by_part: dict[Any, list[dict[str, Any]]] = {}
-    for match in state["matches"]:
-        by_part.setdefault(match["group"], []).append(match)
-    for part_matches in by_part.values():
-        last = rounds.last_winners_round(part_matches)
-        for m in part_matches:
-            if team.code not in (m["home"], m["away"]) or m["status"] in ("bye", "skipped"):
-                continue
-            side, other = ("home", "away") if m["home"] == team.code else ("away", "home")
-            result = m["result"] or {}
-            score = (f"{result.get(side + '_score')}–{result.get(other + '_score')}"
-                     if m["result"] else "")
-            outcome = "" if not m["winner"] else ("won" if m["winner"] == team.code else "lost")
-            if m["status"] == "done" and not m["winner"]:
-                outcome = "draw"
-            out.append({"id": m["id"], "round": rounds.round_name(rounds.round_key(m, last, double)),
-                        "opponent": state["teams"].get(m[other], "?") if m[other] else "?",
-                        "score": score, "outcome": outcome, "status": m["status"]})
+    for m in state["matches"]:
+        if team.code not in (m["home"], m["away"]) or m["status"] in ("bye", "skipped"):
+            continue
+        side, other = ("home", "away") if m["home"] == team.code else ("away", "home")
+        result = m["result"] or {}
+        score = (f"{result.get(side + '_score')}–{result.get(other + '_score')}"
+                 if m["result"] else "")
+        outcome = "" if not m["winner"] else ("won" if m["winner"] == team.code else "lost")
+        if m["status"] == "done" and not m["winner"]:
+            outcome = "draw"
+        out.append({"id": m["id"], "round": rounds.round_name(m["round_key"]),
+                    "opponent": state["teams"].get(m[other], "?") if m[other] else "?",
+                    "score": score, "outcome": outcome, "status": m["status"]})
     return out
 
 

@@ -26,8 +26,11 @@
   var HIGHLIGHT_MS = 4000;  // a changed row is marked this long, then looks like the others
 
   /* Marks the rows whose text changed since the last table, and only those, briefly. */
+  function rowKey(tr) {  // the cells' texts: the server's markup has other whitespace
+    return Array.prototype.map.call(tr.cells, function (c) { return c.textContent.trim(); }).join("|");
+  }
   function markChanged(tr, before) {
-    if (before === undefined || before === tr.textContent) { return; }
+    if (before === undefined || before === rowKey(tr)) { return; }
     tr.className = "new-result";
     window.setTimeout(function () { tr.className = ""; }, HIGHLIGHT_MS);
   }
@@ -56,7 +59,7 @@
     if (rankingRoot) {
       var body = document.getElementById("ranking-body");
       var old = {};
-      Array.prototype.forEach.call(body.rows, function (tr) { old[tr.dataset.team] = tr.textContent; });
+      Array.prototype.forEach.call(body.rows, function (tr) { old[tr.dataset.team] = rowKey(tr); });
       body.innerHTML = "";
       data.entries.forEach(function (e) {
         var tr = rankingRow(e);
