@@ -251,6 +251,14 @@ def test_callup_is_a_table_and_back_to_back_runs_do_not_stop_the_playlist(browse
     page.wait_for_function("document.getElementById('display').dataset.scene === 'live'",
                            timeout=15000)
     assert page.locator("#live-label").inner_text().startswith("Lintasan B (putaran) · ")
+    # a second track running at the same time: both listed by their names
+    hall.api("POST", "/runs", json={"category": "lf-smp", "team": "SMP-04"})
+    hall.send_edges({"source": "esp32-a", "boot": "t8", "seq": 1, "gate": 0, "edge": "B",
+                     "t_us": 1_000_000})
+    page.wait_for_function("document.querySelectorAll('#live-tracks li').length === 2",
+                           timeout=15000)
+    assert page.locator("#live-tracks .track-name").all_inner_texts() == [
+        "Lintasan A", "Lintasan B (putaran)"]
     page.wait_for_function("document.getElementById('display').dataset.scene === 'data'",
                            timeout=15000)
     page.wait_for_function("document.getElementById('display').dataset.scene === 'live'",
