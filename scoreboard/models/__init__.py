@@ -10,7 +10,6 @@ from scoreboard.models.matches import MatchDraw, MatchRecord
 from scoreboard.models.people import ApiToken, Team, User
 from scoreboard.models.registration import Registration
 from scoreboard.models.schedule import Place, ScheduleCalendar, ScheduleSlot, ScheduleVersion  # noqa: F401
-from scoreboard.models.results import ResultPublication
 from scoreboard.models.timing import AuditRecord, GateEvent, Run
 
 __all__ = [
@@ -28,7 +27,6 @@ __all__ = [
     "MatchDraw",
     "MatchRecord",
     "Registration",
-    "ResultPublication",
     "Run",
     "ScoreSheetVersion",
     "Team",

@@ -25,8 +25,8 @@ from scoreboard.models import Category, Event, Track
 from scoreboard.services import display, results
 from scoreboard.services.display import SCREEN
 from scoreboard.services.matches_state import load_view
-from scoreboard.web import display_bracket
 from scoreboard.web.access import role_required
+from scoreboard.web.display_bracket import board as bracket_board
 
 bp = Blueprint("display", __name__)
 
@@ -74,7 +74,7 @@ def bracket(slug: str):
         view = load_view(g.db.session, slug)
     except KejurdaError:  # unknown, or not a match category: the scene says "Belum tersedia"
         abort(404)
-    return render_template("display/_bracket.html", board=display_bracket.board(view))
+    return render_template("display/_bracket.html", board=bracket_board(view))
 
 
 class PlaylistForm(FlaskForm):

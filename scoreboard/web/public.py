@@ -20,6 +20,8 @@ from scoreboard.services.result_card import render as render_card
 from scoreboard.services.runs import run_dict
 
 bp = Blueprint("public", __name__)
+# a run's statuses (the stream overlays name them); ranking entries have more, see _labels
+STATUSES = ("armed", "running", "finished", "timeout", "dnf", "dsq", "review", "not_started")
 
 
 @bp.get("/kategori")

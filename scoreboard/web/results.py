@@ -7,21 +7,14 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
     g,
-    redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import StringField
-from wtforms.validators import Length
 
-from scoreboard.errors import KejurdaError, NotFound
+from scoreboard.errors import NotFound
 from scoreboard.models import Category
 from scoreboard.services import certificates, publication, results
 from scoreboard.web.access import role_required
@@ -46,44 +39,6 @@ def index():
     categories = g.db.session.scalars(select(Category).order_by(Category.id)).all()
     return render_template("results/index.html", categories=categories,
                            final=publication.final_categories(g.db.session))
-
-
-class PublishForm(FlaskForm):
-    """Publish or withdraw a category's result: its CSRF token and an optional reason."""
-
-    reason = StringField("Alasan", validators=[Length(max=publication.REASON_MAX)])
-
-
-def _set_final(slug: str, final: bool, done: str):
-    form = PublishForm()
-    if not form.validate_on_submit():
-        flash(_("Formulir tidak valid atau kedaluwarsa; silakan coba lagi."), "error")
-        return redirect(url_for("results.index")), 303
-    try:
-        publication.set_final(g.db.session, slug, final, f"user:{current_user.name}",
-                              form.reason.data or None)
-    except NotFound:
-        abort(404)
-    except KejurdaError as exc:
-        g.db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("results.index")), 303
-    flash(done, "ok")
-    return redirect(url_for("results.index")), 303
-
-
-@bp.post("/hasil/<slug>/terbitkan")
-@role_required("head_judge")
-def publish(slug: str):
-    """The result is final: certificates print the rank, sheets say "resmi"."""
-    return _set_final(slug, True, _("Hasil diterbitkan: sertifikat kini mencantumkan peringkat."))
-
-
-@bp.post("/hasil/<slug>/tarik")
-@role_required("head_judge")
-def withdraw(slug: str):
-    """Withdraw a published result (e.g. a protest upheld): it is provisional again."""
-    return _set_final(slug, False, _("Penerbitan hasil ditarik: hasil kembali sementara."))
 
 
 @bp.get("/hasil/<slug>.csv")

@@ -191,36 +191,36 @@ def test_the_signature_shows_the_full_name_and_role(app, client):
     assert "ratna )" not in text
 
 
-def test_a_certificate_shows_the_rank_only_once_the_result_is_published(app, api, agent):
+def test_a_certificate_shows_the_rank_only_once_the_result_is_official(app, api, agent):
     finish(api, agent, "LF-SMP-002", 1_000_000, 12_000_000)
     add_user(app, "head_judge", "ketua")
     head = sign_in(app, "ketua")
     pages = pages_of(head.client.get("/hasil/sertifikat.pdf?kategori=lf-smp"))
     assert all("Peserta" in p and "Peringkat" not in p for p in pages)
-    assert head.form("/hasil/lf-smp/terbitkan", {"reason": ""}).status_code == 303
+    assert "Sementara" in head.client.get("/hasil").get_data(as_text=True)
+    assert head.post("/api/v1/categories/lf-smp/finalise", {"reason": "selesai"}) \
+        .status_code == 200
     pages = pages_of(head.client.get("/hasil/sertifikat.pdf?kategori=lf-smp"))
     assert "Peringkat 1" in pages[0] and "Rizky Wijaya" in pages[0]
     assert "Hasil resmi" in PdfReader(io.BytesIO(head.client.get("/hasil/lf-smp.pdf").data)) \
         .pages[0].extract_text()
-    assert head.form("/hasil/lf-smp/tarik", {"reason": "protes diterima"}).status_code == 303
-    pages = pages_of(head.client.get("/hasil/sertifikat.pdf?kategori=lf-smp"))
-    assert "Peringkat" not in pages[0]
+    assert '<td class="result-state" data-final="yes">' in \
+        head.client.get("/hasil").get_data(as_text=True)
 
 
-def test_publishing_a_result_needs_the_head_judge_and_a_timed_or_match_category(app, client,
-                                                                               count):
-    from scoreboard.models import AuditRecord, ResultPublication
+def test_a_judged_certificate_needs_the_category_published_as_well(people, api):
+    from tests.scoreboard.people import TEAMS
 
-    add_user(app, "timekeeper", "waktu")
-    assert sign_in(app, "waktu").form("/hasil/lf-smp/terbitkan", {}).status_code == 403
-    add_user(app, "head_judge", "ketua")
-    head = sign_in(app, "ketua")
-    assert head.form("/hasil/nope/terbitkan", {}).status_code == 404
-    page = head.client.post(f"/hasil/{CATEGORY}/terbitkan", data={"csrf_token": head.csrf},
-                            follow_redirects=True).get_data(as_text=True)
-    assert "is judged: its head judge publishes it" in page
-    assert head.client.post("/hasil/lf-smp/terbitkan", data={}).status_code == 400  # no CSRF
-    assert count(ResultPublication) == 0 and count(AuditRecord, entity="category") == 0
+    judged_scores(people)
+    head = people["ketua"]
+    assert head.post(f"/api/v1/categories/{CATEGORY}/finalise", {}).status_code == 200
+    pages = pages_of(head.client.get(f"/hasil/sertifikat.pdf?kategori={CATEGORY}"))
+    assert all("Peringkat" not in p for p in pages)  # official, but judging not published
+    head.post(f"/api/v1/categories/{CATEGORY}/judging", {"state": "locked", "version": 0})
+    head.post(f"/api/v1/categories/{CATEGORY}/judging", {"state": "published", "version": 1})
+    pages = pages_of(head.client.get(f"/hasil/sertifikat.pdf?kategori={CATEGORY}"))
+    assert "Peringkat 1" in pages[0] and "Kreasi Cilik" in pages[0]
+    assert len(pages) >= len(TEAMS)
 
 
 def test_phone_pages_show_the_judged_score_and_the_match_standing(app, people, api, client):
