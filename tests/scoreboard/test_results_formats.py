@@ -122,6 +122,16 @@ def test_the_pdf_of_a_judged_and_a_match_category_shows_their_results(app, peopl
     for expected in ("Main", "Menang", "Poin / babak", "Final", "Perebutan Juara 3",
                      "Semifinal", "Masih bertanding"):
         assert expected in text, expected
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(client.get("/hasil/sumo-4.xlsx").data)).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[3] == ["Peringkat", "Kode", "Tim", "Sekolah", "Main", "Menang",
+                         "Poin / babak", "Status"]
+    assert ["SM-1", 1, 1, "Final"] in [[v[1], v[4], v[5], v[6]] for v in values[4:]]
+    sheet = load_workbook(io.BytesIO(client.get(f"/hasil/{CATEGORY}.xlsx").data)).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[3][4] == "Nilai" and values[4][4] == "100.00 (sementara)"
 
 
 def _pieces(reader) -> list[tuple[float, float, float, str]]:
