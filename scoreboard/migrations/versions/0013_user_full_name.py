@@ -1,14 +1,14 @@
 """people's full names, signed on result sheets
 
 Revision ID: 0013
-Revises: 0019
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0019"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
