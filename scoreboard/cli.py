@@ -116,8 +116,10 @@ def user() -> None:
 @click.option("--role", required=True, type=click.Choice(cfg.ROLES_USER))
 @click.option("--name", required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--full-name", default=None, help="The full name signed on result sheets.")
 @db_option
-def user_create(role: str, name: str, password_stdin: bool, db_url: str | None) -> None:
+def user_create(role: str, name: str, password_stdin: bool, db_url: str | None,
+                full_name: str | None = None) -> None:
     """Create an account; the password is asked on the terminal."""
     from scoreboard.services.accounts import create_user
 
@@ -129,7 +131,7 @@ def user_create(role: str, name: str, password_stdin: bool, db_url: str | None) 
             _fail("password: the two entries differ")
     db = _database(db_url)
     with db.transaction() as session:
-        create_user(session, role, name, password)
+        create_user(session, role, name, password, full_name)
     click.echo(f"user {name!r} ({role}) created")
 
 

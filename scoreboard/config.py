@@ -142,4 +142,7 @@ def default_config(db_url: str | None = None) -> dict:
         "KEJURDA_COMMITTEE_WHATSAPP": env("KEJURDA_COMMITTEE_WHATSAPP", ""),
         # where payment proofs are kept (default <instance>/uploads, never under static/)
         "KEJURDA_UPLOAD_DIR": env("KEJURDA_UPLOAD_DIR"),
+        # the projector: a live run holds a playlist's screen at most this long (or its live
+        # scene's own seconds, if longer), so back-to-back runs never stop the rotation
+        "KEJURDA_DISPLAY_LIVE_MAX_S": _int("KEJURDA_DISPLAY_LIVE_MAX_S", 60),
     }

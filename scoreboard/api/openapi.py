@@ -152,7 +152,16 @@ SCHEMAS = {
         "entries": {"type": "array", "items": {"type": "object", "properties": {
             "rank": NULLABLE_INT, "team": {"type": "string"}, "team_name": {"type": "string"},
             "best_us": NULLABLE_INT, "status": {"type": "string"},
-            "times_us": {"type": "array", "items": {"type": "integer"}}}}}}},
+            "times_us": {"type": "array", "items": {"type": "integer"}},
+            # judged categories
+            "score": {"type": ["number", "null"]},
+            "provisional": {"type": "boolean",
+                            "description": "judged: true until the category is published"},
+            # match categories
+            "played": {"type": "integer"}, "wins": {"type": "integer"},
+            "points": {"type": "integer", "description": "match: league tables"},
+            "stage": {"type": "string",
+                      "description": "match: the round reached in a knockout (round key)"}}}}}},
 }
 
 

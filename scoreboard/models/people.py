@@ -40,6 +40,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # carried in every session cookie; raising it (sign-out, new password) ends them all
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the person's full name as signed on result sheets (the sign-in `name` has no spaces)
+    full_name: Mapped[str | None] = mapped_column(String(120))
 
     # Flask-Login protocol
     @property

@@ -109,8 +109,10 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(session: Session, role: str, name: str, password: str) -> User:
-    """Create a person's account with an argon2 hash of `password`."""
+def create_user(session: Session, role: str, name: str, password: str,
+                full_name: str | None = None) -> User:
+    """Create a person's account with an argon2 hash of `password`; `full_name` is what
+    result sheets print at the signature."""
     if role not in ROLES_USER:
         raise Invalid(f"role: must be one of {', '.join(ROLES_USER)} (got {role!r})")
     name = (name or "").strip()
@@ -119,7 +121,10 @@ def create_user(session: Session, role: str, name: str, password: str) -> User:
     check_password(password, name)
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise Conflict(f"name: user {name!r} already exists")
-    user = User(name=name, role=role, password_hash=_hasher.hash(password))
+    full_name = (full_name or "").strip() or None
+    if full_name is not None and len(full_name) > 120:
+        raise Invalid("full_name: at most 120 characters")
+    user = User(name=name, role=role, password_hash=_hasher.hash(password), full_name=full_name)
     session.add(user)
     session.flush()
     return user

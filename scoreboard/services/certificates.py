@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.errors import NotFound
 from scoreboard.models import Category, Event, Team
+from scoreboard.services.publication import is_final
 from scoreboard.services.ranking import category_ranking
 from scoreboard.services.result_final import final_of, names_on_record
 from scoreboard.services.results import pdf_fonts
@@ -70,16 +71,17 @@ def participants(session: Session, secret: str, category_slug: str | None = None
     for category in categories:
         teams = {t.code: t for t in session.scalars(
             select(Team).where(Team.category_id == category.id)).all()}
-        final = final_of(session, category.id)
+        final = is_final(session, category)  # a rank is printed only once it is final
+        names_kept = final_of(session, category.id)
         for entry in category_ranking(session, category.slug)["entries"]:
             team = teams.get(entry["team"])
             if team is None or team_code not in (None, team.code):
                 continue
-            record = names_on_record(session, team, final)
+            record = names_on_record(session, team, names_kept)
             for member, name in enumerate(record.members, start=1):
                 out.append(Participant(serial_for(secret, team.id, member, name), name,
                                        team.code, record.team_name, record.institution,
-                                       category.name, entry["rank"]))
+                                       category.name, entry["rank"] if final else None))
     return out
 
 
@@ -107,7 +109,7 @@ def verify(session: Session, secret: str, serial: str) -> Participant | None:
     if not hmac.compare_digest(expected, signature):
         return None
     rank = next((e["rank"] for e in category_ranking(session, team.category.slug)["entries"]
-                 if e["team"] == team.code), None)
+                 if e["team"] == team.code), None) if is_final(session, team.category) else None
     return Participant(f"{team_id}-{member}-{signature}", people[member - 1], team.code,
                        record.team_name, record.institution, team.category.name, rank)
 

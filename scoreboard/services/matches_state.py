@@ -36,6 +36,7 @@ from judging.match import MatchResult
 from judging.standings import StandingRow, standings
 from scoreboard.errors import Invalid, NotFound
 from scoreboard.models import Category, MatchDraw, MatchRecord, Team
+from scoreboard.services import rounds
 from scoreboard.services.category_config import category_config
 
 OPEN = (MatchStatus.READY, MatchStatus.PENDING)
@@ -218,7 +219,11 @@ def match_dict(view: View, part: Part, match: Any) -> dict[str, Any]:
     """The match object of the API and of `/live` `match`."""
     data = match.to_dict()
     names = view.teams
+    last = max((m.round for m in part.state.matches if m.stage is BracketStage.WINNERS),
+               default=0)
+    double = part.bracket.kind is BracketKind.DOUBLE_ELIMINATION
     data.update(category=view.category.slug, group=part.name,
+                round_key=rounds.round_key(data, last, double),
                 home_name=names.get(match.home), away_name=names.get(match.away),
                 version=view.version(match.match_id),
                 warnings=[w for w in view.warnings if w["match_id"] == match.match_id])
@@ -271,8 +276,44 @@ def ranking_entries(view: View) -> list[dict[str, Any]]:
     seen = {e["team"] for e in placed}
     placed += [{"rank": None, "team": code, "status": "not_drawn"}
                for code in sorted(names) if code not in seen]
-    return [{**e, "team_name": names.get(e["team"], e["team"]), "best_us": None}
+    record = _records(view)
+    return [{"played": 0, "wins": 0, **record.get(e["team"], {}), **e,
+             "team_name": names.get(e["team"], e["team"]), "best_us": None}
             for e in placed]
+
+
+def _records(view: View) -> dict[str, dict[str, Any]]:
+    """Per team: matches played and won in every part, and the stage reached in a
+    knockout (the round of its latest match entered or played; `champion` for the winner).
+
+    The stage is what a ranking shows for a team of an elimination bracket, where points
+    mean nothing (CONTRACT §4 "points or the stage reached")."""
+    out: dict[str, dict[str, Any]] = {}
+    grouped = view.config.bracket is BracketType.GROUPS_KNOCKOUT
+    for part in view.parts:
+        knockout = part.bracket.kind is not BracketKind.ROUND_ROBIN
+        shapes = [m.to_dict() for m in part.state.matches]
+        last = rounds.last_winners_round(shapes)
+        double = part.bracket.kind is BracketKind.DOUBLE_ELIMINATION
+        for match, shape in zip(part.state.matches, shapes, strict=True):
+            # a team waiting for its next opponent (pending) has reached that round already
+            if match.status not in (MatchStatus.DONE, MatchStatus.READY, MatchStatus.PENDING):
+                continue
+            for team in (match.home, match.away):
+                if not team:
+                    continue
+                row = out.setdefault(team, {"played": 0, "wins": 0})
+                if match.status is MatchStatus.DONE:
+                    row["played"] += 1
+                    row["wins"] += team == match.winner
+                if knockout:
+                    row["stage"] = rounds.round_key(shape, last, double)
+                elif grouped and "stage" not in row:
+                    row["stage"] = "groups"
+    if view.champion in out and any(p.bracket.kind is not BracketKind.ROUND_ROBIN
+                                    for p in view.parts):
+        out[view.champion]["stage"] = "champion"
+    return out
 
 
 def _table_entries(view: View) -> list[dict[str, Any]]:
@@ -284,7 +325,8 @@ def _table_entries(view: View) -> list[dict[str, Any]]:
             if finished:
                 status = "champion" if r.team == view.champion else "placed"
             out.append({"rank": r.rank, "team": r.team, "status": status,
-                        "points": r.record.points, "played": r.record.played})
+                        "points": r.record.points, "played": r.record.played,
+                        "wins": r.record.won})
     return out
 
 

@@ -16,12 +16,17 @@ from sqlalchemy.orm import Session
 
 from scoreboard.errors import NotFound
 from scoreboard.models import Category, Event, Team, User
+from scoreboard.services import rounds
 from scoreboard.services.cells import neutralise_row, text_cells
+from scoreboard.services.publication import is_final
 from scoreboard.services.ranking import category_ranking
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CSV_COLUMNS = ("rank", "team", "team_name", "institution", "best_us", "best", "status",
                "times_us")
+# what each format adds to the machine columns (CONTRACT §4's fields of its entries)
+CSV_EXTRA = {"judged": ("score", "provisional"),
+             "match": ("played", "wins", "points", "stage")}
 
 
 def fmt_us(us: int | None) -> str:
@@ -32,16 +37,42 @@ def fmt_us(us: int | None) -> str:
     return f"{ms // 1000}.{ms % 1000:03d}"
 
 
+def fmt_score(score: float | None) -> str:
+    """A judged score as pages show it: two decimals ("87.50"), "" when not scored."""
+    return "" if score is None else f"{score:.2f}"
+
+
+def status_labels() -> dict[str, str]:
+    """Every status a ranking entry or a run can have, in the page's language."""
+    return {"finished": _("Selesai"), "timeout": _("Waktu habis"),
+            "dnf": _("Tidak selesai"), "dsq": _("Diskualifikasi"),
+            "review": _("Ditinjau juri"), "armed": _("Bersiap"), "running": _("Berjalan"),
+            "not_started": _("Belum tampil"),
+            # judged
+            "complete": _("Dinilai lengkap"), "incomplete": _("Sebagian dinilai"),
+            "not_scored": _("Belum dinilai"),
+            # match
+            "champion": _("Juara"), "placed": _("Selesai bertanding"), "out": _("Gugur"),
+            "in_play": _("Masih bertanding"), "not_drawn": _("Belum diundi"),
+            "out_in_groups": _("Gugur di fase grup")}
+
+
+def live_texts() -> dict[str, Any]:
+    """What static/js/results.js needs to write a result in the page's language: statuses,
+    round names, the provisional mark, outcomes and every format's column titles."""
+    return {"statuses": status_labels(), "rounds": rounds.labels(),
+            "provisional": _("sementara"), "won": _("Menang"), "lost": _("Kalah"),
+            "draw": _("Seri"),
+            "headers": {fmt: result_headers(fmt) for fmt in ("timed", "judged", "match")}}
+
+
 def status_label(status: str) -> str:
-    labels = {"finished": _("Selesai"), "timeout": _("Waktu habis"),
-              "dnf": _("Tidak selesai"), "dsq": _("Diskualifikasi"),
-              "review": _("Ditinjau juri"), "armed": _("Bersiap"), "running": _("Berjalan"),
-              "not_started": _("Belum tampil")}
-    return labels.get(status, status)
+    return status_labels().get(status, status)
 
 
 def category_results(session: Session, slug: str) -> dict[str, Any]:
-    """The event, the category and its ranking rows with each team's school."""
+    """The event, the category, whether its result is final, and its ranking rows with
+    each team's school."""
     category = session.scalar(select(Category).where(Category.slug == slug))
     if category is None:
         raise NotFound(f"category: {slug!r} not found")
@@ -50,54 +81,103 @@ def category_results(session: Session, slug: str) -> dict[str, Any]:
                                    .where(Team.category_id == category.id)).all())
     rows = [{**e, "institution": schools.get(e["team"], "")} for e in ranking["entries"]]
     event = session.get(Event, category.event_id)
-    return {"event": event.name if event else "", "category": category, "rows": rows}
+    return {"event": event.name if event else "", "category": category, "rows": rows,
+            "final": is_final(session, category)}
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
 
 def to_csv(results: dict[str, Any]) -> str:
+    """Machine columns: the timed ones for every format, then the format's own fields."""
+    extra = CSV_EXTRA.get(results["category"].format, ())
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + extra)
     for r in results["rows"]:
-        writer.writerow(neutralise_row([
-            r["rank"] if r["rank"] is not None else "", r["team"], r["team_name"],
-            r["institution"], r.get("best_us") if r.get("best_us") is not None else "",
-            fmt_us(r.get("best_us")), r["status"],
-            ";".join(str(t) for t in r.get("times_us") or [])]))
+        writer.writerow(neutralise_row(
+            [r["rank"] if r["rank"] is not None else "", r["team"], r["team_name"],
+             r["institution"], r.get("best_us") if r.get("best_us") is not None else "",
+             fmt_us(r.get("best_us")), r["status"],
+             ";".join(str(t) for t in r.get("times_us") or [])]
+            + [_csv_value(r.get(k)) for k in extra]))
     return out.getvalue()
 
 
-def _headers() -> list[str]:
-    return [_("Peringkat"), _("Kode"), _("Tim"), _("Sekolah"), _("Waktu terbaik"),
+def result_headers(fmt: str) -> list[str]:
+    """Titles of the columns a format's result takes (after rank and team, before status)."""
+    return {"judged": [_("Nilai")],
+            "match": [_("Main"), _("Menang"), _("Poin / babak")]}.get(fmt, [_("Waktu terbaik")])
+
+
+def result_cells(entry: dict[str, Any], fmt: str, empty: str = "") -> list[str]:
+    """A ranking entry's result as text, one per `result_headers` column: the best time,
+    the judged score ("sementara" while provisional) or played, wins and points or the
+    stage reached. static/js/results.js writes the same on live pages."""
+    if fmt == "judged":
+        score = fmt_score(entry.get("score"))
+        if score and entry.get("provisional"):
+            return [f"{score} ({_('sementara')})"]
+        return [score or empty]
+    if fmt == "match":
+        stage = str(entry["points"]) if entry.get("points") is not None \
+            else rounds.round_name(entry.get("stage"))
+        return [str(entry.get("played", 0)), str(entry.get("wins", 0)), stage or empty]
+    return [fmt_us(entry.get("best_us")) or empty]
+
+
+def _headers(fmt: str) -> list[str]:
+    """Column titles for people: rank, code, team, school, the format's result, status."""
+    return [_("Peringkat"), _("Kode"), _("Tim"), _("Sekolah"), *result_headers(fmt),
             _("Status")]
 
 
-def _cells(r: dict[str, Any]) -> list[Any]:
+def _cells(r: dict[str, Any], fmt: str) -> list[Any]:
+    own: list[Any] = result_cells(r, fmt)
+    if fmt == "match":  # numbers stay numbers in the spreadsheet
+        own[:2] = [r.get("played", 0), r.get("wins", 0)]
     return [r["rank"] if r["rank"] is not None else "–", r["team"], r["team_name"],
-            r["institution"], fmt_us(r.get("best_us")), status_label(r["status"])]
+            r["institution"], *own, status_label(r["status"])]
 
 
 def to_xlsx(results: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
+    fmt = results["category"].format
     wb = Workbook()
     ws = wb.active
     ws.title = results["category"].slug[:31]
     ws.append([results["event"]])
     ws.append([results["category"].name])
-    ws.append([])
-    ws.append(_headers() + [_("Waktu terbaik (µs)")])
+    ws.append([_final_note(results)])
+    headers = _headers(fmt) + ([_("Waktu terbaik (µs)")] if fmt == "timed" else [])
+    ws.append(headers)
     for cell in ws[4]:
         cell.font = Font(bold=True)
     ws["A1"].font = Font(bold=True, size=14)
     for r in results["rows"]:
-        ws.append(_cells(r) + [r.get("best_us")])
+        ws.append(_cells(r, fmt) + ([r.get("best_us")] if fmt == "timed" else []))
+    widths = {"Kode": 14}
+    for i, title in enumerate(headers):
+        letter = chr(ord("A") + i)
+        ws.column_dimensions[letter].width = {2: 30, 3: 30}.get(i, widths.get(title, 14))
+    for row in ws.iter_rows(min_row=5, min_col=3, max_col=4):
+        for cell in row:  # long names wrap in their cell instead of spilling into the next
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     text_cells(ws)  # names typed by schools, never formulas (services/cells.py)
-    for col, width in zip("ABCDEFG", (10, 14, 28, 30, 14, 16, 18), strict=True):
-        ws.column_dimensions[col].width = width
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _final_note(results: dict[str, Any]) -> str:
+    return _("Hasil resmi") if results.get("final") else _("Hasil sementara")
 
 
 def pdf_fonts() -> tuple[str, str]:
@@ -114,49 +194,75 @@ def pdf_fonts() -> tuple[str, str]:
     return "DejaVuSans", "DejaVuSans-Bold"
 
 
-def head_judges(session: Session) -> list[str]:
-    return list(session.scalars(select(User.name).where(User.role == "head_judge",
-                                                        User.active.is_(True))
-                                .order_by(User.name)).all())
+def head_judges(session: Session) -> list[tuple[str, str]]:
+    """Who signs the sheet: each active head judge's full name (else the sign-in name) and
+    role, in the page's language."""
+    rows = session.execute(select(User.name, User.full_name).where(
+        User.role == "head_judge", User.active.is_(True)).order_by(User.name)).all()
+    return [(full or name, _("Ketua Juri")) for name, full in rows]
 
 
-def to_pdf(results: dict[str, Any], judges: list[str]) -> bytes:
-    """The printable result sheet: event, category, ranks and times, head judges' signatures."""
+# column widths in mm (A4 portrait, 180 mm between the margins): the team and school
+# columns take what the format's own columns leave
+_WIDTHS = {"timed": [22, 24, 46, 40, 22, 26], "judged": [22, 24, 42, 36, 30, 26],
+           "match": [20, 22, 34, 26, 14, 18, 24, 22]}
+
+
+def to_pdf(results: dict[str, Any], judges: list[tuple[str, str]]) -> bytes:
+    """The printable result sheet: event, category, ranks and results, signatures.
+
+    Every cell is a paragraph that wraps inside its column (a word longer than the column,
+    such as a name without spaces, is split: reportlab's `splitLongWords`), so a long team
+    name makes its row taller and never runs into the next column."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    fmt = results["category"].format
     regular, bold = pdf_fonts()
     title = ParagraphStyle("t", fontName=bold, fontSize=16, leading=20, alignment=1)
     sub = ParagraphStyle("s", fontName=regular, fontSize=12, leading=16, alignment=1)
-    cell = ParagraphStyle("c", fontName=regular, fontSize=9, leading=11)
+    cell = ParagraphStyle("c", fontName=regular, fontSize=9, leading=11, splitLongWords=1)
+    head = ParagraphStyle("h", parent=cell, fontName=bold, fontSize=8)
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm,
                             title=f"{results['event']} — {results['category'].name}")
-    data = [_headers()] + [[Paragraph(_escape(str(v)), cell) for v in _cells(r)]
-                           for r in results["rows"]]
-    table = Table(data, colWidths=[14 * mm, 22 * mm, 42 * mm, 48 * mm, 22 * mm, 32 * mm],
+    data = [[Paragraph(_escape(h), head) for h in _headers(fmt)]]
+    data += [[Paragraph(_escape(str(v)), cell) for v in _cells(r, fmt)] for r in results["rows"]]
+    table = Table(data, colWidths=[w * mm for w in _WIDTHS.get(fmt, _WIDTHS["timed"])],
                   repeatRows=1)
     table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, 0), bold, 9), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecf4")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+        ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story = [Paragraph(_escape(results["event"]), title),
              Paragraph(_escape(_("Hasil Kategori") + ": " + results["category"].name), sub),
-             Spacer(1, 6 * mm), table, Spacer(1, 14 * mm)]
-    names = judges or [""]
-    sign = [[_("Ketua Juri") for _n in names], ["" for _n in names],
-            [f"( {n or '.' * 30} )" for n in names]]
-    block = Table(sign, colWidths=[60 * mm] * len(names), rowHeights=[6 * mm, 20 * mm, 6 * mm],
-                  hAlign="RIGHT")
-    block.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), regular, 10),
-                               ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
-    story.append(block)
+             Paragraph(_escape(_final_note(results)), sub),
+             Spacer(1, 6 * mm), table, Spacer(1, 14 * mm), _signatures(judges, regular)]
     doc.build(story)
     return out.getvalue()
+
+
+def _signatures(judges: list[tuple[str, str]], font: str) -> Any:
+    """One signature block per signer: role, room to sign, "( full name )"; blank lines
+    to fill in by hand when no head judge has an account."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    signers = judges or [("", _("Ketua Juri"))]
+    style = ParagraphStyle("g", fontName=font, fontSize=10, leading=12, alignment=1)
+    width = min(80, 180 // len(signers))
+    sign = [[Paragraph(_escape(role), style) for _n, role in signers],
+            ["" for _s in signers],
+            [Paragraph(_escape(f"( {name or '.' * 30} )"), style) for name, _r in signers]]
+    block = Table(sign, colWidths=[width * mm] * len(signers),
+                  rowHeights=[None, 20 * mm, None], hAlign="RIGHT")
+    block.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+    return block
 
 
 def _escape(text: str) -> str:

@@ -374,6 +374,9 @@ def judged_entries(session: Session, category: Category) -> list[dict[str, Any]]
     out = []
     for entry in rubric.rank_rubric(rules, list(names), sheets):
         data = entry.to_dict()
-        data.update(team_name=names[entry.team], best_us=None, judging=state.value)
+        # "sementara" until the head judge publishes: a locked category may still reopen
+        provisional = data["provisional"] or state is not rules_.JudgingState.PUBLISHED
+        data.update(team_name=names[entry.team], best_us=None, judging=state.value,
+                    provisional=provisional)
         out.append(data)
     return out

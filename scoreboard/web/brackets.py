@@ -18,7 +18,7 @@ from wtforms.validators import Length
 
 from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.models import Category
-from scoreboard.services import matches
+from scoreboard.services import matches, rounds
 from scoreboard.services.matches_state import bracket_dict, load_view
 from scoreboard.web.access import role_required
 
@@ -42,39 +42,16 @@ def _view_or_404(slug: str):
         abort(404)
 
 
-def _stage_title(match: dict[str, Any], last_round: int, double: bool) -> str:
-    stage, number = match["stage"], match["round"]
-    if stage == "winners" and double:
-        return _("Babak atas %(n)s", n=number)
-    if stage == "losers":
-        return _("Babak bawah %(n)s", n=number)
-    if stage == "grand_final":
-        return _("Grand final") if match["id"] == "GF" else _("Grand final ulang")
-    if stage == "third_place":
-        return _("Perebutan juara 3")
-    if stage == "group":
-        return _("Ronde %(n)s", n=number)
-    if number == last_round:
-        return _("Final")
-    if number == last_round - 1:
-        return _("Semifinal")
-    if number == last_round - 2:
-        return _("Perempat final")
-    return _("Babak %(n)s", n=number)
-
-
 def sections(state: dict[str, Any]) -> list[dict[str, Any]]:
     """The matches laid out for the page: one section per part, one column per round."""
     by_part: dict[Any, list[dict[str, Any]]] = {}
     for match in state["matches"]:
         by_part.setdefault(match["group"], []).append(match)
-    double = state["bracket"] == "double_elimination"
     out = []
     for part, part_matches in by_part.items():
-        last = max((m["round"] for m in part_matches if m["stage"] == "winners"), default=0)
         columns: dict[str, list[dict[str, Any]]] = {}
         for match in part_matches:
-            columns.setdefault(_stage_title(match, last, double), []).append(match)
+            columns.setdefault(rounds.round_name(match["round_key"]), []).append(match)
         title = (_("Babak gugur") if part == "knockout" else
                  _("Grup %(name)s", name=part) if part else None)
         out.append({"title": title, "name": part,

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -11,10 +21,12 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from scoreboard.errors import KejurdaError
-from scoreboard.models import Category, Event
-from scoreboard.services import display
+from scoreboard.models import Category, Event, Track
+from scoreboard.services import display, results
 from scoreboard.services.display import SCREEN
+from scoreboard.services.matches_state import load_view
 from scoreboard.web.access import role_required
+from scoreboard.web.display_bracket import board as bracket_board
 
 bp = Blueprint("display", __name__)
 
@@ -27,7 +39,11 @@ def _texts() -> dict[str, str]:
         "dsq": _("Diskualifikasi"), "review": _("Ditinjau juri"), "ranking": _("Peringkat"),
         "bracket": _("Bagan pertandingan"), "match": _("Pertandingan"),
         "callup": _("Bersiap di lintasan"), "unavailable": _("Belum tersedia"),
-        "empty": _("Belum ada data"), "next": _("Berikutnya"),
+        "empty": _("Belum ada data"), "results": results.live_texts(),
+        "team": _("Tim"), "rank": _("Pkt"), "page": _("Halaman %(n)s/%(m)s", n="{n}", m="{m}"),
+        "track": _("Lintasan"), "ready": _("Bersiap"), "next": _("Berikutnya"),
+        "matchStatus": {"pending": _("menunggu"), "ready": _("siap"), "done": _("selesai"),
+                        "bye": _("bye"), "empty": _("kosong"), "skipped": _("tidak perlu")},
     }
 
 
@@ -44,9 +60,21 @@ def index(screen: str = "utama"):
     session = g.db.session
     event = session.scalar(select(Event).order_by(Event.id))
     categories = session.scalars(select(Category).order_by(Category.id)).all()
+    tracks = dict(session.execute(select(Track.slug, Track.name).order_by(Track.id)).all())
     return render_template("display/index.html", event=event, screen=screen, texts=_texts(),
                            categories=[{"slug": c.slug, "name": c.name, "format": c.format}
-                                       for c in categories])
+                                       for c in categories], tracks=tracks,
+                           live_max_s=current_app.config.get("KEJURDA_DISPLAY_LIVE_MAX_S", 60))
+
+
+@bp.get("/display/bagan/<slug>")
+def bracket(slug: str):
+    """The bracket scene's body (an HTML fragment display.js asks for and draws lines on)."""
+    try:
+        view = load_view(g.db.session, slug)
+    except KejurdaError:  # unknown, or not a match category: the scene says "Belum tersedia"
+        abort(404)
+    return render_template("display/_bracket.html", board=bracket_board(view))
 
 
 class PlaylistForm(FlaskForm):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, g, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from scoreboard.errors import NotFound
+from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.models import Category, Run, Team
-from scoreboard.services import results
+from scoreboard.services import results, rounds
+from scoreboard.services.matches_state import bracket_dict, load_view
 from scoreboard.services.privacy import members_public
 from scoreboard.services.ranking import category_ranking
 from scoreboard.services.result_card import card_facts
@@ -18,6 +20,7 @@ from scoreboard.services.result_card import render as render_card
 from scoreboard.services.runs import run_dict
 
 bp = Blueprint("public", __name__)
+# a run's statuses (the stream overlays name them); ranking entries have more, see _labels
 STATUSES = ("armed", "running", "finished", "timeout", "dnf", "dsq", "review", "not_started")
 
 
@@ -33,7 +36,9 @@ def ranking(slug: str):
     if category is None:
         abort(404)
     return render_template("public/ranking.html", category=category, status_labels=_labels(),
-                           ranking=category_ranking(g.db.session, slug))
+                           ranking=category_ranking(g.db.session, slug),
+                           headers=results.result_headers(category.format),
+                           texts=result_texts())
 
 
 @bp.get("/tim/<code>")
@@ -48,16 +53,56 @@ def team(code: str):
         abort(404)
     entry = next((e for e in entries if e["team"] == row.code), None)
     runs = session.scalars(select(Run).where(Run.team_id == row.id).order_by(Run.attempt)).all()
+    fmt = row.category.format
     # pupils' names only where the event file allows it (docs/privacy.md)
     members = list(row.members or []) if members_public(session) else []
     return render_template("public/team.html", team=row, entry=entry, status_labels=_labels(),
-                           runs=[run_dict(r) for r in runs], members=members,
-                           share=share_link(row))
+                           runs=[run_dict(r) for r in runs], texts=result_texts(),
+                           members=members, share=share_link(row),
+                           headers=results.result_headers(fmt),
+                           matches=team_matches(session, row) if fmt == "match" else [])
+
+
+def result_texts() -> dict[str, Any]:
+    """What static/js/results.js needs to write a result in the page's language."""
+    return results.live_texts()
+
+
+def team_matches(session: Any, team: Team) -> list[dict[str, Any]]:
+    """The team's matches in bracket order: round, opponent, score and outcome."""
+    try:
+        state = bracket_dict(load_view(session, team.category.slug))
+    except KejurdaError:
+        return []
+    out = []
+    for m in state["matches"]:
+        if team.code not in (m["home"], m["away"]) or m["status"] in ("bye", "skipped"):
+            continue
+        side, other = ("home", "away") if m["home"] == team.code else ("away", "home")
+        result = m["result"] or {}
+        score = (f"{result.get(side + '_score')}–{result.get(other + '_score')}"
+                 if m["result"] else "")
+        outcome = "" if not m["winner"] else ("won" if m["winner"] == team.code else "lost")
+        if m["status"] == "done" and not m["winner"]:
+            outcome = "draw"
+        out.append({"id": m["id"], "round": rounds.round_name(m["round_key"]),
+                    "opponent": state["teams"].get(m[other], "?") if m[other] else "?",
+                    "score": score, "outcome": outcome, "status": m["status"]})
+    return out
 
 
 def _labels() -> dict[str, str]:
-    """Status names in the page's language, for the live updates in public.js."""
-    return {s: results.status_label(s) for s in STATUSES}
+    """Status names in the page's language (runs and every format's ranking entries), for
+    the live updates in public.js."""
+    return results.status_labels()
+
+
+@bp.app_template_global("result_cells")
+def result_cells(entry: dict[str, Any] | None, fmt: str) -> list[str]:
+    """A ranking entry's result columns as the pages show them ("—" where nothing yet)."""
+    if entry is None:
+        return ["—" for _h in results.result_headers(fmt)]
+    return results.result_cells(entry, fmt, empty="—")
 
 
 @bp.app_template_filter("time_us")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.models import Category, ResultFinal
-from scoreboard.services import certificates, protests, results
+from scoreboard.services import certificates, protests, publication, results
 from scoreboard.web.access import role_required
 
 bp = Blueprint("results", __name__)
@@ -41,8 +41,10 @@ def _file(body: bytes | str, mimetype: str, name: str) -> Response:
 @bp.get("/hasil")
 def index():
     categories = g.db.session.scalars(select(Category).order_by(Category.id)).all()
-    final = {r.category_id: r for r in g.db.session.scalars(select(ResultFinal))}
-    return render_template("results/index.html", categories=categories, final=final)
+    names_kept = {r.category_id for r in g.db.session.scalars(select(ResultFinal))}
+    return render_template("results/index.html", categories=categories,
+                           final=publication.final_categories(g.db.session),
+                           names_kept=names_kept)
 
 
 @bp.post("/hasil/<slug>/final")

@@ -24,7 +24,9 @@ def test_every_participant_of_a_category_gets_a_page_with_rank_or_peserta(app, a
     finish(api, agent, "LF-SMP-003", 1_000_000, 9_500_000)
     finish(api, agent, "LF-SMP-002", 1_000_000, 12_000_000)
     add_user(app, "head_judge", "ketua")
-    pages = pages_of(sign_in(app, "ketua").client.get("/hasil/sertifikat.pdf?kategori=lf-smp"))
+    head = sign_in(app, "ketua")
+    assert head.post("/api/v1/categories/lf-smp/finalise", {}).status_code == 200  # official
+    pages = pages_of(head.client.get("/hasil/sertifikat.pdf?kategori=lf-smp"))
     # members: LF-SMP-003 two, LF-SMP-002 one, then the teams without a time by code
     names = ["Indah Rahmawati", "Putri Santoso", "Rizky Wijaya", "Sari Santoso",
              "Budi Lestari", "Dewi Lestari"]
@@ -65,7 +67,9 @@ def test_verification_page_confirms_a_real_serial_and_rejects_forged_ones(app, a
                                                                           client):
     finish(api, agent, "LF-SMP-002", 1_000_000, 12_000_000)
     add_user(app, "head_judge", "ketua")
-    pages = pages_of(sign_in(app, "ketua").client.get("/hasil/sertifikat.pdf?kategori=lf-smp"))
+    head = sign_in(app, "ketua")
+    assert head.post("/api/v1/categories/lf-smp/finalise", {}).status_code == 200  # official
+    pages = pages_of(head.client.get("/hasil/sertifikat.pdf?kategori=lf-smp"))
     serial = SERIAL.search(pages[0])[1]
     assert "Rizky Wijaya" in pages[0]
     page = client.get(f"/verifikasi/{serial}")

@@ -9,6 +9,8 @@
   var screen = root.dataset.screen;
   var categories = JSON.parse(root.dataset.categories || "[]");
   var T = JSON.parse(root.dataset.texts || "{}");
+  var R = T.results || {};   // how results.js writes each format's result
+  var tracks = JSON.parse(root.dataset.tracks || "{}");  // slug -> name
   var el = {
     team: document.getElementById("live-team"),
     clock: document.getElementById("live-clock"),
@@ -22,9 +24,17 @@
     dataTitle: document.getElementById("scene-data-title"),
     dataBody: document.getElementById("scene-data-body"),
     announcement: document.getElementById("announcement-text"),
+    tracks: document.getElementById("live-tracks"),
+    rankHead: document.getElementById("ranking-head"),
+    sceneRankHead: document.getElementById("scene-ranking-head"),
     progress: document.getElementById("scene-progress")
   };
   var HOLD_MS = 5000;        // a final time stays on screen this long before the playlist moves on
+  // a live run holds the screen at most this long (or its scene's time); KEJURDA_DISPLAY_LIVE_MAX_S
+  var LIVE_MAX_MS = 1000 * Number(root.dataset.liveMaxS || 60);
+  var PAGE_MS = 7000;        // a long ranking shows each page this long
+  var liveSince = 0;         // when the live scene took the screen
+  var leftLiveAt = 0;        // when the playlist last moved on from it
   var current = null;        // the run on screen
   var shownAt = 0;           // when it reached a final state (ms, browser clock)
   var rankingCategory = null;
@@ -44,10 +54,13 @@
   var asking = null;         // the run whose end is being asked after a reconnect
 
   function isFinal(run) { return ["finished", "timeout", "dnf", "dsq", "review"].indexOf(run.status) >= 0; }
+  function catOf(slug) { return categories.filter(function (c) { return c.slug === slug; })[0]; }
   function catName(slug) {
-    var cat = categories.filter(function (c) { return c.slug === slug; })[0];
+    var cat = catOf(slug);
     return cat ? cat.name : slug;
   }
+  function formatOf(slug) { var cat = catOf(slug); return cat ? cat.format : "timed"; }
+  function trackName(slug) { return tracks[slug] || slug; }
   function td(tr, text) { var c = document.createElement("td"); c.textContent = text; tr.appendChild(c); }
   function getJson(url) {
     return fetch(url, {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; });
@@ -57,7 +70,7 @@
   function render() {
     if (!current) { return; }
     el.team.textContent = current.team_name + " (" + current.team + ")";
-    el.label.textContent = current.track + " · " + catName(current.category) + " · #" + current.attempt;
+    el.label.textContent = trackName(current.track) + " · " + catName(current.category) + " · #" + current.attempt;
     el.status.textContent = T[current.status] || current.status;
     el.clock.dataset.status = current.status;
     el.clock.dataset.runId = current.id;
@@ -69,12 +82,51 @@
     }
   }
 
+  function runningText(run) {
+    var start = KJClock.startUs(run);
+    return start ? KJClock.format(Math.max(0, KJClock.serverNowUs() - start)) : "0.000";
+  }
+
   function tick() {
-    if (current && current.status === "running") {
-      var start = KJClock.startUs(current);
-      if (start) { el.clock.textContent = KJClock.format(Math.max(0, KJClock.serverNowUs() - start)); }
-    }
+    if (current && current.status === "running") { el.clock.textContent = runningText(current); }
+    Array.prototype.forEach.call(el.tracks.querySelectorAll("[data-running='yes']"), function (li) {
+      var run = byTrack[li.dataset.track];
+      if (run && run.status === "running") { li.querySelector(".track-clock").textContent = runningText(run); }
+    });
     window.requestAnimationFrame(tick);
+  }
+
+  /* Every track with a run on it, by its name: several tracks may run at once and the big
+     clock follows only one of them. A finished run stays listed a little while. */
+  var byTrack = {};          // track slug -> its newest run
+  function noteTrack(run) {
+    var seen = byTrack[run.track];
+    if (!seen || seen.id <= run.id) { byTrack[run.track] = run; if (isFinal(run)) { run.endedAt = Date.now(); } }
+    renderTracks();
+  }
+  function renderTracks() {
+    var shown = Object.keys(byTrack).filter(function (slug) {
+      var run = byTrack[slug];
+      return !isFinal(run) || Date.now() - (run.endedAt || 0) < 30000;
+    });
+    el.tracks.hidden = shown.length < 2 && !(shown.length === 1 && current && byTrack[shown[0]].id !== current.id);
+    el.tracks.innerHTML = "";
+    shown.sort().forEach(function (slug) {
+      var run = byTrack[slug];
+      var li = document.createElement("li");
+      li.dataset.track = slug;
+      li.dataset.running = run.status === "running" ? "yes" : "no";
+      [["track-name", trackName(slug)], ["track-team", run.team_name],
+       ["track-clock", run.status === "running" ? runningText(run) :
+         (isFinal(run) && run.elapsed_us !== null ? KJClock.format(run.elapsed_us) : (T[run.status] || run.status))]]
+        .forEach(function (part) {
+          var span = document.createElement("span");
+          span.className = part[0];
+          span.textContent = part[1];
+          li.appendChild(span);
+        });
+      el.tracks.appendChild(li);
+    });
   }
 
   function shouldShow(run) {
@@ -86,27 +138,86 @@
   }
 
   function onRun(run) {
-    if (isStale(run) || !shouldShow(run)) { return; }
+    if (isStale(run)) { return; }
+    noteTrack(run);
+    if (!shouldShow(run)) { return; }
     var changedCategory = !current || current.category !== run.category;
     current = run;
     asking = null;
     if (isFinal(run)) { shownAt = Date.now(); highlight = run.team; }
     render();
     if (changedCategory) { loadRanking(run.category); }
-    if (run.status === "running" && hasLive() && (!scene || scene.scene !== "live")) { play(liveIndex()); }
+    if (run.status === "running" && hasLive() && (!scene || scene.scene !== "live") && mayTakeScreen()) {
+      play(liveIndex());
+    }
   }
+
+  /* Runs that follow each other back to back would hold the screen forever: once the live
+     scene has given the screen back, the next run takes it only after the other scenes
+     had a full turn (at most two minutes). */
+  function mayTakeScreen() {
+    if (!leftLiveAt) { return true; }
+    var others = playlist.reduce(function (sum, item) { return sum + (item.scene === "live" ? 0 : item.seconds * 1000); }, 0);
+    return Date.now() - leftLiveAt >= Math.min(others, 120000);
+  }
+
+  /* The head of a ranking table for its category's format: rank, team, the result columns. */
+  function renderHead(row, format) {
+    row.innerHTML = "";
+    [T.rank, T.team].concat((R.headers || {})[format] || []).forEach(function (text) {
+      var th = document.createElement("th");
+      th.textContent = text;
+      row.appendChild(th);
+    });
+  }
+  function rankingCells(e, format) {
+    return [e.rank === null ? "–" : String(e.rank), e.team_name].concat(KJResults.cells(e, format, R));
+  }
+
+  /* A ranking longer than the screen pages through by itself ("Halaman 1/3"), so no team
+     is ever hidden; a page holding a new result is the one shown first. */
+  function pager(body, note) { return {body: body, note: note, page: 0, per: 0, pages: 1, seen: 1}; }
+  var pagers = {live: pager(el.rankBody, document.getElementById("ranking-page")),
+                scene: pager(el.sceneRankBody, document.getElementById("scene-ranking-page"))};
+  function layoutPages(p, focus) {
+    var rows = Array.prototype.slice.call(p.body.rows);
+    rows.forEach(function (r) { r.hidden = false; });
+    if (!rows.length || !p.body.offsetParent) { p.pages = 1; p.note.textContent = ""; return; }
+    var top = rows[0].getBoundingClientRect().top;
+    var height = rows[0].getBoundingClientRect().height || 1;
+    var room = window.innerHeight - top - window.innerHeight * 0.04;
+    p.per = Math.max(1, Math.floor(room / height));
+    p.pages = Math.ceil(rows.length / p.per);
+    var at = focus ? rows.indexOf(focus) : -1;
+    if (at >= 0) { p.page = Math.floor(at / p.per); } else if (p.page >= p.pages) { p.page = 0; }
+    showPage(p);
+  }
+  function showPage(p) {
+    Array.prototype.forEach.call(p.body.rows, function (r, i) { r.hidden = Math.floor(i / p.per) !== p.page; });
+    p.note.textContent = p.pages > 1 ? "· " + T.page.replace("{n}", p.page + 1).replace("{m}", p.pages) : "";
+  }
+  function turnPages() {
+    [pagers.live, pagers.scene].forEach(function (p) {
+      if (p.pages > 1 && p.body.offsetParent) { p.page = (p.page + 1) % p.pages; p.seen += 1; showPage(p); }
+    });
+  }
+  window.setInterval(turnPages, PAGE_MS);
 
   function renderRanking(data) {
     if (data.category !== rankingCategory) { return; }
+    var format = formatOf(data.category);
     el.rankTitle.textContent = T.ranking + " · " + catName(data.category);
+    renderHead(el.rankHead, format);
     el.rankBody.innerHTML = "";
-    data.entries.slice(0, 12).forEach(function (e) {
+    var focus = null;
+    data.entries.forEach(function (e) {
       var tr = document.createElement("tr");
-      if (e.team === highlight) { tr.className = "new-result"; }
-      [e.rank === null ? "–" : String(e.rank), e.team_name, KJClock.format(e.best_us)].forEach(function (t) { td(tr, t); });
+      if (e.team === highlight) { tr.className = "new-result"; focus = tr; }
+      rankingCells(e, format).forEach(function (t) { td(tr, t); });
       tr.dataset.team = e.team;
       el.rankBody.appendChild(tr);
     });
+    layoutPages(pagers.live, focus);
   }
 
   function showRanking(data) {
@@ -133,38 +244,48 @@
     return -1;
   }
   function holdLive() {
-    return current && scene && scene.scene === "live" &&
+    var bound = Math.max(LIVE_MAX_MS, scene ? scene.seconds * 1000 : 0);
+    return current && scene && scene.scene === "live" && Date.now() - liveSince < bound &&
       (current.status === "running" || (isFinal(current) && Date.now() - shownAt < HOLD_MS));
+  }
+  /* A ranking scene stays until each of its pages has been on screen once. */
+  function holdPages() {
+    return scene && scene.scene === "ranking" && pagers.scene.pages > 1 && pagers.scene.seen < pagers.scene.pages;
   }
 
   function show(id) {
     Array.prototype.forEach.call(root.querySelectorAll(".scene"), function (s) { s.hidden = s.id !== id; });
     root.dataset.scene = id.replace("scene-", "");
+    if (id === "scene-live") { layoutPages(pagers.live); }
   }
 
   function renderSceneRanking(data) {
     if (!scene || scene.scene !== "ranking" || data.category !== scene.category) { return; }
+    var format = formatOf(data.category);
     el.sceneRankTitle.textContent = T.ranking + " · " + catName(data.category);
+    renderHead(el.sceneRankHead, format);
     el.sceneRankBody.innerHTML = "";
     var before = sceneRows;
+    var focus = null;
     sceneRows = {};
-    data.entries.slice(0, 15).forEach(function (e) {
+    data.entries.forEach(function (e) {
       var tr = document.createElement("tr");
       tr.dataset.team = e.team;
-      [e.rank === null ? "–" : String(e.rank), e.team_name, KJClock.format(e.best_us)]
-        .forEach(function (t) { td(tr, t); });
+      rankingCells(e, format).forEach(function (t) { td(tr, t); });
       sceneRows[e.team] = tr.textContent;
       if ((before[e.team] !== undefined && before[e.team] !== tr.textContent) || e.team === highlight) {
         tr.className = "new-result";
+        focus = focus || tr;
       }
       el.sceneRankBody.appendChild(tr);
     });
+    layoutPages(pagers.scene, focus);
   }
 
   /* Scenes fed by other parts of the system (brackets, matches, the call-up queue): shown
      from their API when it answers, otherwise an honest "not available yet". */
   var SOURCES = {
-    bracket: function (s) { return "/api/v1/categories/" + encodeURIComponent(s.category) + "/bracket"; },
+    bracket: function (s) { return "/display/bagan/" + encodeURIComponent(s.category); },
     match: function (s) { return "/api/v1/matches" + (s.category ? "?category=" + encodeURIComponent(s.category) : ""); },
     callup: function (s) { return "/api/v1/display/callup" + (s.arena ? "?arena=" + encodeURIComponent(s.arena) : ""); },
     next: function () { return "/api/v1/schedule/next"; }
@@ -181,17 +302,25 @@
     return null;
   }
 
-  /* One row per match ("A – B", its state and winner) or per waiting team; anything else
-     as its plain fields. */
+  /* "Tim X (Sekolah)", and the schedule's estimate when the queue has one ("±10:40"). */
+  function teamAt(q) {
+    return q.team_name + (q.institution ? " (" + q.institution + ")" : "") + (q.eta ? " ±" + q.eta : "");
+  }
+
+  /* One row per match (its round by name, "A 2 – 0 B", its state, the winner by name) or
+     per call-up queue (the track by name, who is ready, who comes next); anything else as
+     its plain fields. */
   function cellsOf(row) {
     if ("home_name" in row || "away_name" in row) {
-      return [(row.stage || "") + " " + (row.round || ""), (row.home_name || row.home || "?") + " – " +
-        (row.away_name || row.away || "?"), row.status || "", row.winner ? "★ " + row.winner : ""];
+      var result = row.result || {};
+      var score = row.result ? " " + result.home_score + " – " + result.away_score + " " : " – ";
+      var winner = row.winner === row.home ? row.home_name : row.winner === row.away ? row.away_name : row.winner;
+      return [KJResults.roundName(row.round_key, R), (row.home_name || "?") + score + (row.away_name || "?"),
+        (T.matchStatus || {})[row.status] || row.status || "", winner ? "★ " + winner : ""];
     }
     if ("queue" in row && Array.isArray(row.queue)) {
-      return [row.name, row.queue.map(function (q) {
-        return q.position + ". " + q.team_name + (q.eta ? " (±" + q.eta + ")" : "");
-      }).join("   ")];
+      return [row.name, row.queue.length ? teamAt(row.queue[0]) : "–",
+        row.queue.slice(1, 4).map(function (q) { return q.position + ". " + teamAt(q); }).join("\n")];
     }
     if ("next" in row && Array.isArray(row.next)) {  // "Berikutnya": a place's next slots
       return [row.name].concat(row.next.map(function (n) {
@@ -212,6 +341,7 @@
     if (rows.length === 0) { note.textContent = T.empty; el.dataBody.appendChild(note); return; }
     var table = document.createElement("table");
     table.className = "scene-table";
+    if (item.scene === "callup") { table.appendChild(callupHead()); table.className += " callup-table"; }
     rows.slice(0, 15).forEach(function (row) {
       var tr = document.createElement("tr");
       if (row.team) { tr.dataset.team = row.team; }
@@ -222,10 +352,58 @@
     el.dataBody.appendChild(table);
   }
 
+  /* The call-up table's head: "Lintasan | Bersiap | Berikutnya". */
+  function callupHead() {
+    var head = document.createElement("thead");
+    var tr = document.createElement("tr");
+    [T.track, T.ready, T.next].forEach(function (text) {
+      var th = document.createElement("th");
+      th.textContent = text;
+      tr.appendChild(th);
+    });
+    head.appendChild(tr);
+    return head;
+  }
+
+  /* The bracket scene: the server lays the bracket out; here only the lines are drawn, from
+     each match to the one its winner goes to, once the browser has placed the boxes. */
+  function drawLines(part) {
+    var svgNs = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(svgNs, "svg");
+    svg.setAttribute("class", "bx-lines");
+    part.appendChild(svg);
+    var origin = part.getBoundingClientRect();
+    Array.prototype.forEach.call(part.querySelectorAll(".bx-match[data-from]"), function (box) {
+      var to = box.getBoundingClientRect();
+      box.dataset.from.split(" ").filter(Boolean).forEach(function (id) {
+        var source = part.querySelector("#bx-" + CSS.escape(id));
+        if (!source) { return; }
+        var from = source.getBoundingClientRect();
+        var x1 = from.right - origin.left, y1 = from.top + from.height / 2 - origin.top;
+        var x2 = to.left - origin.left, y2 = to.top + to.height / 2 - origin.top;
+        var mid = (x1 + x2) / 2;
+        var path = document.createElementNS(svgNs, "path");
+        path.setAttribute("d", "M" + x1 + " " + y1 + " H" + mid + " V" + y2 + " H" + x2);
+        svg.appendChild(path);
+      });
+    });
+  }
+
+  function loadBracket(item, stillAsked) {
+    fetch(SOURCES.bracket(item), {cache: "no-store"}).then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!stillAsked()) { return; }
+        if (html === null) { renderData(item, null); return; }
+        el.dataBody.innerHTML = html;
+        Array.prototype.forEach.call(el.dataBody.querySelectorAll(".bx-part"), drawLines);
+      }).catch(function () { if (stillAsked()) { renderData(item, null); } });
+  }
+
   function loadData(item) {
     el.dataTitle.textContent = T[item.scene] + (item.category ? " · " + catName(item.category) : "");
     var turn = ++dataTurn;
     function stillAsked() { return scene === item && dataTurn === turn; }
+    if (item.scene === "bracket") { loadBracket(item, stillAsked); return; }
     getJson(SOURCES[item.scene](item)).then(function (data) {
       if (stillAsked()) { renderData(item, data); }
     }).catch(function () { if (stillAsked()) { renderData(item, null); } });
@@ -241,12 +419,17 @@
     if (playlist.length === 0) { scene = null; show("scene-live"); el.progress.style.width = "0"; return; }
     sceneIndex = i % playlist.length;
     var item = playlist[sceneIndex];
+    if (scene && scene.scene === "live" && item.scene !== "live") { leftLiveAt = Date.now(); }
+    if (item.scene === "live" && (!scene || scene.scene !== "live")) { liveSince = Date.now(); }
     scene = item;
     if (item.scene === "live") {
       show("scene-live");
     } else if (item.scene === "ranking") {
       show("scene-ranking");
       sceneRows = {};
+      pagers.scene.page = 0;
+      pagers.scene.seen = 1;
+      pagers.scene.pages = 1;
       askRanking(item.category);
     } else if (item.scene === "announcement") {
       show("scene-announcement");
@@ -266,7 +449,7 @@
   }
 
   function next() {
-    if (holdLive()) { sceneTimer = window.setTimeout(next, 1000); return; }
+    if (holdLive() || holdPages()) { sceneTimer = window.setTimeout(next, 1000); return; }
     play(sceneIndex + 1);
   }
 
@@ -292,6 +475,7 @@
   socket.on("disconnect", function () { el.conn.dataset.state = "offline"; });
   socket.on("snapshot", function (snap) {
     var runs = snap.runs || [];
+    runs.forEach(function (run) { if (!isStale(run)) { noteTrack(run); } });
     var pick = runs.filter(function (r) { return r.status === "running"; })[0] || runs[0];
     if (pick) { current = null; onRun(pick); }
     if (current && current.id && !pick) {  // it ended while we were away: fetch how

@@ -20,31 +20,70 @@
   }
   function bestText(us) { return us === null || us === undefined ? "—" : KJClock.format(us); }
 
+  var format = root.dataset.format || "timed";
+  var texts = JSON.parse((document.getElementById("result-texts") || {}).textContent || "{}");
+  texts.statuses = texts.statuses || labels;
+  var HIGHLIGHT_MS = 4000;  // a changed row is marked this long, then looks like the others
+
+  /* Marks the rows whose text changed since the last table, and only those, briefly. */
+  function rowKey(tr) {  // the cells' texts: the server's markup has other whitespace
+    return Array.prototype.map.call(tr.cells, function (c) { return c.textContent.trim(); }).join("|");
+  }
+  function markChanged(tr, before) {
+    if (before === undefined || before === rowKey(tr)) { return; }
+    tr.className = "new-result";
+    window.setTimeout(function () { tr.className = ""; }, HIGHLIGHT_MS);
+  }
+
+  function rankingRow(e) {
+    var tr = document.createElement("tr");
+    tr.dataset.team = e.team;
+    cell(tr, e.rank === null ? "–" : String(e.rank));
+    cell(tr, e.team_name, "/tim/" + encodeURIComponent(e.team));
+    KJResults.cells(e, format, texts).forEach(function (t) { cell(tr, t); });
+    cell(tr, label(e.status));
+    return tr;
+  }
+
+  function renderTeamFacts(mine) {
+    document.getElementById("team-rank").textContent = mine.rank === null ? "–" : String(mine.rank);
+    var ids = {judged: ["team-score"], match: ["team-played", "team-wins", "team-stage"]}[format] || ["team-best"];
+    KJResults.cells(mine, format, texts).forEach(function (text, i) {
+      document.getElementById(ids[i]).textContent = text;
+    });
+    document.getElementById("team-status").textContent = label(mine.status);
+  }
+
   function renderRanking(data) {
     if (data.category !== category) { return; }
     if (rankingRoot) {
       var body = document.getElementById("ranking-body");
       var old = {};
-      Array.prototype.forEach.call(body.rows, function (tr) { old[tr.dataset.team] = tr.textContent; });
+      Array.prototype.forEach.call(body.rows, function (tr) { old[tr.dataset.team] = rowKey(tr); });
       body.innerHTML = "";
       data.entries.forEach(function (e) {
-        var tr = document.createElement("tr");
-        tr.dataset.team = e.team;
-        cell(tr, e.rank === null ? "–" : String(e.rank));
-        cell(tr, e.team_name, "/tim/" + encodeURIComponent(e.team));
-        cell(tr, bestText(e.best_us));
-        cell(tr, label(e.status));
-        if (old[e.team] !== undefined && old[e.team] !== tr.textContent) { tr.className = "new-result"; }
+        var tr = rankingRow(e);
         body.appendChild(tr);
+        markChanged(tr, old[e.team]);
       });
     }
     if (teamRoot) {
       var mine = data.entries.filter(function (e) { return e.team === teamRoot.dataset.team; })[0];
-      if (mine) {
-        document.getElementById("team-rank").textContent = mine.rank === null ? "–" : String(mine.rank);
-        document.getElementById("team-best").textContent = bestText(mine.best_us);
-      }
+      if (mine) { renderTeamFacts(mine); }
     }
+  }
+
+  /* A team's matches are written by the server (round names, opponents): the page asks for
+     itself again and takes the table from it, so they are rendered in one place only. */
+  function reloadTeamMatches() {
+    var table = document.getElementById("team-matches");
+    if (!table) { return; }
+    fetch(window.location.pathname, {cache: "no-store"}).then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("team-matches");
+        if (fresh) { table.tBodies[0].innerHTML = fresh.tBodies[0].innerHTML; }
+      }).catch(function () {});
   }
 
   var isStale = KJRuns.versionMemory();  // a fetched copy never undoes a pushed one
@@ -86,7 +125,7 @@
   }
 
   var socket = io("/live", {transports: ["websocket", "polling"]});
-  socket.on("connect", function () { conn.dataset.state = "online"; reload(); });
+  socket.on("connect", function () { conn.dataset.state = "online"; reload(); reloadTeamMatches(); });
   socket.on("disconnect", function () { conn.dataset.state = "offline"; });
   socket.on("snapshot", function (snap) { (snap.runs || []).forEach(onRun); });
   socket.on("run", onRun);
@@ -94,4 +133,5 @@
     if (data.category === category) { turn += 1; }
     renderRanking(data);
   });
+  socket.on("match", function (data) { if (data && data.category === category) { reloadTeamMatches(); } });
 })();
