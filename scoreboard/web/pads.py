@@ -6,6 +6,7 @@ offline queue as the judges' tablets (static/js/pad.js)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template
+from flask_babel import gettext as _
 
 from judging.categories import MatchKind
 from scoreboard.errors import KejurdaError
@@ -26,7 +27,7 @@ def pad(slug: str, match_id: str):
         abort(404 if exc.status == 404 else 422, exc.message)
     config = view.config
     if config.kind not in (MatchKind.SUMO, MatchKind.SOCCER) or config.best_of != 1:
-        abort(422, "pads are for single sumo bouts and soccer games")
+        abort(422, _("Pad wasit hanya untuk pertandingan sumo satu babak atau sepak bola."))
     data = match_dict(view, part, match)
     if config.kind is MatchKind.SUMO:
         rules = {"round_time_s": config.sumo.round_time_s, "max_rounds": config.sumo.max_rounds,
