@@ -96,7 +96,8 @@
     if (!note) {
       note = document.createElement("p");
       note.id = id; note.className = "field-error"; note.setAttribute("role", "alert");
-      (input.closest(".field") || input).insertAdjacentElement("afterend", note);
+      // after the input's box when it has one (a stepper), so the layout holds
+      (input.closest("[data-field-box]") || input).insertAdjacentElement("afterend", note);
     }
     note.textContent = message;
     input.setAttribute("aria-invalid", "true");
