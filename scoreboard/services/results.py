@@ -36,7 +36,11 @@ def status_label(status: str) -> str:
     labels = {"finished": _("Selesai"), "timeout": _("Waktu habis"),
               "dnf": _("Tidak selesai"), "dsq": _("Diskualifikasi"),
               "review": _("Ditinjau juri"), "armed": _("Bersiap"), "running": _("Berjalan"),
-              "not_started": _("Belum tampil")}
+              "not_started": _("Belum tampil"),
+              # match categories (judging.brackets.placements) and judged ones (judging.rubric)
+              "champion": _("Juara"), "placed": _("Berperingkat"), "out": _("Gugur"),
+              "in_play": _("Masih bertanding"), "complete": _("Dinilai lengkap"),
+              "incomplete": _("Belum lengkap dinilai"), "not_scored": _("Belum dinilai")}
     return labels.get(status, status)
 
 

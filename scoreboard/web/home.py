@@ -34,7 +34,8 @@ from scoreboard.web.admin_users import ROLE_NAMES
 bp = Blueprint("home", __name__)
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "panduan-panitia.md"
 RUN_STATUSES = ("armed", "running", "finished", "timeout", "dnf", "dsq", "review",
-                "not_started")
+                "not_started", "champion", "placed", "out", "in_play", "complete", "incomplete",
+                "not_scored")
 
 
 def _link(endpoint: str, label: str, **values: Any) -> dict[str, str]:

@@ -18,7 +18,8 @@ from scoreboard.services.result_card import render as render_card
 from scoreboard.services.runs import run_dict
 
 bp = Blueprint("public", __name__)
-STATUSES = ("armed", "running", "finished", "timeout", "dnf", "dsq", "review", "not_started")
+STATUSES = ("armed", "running", "finished", "timeout", "dnf", "dsq", "review", "not_started",
+            "champion", "placed", "out", "in_play", "complete", "incomplete", "not_scored")
 
 
 @bp.get("/kategori")
