@@ -50,7 +50,7 @@
   }
   function td(tr, text) { var c = document.createElement("td"); c.textContent = text; tr.appendChild(c); }
   function getJson(url) {
-    return fetch(url, {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; });
+    return KJApi.send("GET", url).then(function (r) { return r.ok ? r.body : null; });
   }
 
   // ------------------------------------------------------------ the live run
@@ -287,9 +287,7 @@
   }
 
   // ------------------------------------------------------------ connection
-  var socket = io("/live", {transports: ["websocket", "polling"]});
-  socket.on("connect", function () { el.conn.dataset.state = "online"; KJClock.sync(); loadPlaylist(); });
-  socket.on("disconnect", function () { el.conn.dataset.state = "offline"; });
+  var socket = KJLive.connect({}, {badge: el.conn, onConnect: function () { KJClock.sync(); loadPlaylist(); }});
   socket.on("snapshot", function (snap) {
     var runs = snap.runs || [];
     var pick = runs.filter(function (r) { return r.status === "running"; })[0] || runs[0];
