@@ -71,7 +71,7 @@
      later question) would undo what that push showed, so only the newest turn's answer is used. */
   var turn = 0;
   function getJson(url) {
-    return fetch(url, {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; });
+    return KJApi.send("GET", url).then(function (r) { return r.ok ? r.body : null; });
   }
   function reload() {
     var mine = ++turn;
@@ -85,9 +85,7 @@
     }).catch(function () {});
   }
 
-  var socket = io("/live", {transports: ["websocket", "polling"]});
-  socket.on("connect", function () { conn.dataset.state = "online"; reload(); });
-  socket.on("disconnect", function () { conn.dataset.state = "offline"; });
+  var socket = KJLive.connect({}, {badge: conn, onConnect: reload});
   socket.on("snapshot", function (snap) { (snap.runs || []).forEach(onRun); });
   socket.on("run", onRun);
   socket.on("ranking", function (data) {
