@@ -75,6 +75,14 @@
     }, function () { throw failure(0, null); });
   }
 
+  /* A fragment of HTML the server renders for the page (null when refused); rejects only
+     when no answer came. */
+  function getHtml(path) {
+    return fetch(path, {credentials: "same-origin", cache: "no-store",
+                        headers: {"Accept": "text/html"}})
+      .then(function (r) { return r.ok ? r.text() : null; });
+  }
+
   /* Shows a message (or an Error's) in a page's alert box; nothing hides it. */
   function showError(box, message) {
     if (!box) { return; }
@@ -109,7 +117,7 @@
     return (T.statuses || {})[status] || status;
   }
 
-  window.KJApi = {csrf: csrf, send: send, request: request, explain: explain,
+  window.KJApi = {csrf: csrf, send: send, request: request, getHtml: getHtml, explain: explain,
                   failure: failure, showError: showError, markField: markField,
                   statusLabel: statusLabel, texts: T};
 })();
