@@ -5,6 +5,7 @@ two shared modules only: kj-api.js (fetch + CSRF + refusals in words) and kj-liv
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scoreboard" / "static" / "js"
 ESLINT = ROOT / "node_modules" / "eslint" / "bin" / "eslint.js"
+SHARED = {"kj-api.js": re.compile(r"\bfetch\("), "kj-live.js": re.compile(r"\bio\(")}
 
 
 def test_page_scripts_pass_eslint():
@@ -25,3 +27,13 @@ def test_page_scripts_pass_eslint():
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
+
+
+def test_only_the_shared_modules_fetch_or_open_the_live_socket():
+    offenders = []
+    for script in sorted(SCRIPTS.glob("*.js")):
+        text = script.read_text(encoding="utf-8")
+        for owner, pattern in SHARED.items():
+            if script.name != owner and pattern.search(text):
+                offenders.append((script.name, pattern.pattern))
+    assert offenders == []
