@@ -142,7 +142,8 @@ def test_start_page_reaches_every_page_of_the_role(browser, demo, role, name, pa
         raw = _visible_raw_words(page)
         if raw:
             problems.append((href, raw))
-        if page.evaluate("document.documentElement.scrollWidth") > device["width"]:
+        wide = href.startswith(("/overlay/", "/display"))  # drawn for 1920x1080 on purpose
+        if not wide and page.evaluate("document.documentElement.scrollWidth") > device["width"]:
             problems.append((href, "wider than the screen"))
     assert problems == []
     context.close()
