@@ -158,6 +158,7 @@ AUDIENCES = (  # (who, path): every audience's page, printed by the demo
     ("Ponsel: bagan sumo / sumo bracket", "/kategori/sumo-sma/bagan"),
     ("Ponsel: tim / a team", "/tim/LF-SMP-001"),
     ("Hasil dan sertifikat / results", "/hasil"),
+    ("Jadwal / schedule", "/jadwal"),
     ("Pendaftaran tim / registration", "/daftar"),
     ("Masuk / login", "/login"),
     ("Admin: dasbor / dashboard (admin)", "/"),
