@@ -13,6 +13,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scoreboard.demo.players import DemoJudges, DemoReferees
 from scoreboard.errors import KejurdaError
 from scoreboard.models import Category, Track
 
@@ -121,6 +122,11 @@ def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
     app = build(db_url)
     auto = demo_schedule.ScheduledArm(pause_s=max(0.5, 3.0 * sim_scale))
     every(app, 0.5, lambda: auto.step(get_db(app).session), "demo auto-arm")
+    # every format plays: referees enter match results, judges score the creative robots
+    referees = DemoReferees(pause_s=max(0.5, 4.0 * sim_scale))
+    judges = DemoJudges(pause_s=max(0.5, 3.0 * sim_scale))
+    every(app, 0.5, lambda: referees.step(get_db(app).session), "demo referees")
+    every(app, 0.5, lambda: judges.step(get_db(app).session), "demo judges")
     base = f"http://{host}:{port}"
     agent = _start_agent(base, token, folder / "agent", sim_scale)
     _banner(base, folder)
@@ -144,15 +150,34 @@ def _start_agent(base: str, token: str, data_dir: Path, scale: float) -> subproc
     return subprocess.Popen(cmd, env=env)
 
 
+AUDIENCES = (  # (who, path): every audience's page, printed by the demo
+    ("Beranda / start page (semua / everyone)", "/"),
+    ("Layar proyektor / projector", "/display"),
+    ("Ponsel penonton / phones: kategori", "/kategori"),
+    ("Ponsel: peringkat / ranking", "/kategori/lf-smp"),
+    ("Ponsel: bagan sumo / sumo bracket", "/kategori/sumo-sma/bagan"),
+    ("Ponsel: tim / a team", "/tim/LF-SMP-001"),
+    ("Hasil dan sertifikat / results", "/hasil"),
+    ("Jadwal / schedule", "/jadwal"),
+    ("Pendaftaran tim / registration", "/daftar"),
+    ("Masuk / login", "/login"),
+    ("Admin: dasbor / dashboard (admin)", "/"),
+    ("Meja Lintasan A / desk (pencatat)", "/desk/?lintasan=lintasan-a"),
+    ("Meja Lintasan B / desk (pencatat)", "/desk/?lintasan=lintasan-b"),
+    ("Wasit sumo / referee (pencatat, ketua)", "/wasit/sumo-sma"),
+    ("Wasit sepak bola / referee", "/wasit/soccer-smp"),
+    ("Tablet juri / judge tablet (juri1)", "/juri"),
+    ("Ketua juri / head judge (ketua)", "/juri/ketua"),
+    ("Perangkat / devices (admin, pencatat)", "/admin/perangkat"),
+    ("Panduan panitia / committee guide", "/panduan"),
+    ("API", "/api/v1/openapi.json"),
+)
+
+
 def _banner(base: str, folder: Path) -> None:
-    lines = [
-        "",
-        "kejurda demo: Kejurda Robotik Kabupaten Blitar 2026",
-        f"  Layar proyektor / projector : {base}/display",
-        f"  Meja pencatat waktu / desk  : {base}/desk/",
-        f"  Masuk / login               : {base}/login",
-        f"  Bagan / bracket             : {base}/kategori/sumo-sma/bagan",
-        f"  API                         : {base}/api/v1/openapi.json",
+    lines = ["", "kejurda demo: Kejurda Robotik Kabupaten Blitar 2026"]
+    lines += [f"  {who:<40} : {base}{path}" for who, path in AUDIENCES]
+    lines += [
         "  Akun demo / demo logins (only in this demo database):",
     ]
     lines += [f"    {role:<11} {name:<9} password: {pw}" for name, role, pw in DEMO_USERS]

@@ -10,6 +10,7 @@ from scoreboard.web.desk import bp as desk_bp
 from scoreboard.web.devices import bp as devices_bp
 from scoreboard.web.display import bp as display_bp
 from scoreboard.web.fairplay import bp as fairplay_bp
+from scoreboard.web.home import bp as home_bp
 from scoreboard.web.judge import bp as judge_bp
 from scoreboard.web.overlay import bp as overlay_bp
 from scoreboard.web.pads import bp as pads_bp
@@ -30,6 +31,7 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(devices_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(fairplay_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(registration_admin_bp)
     app.register_blueprint(judge_bp)

@@ -15,7 +15,7 @@ from scoreboard.services.accounts import authenticate, end_sessions
 from scoreboard.web.security import start_session
 
 bp = Blueprint("auth", __name__)
-HOME_BY_ROLE = {"timekeeper": "desk.index", "admin": "desk.index",
+HOME_BY_ROLE = {"timekeeper": "desk.index", "admin": "home.index",
                 "judge": "judge.tablet", "head_judge": "judge.tablet",
                 "inspector": "fairplay.inspect_index"}
 
@@ -45,7 +45,7 @@ def _safe_next(target: str | None) -> str | None:
 
 def _home() -> str:
     role = getattr(current_user, "role", None) if current_user.is_authenticated else None
-    return url_for(HOME_BY_ROLE.get(role, "display.index"))
+    return url_for(HOME_BY_ROLE.get(role, "home.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -58,7 +58,7 @@ def login():
         if user is not None:
             login_user(user)
             start_session(user)
-            return redirect(wanted or url_for(HOME_BY_ROLE.get(user.role, "display.index")))
+            return redirect(wanted or url_for(HOME_BY_ROLE.get(user.role, "home.index")))
         flash(_("Nama pengguna atau kata sandi salah."), "error")
         status = 401
     elif request.method == "POST":

@@ -47,11 +47,6 @@ def _texts() -> dict[str, str]:
     }
 
 
-@bp.get("/")
-def home():
-    return index()
-
-
 @bp.get("/display")
 @bp.get("/display/<screen>")
 def index(screen: str = "utama"):

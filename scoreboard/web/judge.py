@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from scoreboard import refusals
 from scoreboard.errors import KejurdaError
 from scoreboard.services import scores
 from scoreboard.web.access import role_required
@@ -72,7 +73,7 @@ def set_state(slug: str):
                          f"user:{current_user.name}", form.reason.data or None)
     except KejurdaError as exc:
         g.db.session.rollback()
-        flash(exc.message, "error")
+        flash(refusals.explain(exc.message)["message"], "error")
         return redirect(url_for(".head")), 303
     flash(_("Status kategori disimpan."), "ok")
     return redirect(url_for(".head")), 303
@@ -121,7 +122,7 @@ def correct(slug: str):
                                              f"user:{current_user.name}", current_user.role)
     except KejurdaError as exc:
         g.db.session.rollback()
-        flash(exc.message, "error")
+        flash(refusals.explain(exc.message)["message"], "error")
         return redirect(back), 303
     flash(_("Koreksi tersimpan (versi %(version)s).", version=body["version"]), "ok")
     return redirect(back), 303

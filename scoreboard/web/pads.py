@@ -6,11 +6,12 @@ offline queue as the judges' tablets (static/js/pad.js)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template
+from flask_babel import gettext as _
 
 from judging.categories import MatchKind
 from scoreboard.errors import KejurdaError
 from scoreboard.services import matches
-from scoreboard.services.matches_state import load_view, match_dict
+from scoreboard.services.matches_state import bracket_dict, load_view, match_dict
 from scoreboard.web.access import role_required
 
 bp = Blueprint("pads", __name__, url_prefix="/wasit/pad")
@@ -26,7 +27,7 @@ def pad(slug: str, match_id: str):
         abort(404 if exc.status == 404 else 422, exc.message)
     config = view.config
     if config.kind not in (MatchKind.SUMO, MatchKind.SOCCER) or config.best_of != 1:
-        abort(422, "pads are for single sumo bouts and soccer games")
+        abort(422, _("Pad wasit hanya untuk pertandingan sumo satu babak atau sepak bola."))
     data = match_dict(view, part, match)
     if config.kind is MatchKind.SUMO:
         rules = {"round_time_s": config.sumo.round_time_s, "max_rounds": config.sumo.max_rounds,
@@ -34,4 +35,14 @@ def pad(slug: str, match_id: str):
     else:
         rules = {"half_time_s": config.soccer.half_time_s}
     return render_template("pads/pad.html", match=data, kind=str(config.kind), rules=rules,
-                           slug=slug)
+                           slug=slug, next_match=next_ready(bracket_dict(view)["matches"], match_id))
+
+
+def next_ready(matches: list[dict], match_id: str) -> dict | None:
+    """The next match waiting for its result after this one (in the draw's order), else the
+    first one waiting before it: where the referee goes once this result is sent."""
+    ready = [m for m in matches if m["status"] == "ready" and m["id"] != match_id]
+    order = [m["id"] for m in matches]
+    here = order.index(match_id) if match_id in order else -1
+    later = [m for m in ready if order.index(m["id"]) > here]
+    return (later or ready or [None])[0]

@@ -153,7 +153,8 @@ def test_judge_scores_through_a_wifi_drop_and_a_captive_portal(browser, judge_ve
                            timeout=15000)
     assert badge(page, "KRE-003").inner_text() == "konflik"
     message = page.inner_text("#sheet-message")
-    assert "versi 2" in message and '"inovasi":55' in message
+    assert message.startswith("Lembar nilai ini baru saja diubah di tempat lain")
+    assert "versi 2" in message and "Inovasi: 55" in message
     page.unroute("**/api/v1/categories/*/scores")
     assert [r[:2] for r in stored(database) if r[0] == "KRE-003"] == [("KRE-003", 1),
                                                                         ("KRE-003", 2)]
@@ -216,4 +217,40 @@ def test_a_refresh_from_before_a_save_does_not_undo_the_saved_version(browser, j
                            timeout=15000)
     assert [r[:2] for r in stored(database)] == [("KRE-001", 1), ("KRE-001", 2),
                                                    ("KRE-001", 3)]
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 768, "height": 1024}, {"width": 1024, "height": 768}],
+                         ids=["portrait", "landscape"])
+def test_values_are_checked_at_their_field_and_save_stays_in_reach(browser, judge_venue,
+                                                                    viewport):
+    """150 for a criterion out of 100 is refused at the field, in Indonesian, before
+    anything is sent; "Simpan" is on screen without scrolling in both orientations, and
+    "Tim berikutnya" opens the next team."""
+    venue, database = judge_venue
+    context = browser.new_context(viewport=viewport, has_touch=True)
+    page = context.new_page()
+    sign_in(page, venue.url, "juri1", PASSWORD, "/juri")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    page.click("button.team[data-team='KRE-001']")
+    page.fill("#crit-inovasi", "150")
+    page.fill("#crit-teknis", "70")
+    box = page.locator("#sheet-submit").bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"]
+    page.click("#sheet-submit")
+    assert page.inner_text("#crit-inovasi-error") == \
+        "Isi bilangan bulat dari 0 sampai 100 (tertulis 150)."
+    assert page.get_attribute("#crit-inovasi", "aria-invalid") == "true"
+    assert page.get_attribute("#crit-teknis", "aria-invalid") is None
+    assert page.inner_text("#sheet-message") == \
+        "Periksa nilai yang ditandai merah; belum ada yang dikirim."
+    assert sent == [] and stored(database) == []
+    page.fill("#crit-inovasi", "100")
+    assert page.locator("#crit-inovasi-error").count() == 0
+    page.click("#sheet-submit")
+    wait_saved(page, "KRE-001")
+    assert [r[:2] for r in stored(database)] == [("KRE-001", 1)]
+    page.click("#sheet-next")
+    assert page.inner_text("#sheet-team").startswith("KRE-002")
     context.close()

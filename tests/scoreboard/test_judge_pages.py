@@ -122,15 +122,15 @@ def test_head_judge_corrects_a_sheet_by_form_once_with_a_reason(people, count):
            "score-inovasi": "abc"}
     head.form(action, bad)
     page = head.get(f"/juri/ketua/{CATEGORY}/riwayat?tim=KRE-001").get_data(as_text=True)
-    assert "scores.inovasi: a whole number from 0 to 100" in page
+    assert "Isi bilangan bulat dari 0 sampai 100 (tertulis &#39;abc&#39;)." in page
     no_reason = {**form, "idempotency_key": "koreksi-baru-2", "base_version": "2",
                  "reason": ""}
     head.form(action, no_reason)
-    assert "reason: a text of 1 to 300 characters" in head.get(
+    assert "Wajib diisi, paling banyak 300 karakter." in head.get(
         f"/juri/ketua/{CATEGORY}/riwayat?tim=KRE-001").get_data(as_text=True)
     stale = {**form, "idempotency_key": "koreksi-baru-3"}
     head.form(action, stale)
-    assert "the sheet is at version 2, not 1" in head.get(
+    assert "Lembar nilai ini baru saja diubah di tempat lain" in head.get(
         f"/juri/ketua/{CATEGORY}/riwayat?tim=KRE-001").get_data(as_text=True)
     assert count(ScoreSheetVersion) == 2
     assert people["juri2"].form(action, {**form, "idempotency_key": "koreksi-baru-4"}) \

@@ -16,8 +16,7 @@
   function refresh() {
     if (inFlight) { again = true; return; }
     inFlight = true;
-    fetch(root.dataset.fragment, { headers: { "Accept": "text/html" }, cache: "no-store" })
-      .then(function (resp) { return resp.ok ? resp.text() : null; })
+    KJApi.getHtml(root.dataset.fragment)
       .then(function (html) { if (html !== null) { body.innerHTML = html; } })
       .catch(function () { /* offline for a moment: the next event or reconnect retries */ })
       .then(function () {
@@ -31,9 +30,7 @@
     pending = setTimeout(function () { pending = null; refresh(); }, 150);
   }
 
-  var socket = io("/live", { transports: ["websocket", "polling"] });
-  socket.on("connect", function () { conn.dataset.state = "online"; soon(); });
-  socket.on("disconnect", function () { conn.dataset.state = "offline"; });
+  var socket = KJLive.connect({}, { badge: conn, onConnect: soon });
   socket.on("bracket", function (data) { if (data && data.category === slug) { soon(); } });
   socket.on("match", function (data) { if (data && data.category === slug) { soon(); } });
 })();

@@ -7,16 +7,15 @@
 
   function sample() {
     var t0 = Date.now();
-    return fetch("/api/v1/time", {cache: "no-store"}).then(function (r) { return r.json(); })
-      .then(function (body) {
-        var t1 = Date.now();
-        var rtt = t1 - t0;
-        // keep the fastest round trip: its midpoint is the least uncertain
-        if (rtt <= bestRtt) {
-          bestRtt = rtt;
-          offsetUs = body.now_us - ((t0 + t1) / 2) * 1000;
-        }
-      }).catch(function () {});
+    return KJApi.request("GET", "/api/v1/time").then(function (body) {
+      var t1 = Date.now();
+      var rtt = t1 - t0;
+      // keep the fastest round trip: its midpoint is the least uncertain
+      if (rtt <= bestRtt) {
+        bestRtt = rtt;
+        offsetUs = body.now_us - ((t0 + t1) / 2) * 1000;
+      }
+    }).catch(function () {});
   }
 
   function sync() {

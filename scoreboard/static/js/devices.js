@@ -5,7 +5,6 @@
   const box = document.getElementById("agents");
   if (!root || !box) return;
   const L = JSON.parse(root.dataset.labels);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -67,9 +66,7 @@
   }
   async function refresh() {
     try {
-      const resp = await fetch("/api/v1/agents", {headers: {"X-CSRFToken": csrf}});
-      if (!resp.ok) return;
-      const list = await resp.json();
+      const list = await KJApi.request("GET", "/api/v1/agents");
       box.replaceChildren(...(list.length ? list.map(agentCard) : [el("p", "empty", L.none)]));
     } catch (e) {
       // the server is unreachable for a moment: keep the last picture, try again

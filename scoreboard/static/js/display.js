@@ -63,7 +63,7 @@
   function trackName(slug) { return tracks[slug] || slug; }
   function td(tr, text) { var c = document.createElement("td"); c.textContent = text; tr.appendChild(c); }
   function getJson(url) {
-    return fetch(url, {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; });
+    return KJApi.send("GET", url).then(function (r) { return r.ok ? r.body : null; });
   }
 
   // ------------------------------------------------------------ the live run
@@ -390,7 +390,7 @@
   }
 
   function loadBracket(item, stillAsked) {
-    fetch(SOURCES.bracket(item), {cache: "no-store"}).then(function (r) { return r.ok ? r.text() : null; })
+    KJApi.getHtml(SOURCES.bracket(item))
       .then(function (html) {
         if (!stillAsked()) { return; }
         if (html === null) { renderData(item, null); return; }
@@ -470,9 +470,7 @@
   }
 
   // ------------------------------------------------------------ connection
-  var socket = io("/live", {transports: ["websocket", "polling"]});
-  socket.on("connect", function () { el.conn.dataset.state = "online"; KJClock.sync(); loadPlaylist(); });
-  socket.on("disconnect", function () { el.conn.dataset.state = "offline"; });
+  var socket = KJLive.connect({}, {badge: el.conn, onConnect: function () { KJClock.sync(); loadPlaylist(); }});
   socket.on("snapshot", function (snap) {
     var runs = snap.runs || [];
     runs.forEach(function (run) { if (!isStale(run)) { noteTrack(run); } });

@@ -11,7 +11,6 @@
   if (!root) { return; }
   var T = root.dataset;
   var categories = JSON.parse(T.categories || "[]");
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var prefix = "kejurda.juri." + T.user + ".";
   var $ = function (id) { return document.getElementById(id); };
   var RETRY_MS = 3000;
@@ -102,6 +101,38 @@
     renderConn();
   }
 
+  /* Every value against its criterion before anything is sent: a whole number from 0 to
+     the criterion's max, or empty (the sheet is then incomplete). The message is the one
+     the server would give, in the page's language, at the field. */
+  function checkForm(cat) {
+    var ok = true;
+    cat.criteria.forEach(function (c) {
+      var input = $("crit-" + c.key), raw = input.value.trim(), message = "";
+      if (input.validity && input.validity.badInput) { raw = "?"; }
+      if (raw !== "" && !(/^\d+$/.test(raw) && Number(raw) <= c.max)) {
+        message = KJApi.explain("scores." + c.key + ": a whole number from 0 to " + c.max +
+                                " (got " + raw + ")").message;
+        ok = false;
+      }
+      KJApi.markField(input, message);
+    });
+    return ok;
+  }
+
+  /* A refusal from the server, marked at its criterion when it names one. */
+  function markRefusal(slug, team, error) {
+    if ($("sheet-form").hidden || openTeam !== team || $("juri-category").value !== slug) { return; }
+    var said = KJApi.explain(error), key = (said.field || "").replace(/^scores\./, "");
+    if (said.field && said.field.indexOf("scores.") === 0 && $("crit-" + key)) {
+      KJApi.markField($("crit-" + key), said.message);
+    }
+  }
+
+  function describeScores(cat, scores) {
+    return cat.criteria.filter(function (c) { return typeof scores[c.key] === "number"; })
+      .map(function (c) { return c.name + ": " + scores[c.key]; }).join(", ");
+  }
+
   function readForm(cat) {
     var scores = {};
     cat.criteria.forEach(function (c) {
@@ -131,17 +162,18 @@
     minus.className = plus.className = "step";
     function set(v) {
       v = Math.max(0, Math.min(c.max, Math.round(v)));
-      input.value = v; slider.value = v; showTotal();
+      input.value = v; slider.value = v; KJApi.markField(input, ""); showTotal();
     }
     minus.addEventListener("click", function () { set((Number(input.value) || 0) - 1); });
     plus.addEventListener("click", function () { set(input.value === "" ? 0 : Number(input.value) + 1); });
     slider.addEventListener("input", function () { set(Number(slider.value)); });
     input.addEventListener("input", function () {
       if (input.value !== "") { slider.value = input.value; }
+      KJApi.markField(input, "");
       showTotal();
     });
     var stepper = document.createElement("div");
-    stepper.className = "stepper";
+    stepper.className = "stepper"; stepper.dataset.fieldBox = "1";
     stepper.appendChild(minus); stepper.appendChild(input); stepper.appendChild(plus);
     row.appendChild(label); row.appendChild(stepper); row.appendChild(slider);
     return row;
@@ -161,6 +193,7 @@
     $("sheet-submit").disabled = cat.state !== "open";
     $("sheet-form").hidden = false;
     showTotal();
+    if ($("sheet-form").scrollIntoView) { $("sheet-form").scrollIntoView({block: "start"}); }
   }
 
   // ---------------------------------------------------------------- sending
@@ -197,13 +230,15 @@
       return true;
     }
     var error = body && typeof body.error === "string" ? body.error : null;
+    var cat = category(item.slug);
     var transient = status === 401 || (status === 403 && error && error.indexOf("CSRF") >= 0);
     if (error && !transient && [400, 403, 404, 409, 422].indexOf(status) >= 0) {
-      var msg = error;
+      var msg = KJApi.explain(error).message;
+      markRefusal(item.slug, item.team, error);
       if (status === 409 && body.current) {
         saved[id] = body.current; store("saved", saved);
-        msg = error + " — " + T.tCurrent + ": " + T.tVersion + " " + body.current.version + " " +
-          JSON.stringify(body.current.scores);
+        msg = msg + " — " + T.tCurrent + ": " + T.tVersion + " " + body.current.version + " · " +
+          describeScores(cat, body.current.scores || {});
       }
       dropChain(item, {state: status === 409 ? "conflict" : "refused", message: msg,
                        current: body.current || null});
@@ -222,15 +257,12 @@
     }
     sending = true;
     var status = 0;
-    fetch("/api/v1/categories/" + encodeURIComponent(item.slug) + "/scores", {
-      method: "POST", credentials: "same-origin", cache: "no-store", redirect: "manual",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
-      body: JSON.stringify({team: item.team, scores: item.scores, comment: item.comment,
-                            idempotency_key: item.key, base_version: base})
-    }).then(function (r) {
-      status = r.status;
-      return r.json().catch(function () { return null; });
-    }).then(function (body) {
+    KJApi.send("POST", "/api/v1/categories/" + encodeURIComponent(item.slug) + "/scores",
+               {team: item.team, scores: item.scores, comment: item.comment,
+                idempotency_key: item.key, base_version: base},
+               {redirect: "manual"}).then(function (answer) {
+      var body = answer.body;
+      status = answer.status;
       sending = false;
       var settled = onAnswer(item, status, body);
       if (settled) { setAlert(""); }
@@ -254,9 +286,8 @@
     // unless this tablet already holds a newer version: a read that set off before one of its
     // own saves was confirmed can answer after that confirmation
     categories.forEach(function (cat) {
-      fetch("/api/v1/categories/" + encodeURIComponent(cat.category) + "/scores", {
-        credentials: "same-origin", cache: "no-store", headers: {"X-CSRFToken": csrf}
-      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+      KJApi.send("GET", "/api/v1/categories/" + encodeURIComponent(cat.category) + "/scores")
+        .then(function (answer) { return answer.ok ? answer.body : null; }).then(function (data) {
         if (!data || data.category !== cat.category || !Array.isArray(data.sheets)) { return; }
         cat.state = data.state;
         data.sheets.forEach(function (s) {
@@ -274,9 +305,20 @@
   if (!categories.length) { return; }
   $("juri-category").addEventListener("change", function () { $("sheet-form").hidden = true; renderTeams(); });
   $("sheet-cancel").addEventListener("click", function () { $("sheet-form").hidden = true; openTeam = null; });
+  $("sheet-next").addEventListener("click", function () {
+    // the next team of the list after the open one (the first again after the last)
+    var teams = category($("juri-category").value).teams, at = -1;
+    teams.forEach(function (t, i) { if (t.code === openTeam) { at = i; } });
+    if (teams.length) { openSheet(teams[(at + 1) % teams.length]); }
+  });
   $("sheet-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var slug = $("juri-category").value, cat = category(slug);
+    if (!checkForm(cat)) {
+      $("sheet-message").textContent = T.tCheck;
+      $("sheet-message").dataset.state = "refused";
+      return;
+    }
     enqueue(slug, openTeam, readForm(cat), $("sheet-comment").value);
     $("sheet-message").textContent = T.tPending;
     $("sheet-message").dataset.state = "pending";

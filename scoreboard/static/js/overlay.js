@@ -18,7 +18,7 @@
 
   function $(id) { return document.getElementById(id); }
   function getJson(url) {
-    return fetch(url, {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; });
+    return KJApi.send("GET", url).then(function (r) { return r.ok ? r.body : null; });
   }
 
   // ------------------------------------------------------------ the live run
@@ -122,13 +122,12 @@
   }
 
   // ------------------------------------------------------------ connection
-  var socket = io("/live", {transports: ["websocket", "polling"]});
-  socket.on("connect", function () {
+  var socket = KJLive.connect({}, {onConnect: function () {
     KJClock.sync();
     if (kind === "ranking") { loadRanking(); }
     if (kind === "match") { loadMatch(); }
     if (kind === "next") { loadNext(); }
-  });
+  }});
   if (kind === "run") {
     socket.on("snapshot", function (snap) {
       var runs = (snap.runs || []).filter(function (r) { return !onlyTrack || r.track === onlyTrack; });

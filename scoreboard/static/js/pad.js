@@ -10,7 +10,6 @@
   var root = document.getElementById("pad");
   if (!root) { return; }
   var T = root.dataset, kind = T.kind, rules = JSON.parse(T.rules || "{}");
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var $ = function (id) { return document.getElementById(id); };
   var prefix = "kejurda.pad." + T.user + ".";
   var stateKey = prefix + T.category + "/" + T.match;
@@ -136,7 +135,7 @@
     if (error && !transient && [400, 403, 404, 409, 422].indexOf(status) >= 0) {
       queue = queue.filter(function (q) { return q.key !== item.key; }); saveQueue();
       if (item.match === T.match) {
-        var msg = error;
+        var msg = KJApi.explain(error).message;
         if (status === 409 && data.current) {
           T.version = String(data.current.version);
           msg += " — " + T.tCurrent + ": " + JSON.stringify(data.result || data.current.result || null);
@@ -154,15 +153,11 @@
     if (sending || !queue.length) { return; }
     var item = queue[0], status = 0;
     sending = true;
-    fetch("/api/v1/categories/" + encodeURIComponent(item.slug) + "/matches/" +
-          encodeURIComponent(item.match) + "/result", {
-      method: "POST", credentials: "same-origin", cache: "no-store", redirect: "manual",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Idempotency-Key": item.key},
-      body: JSON.stringify(item.body)
-    }).then(function (r) {
-      status = r.status;
-      return r.json().catch(function () { return null; });
-    }).then(function (data) {
+    KJApi.send("POST", "/api/v1/categories/" + encodeURIComponent(item.slug) + "/matches/" +
+               encodeURIComponent(item.match) + "/result", item.body,
+               {redirect: "manual", headers: {"Idempotency-Key": item.key}}).then(function (reply) {
+      var data = reply.body;
+      status = reply.status;
       sending = false;
       if (answer(item, status, data)) { setAlert(""); flush(); }
     }, function () { sending = false; render(); });

@@ -78,7 +78,7 @@
   function reloadTeamMatches() {
     var table = document.getElementById("team-matches");
     if (!table) { return; }
-    fetch(window.location.pathname, {cache: "no-store"}).then(function (r) { return r.ok ? r.text() : null; })
+    KJApi.getHtml(window.location.pathname)
       .then(function (html) {
         if (!html) { return; }
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("team-matches");
@@ -110,7 +110,7 @@
      later question) would undo what that push showed, so only the newest turn's answer is used. */
   var turn = 0;
   function getJson(url) {
-    return fetch(url, {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; });
+    return KJApi.send("GET", url).then(function (r) { return r.ok ? r.body : null; });
   }
   function reload() {
     var mine = ++turn;
@@ -124,9 +124,10 @@
     }).catch(function () {});
   }
 
-  var socket = io("/live", {transports: ["websocket", "polling"]});
-  socket.on("connect", function () { conn.dataset.state = "online"; reload(); reloadTeamMatches(); });
-  socket.on("disconnect", function () { conn.dataset.state = "offline"; });
+  var socket = KJLive.connect({}, {badge: conn, onConnect: function () {
+    reload();
+    reloadTeamMatches();
+  }});
   socket.on("snapshot", function (snap) { (snap.runs || []).forEach(onRun); });
   socket.on("run", onRun);
   socket.on("ranking", function (data) {

@@ -6,7 +6,6 @@
   var root = document.getElementById("wasit");
   if (!root) { return; }
   var T = JSON.parse(root.dataset.texts || "{}");
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var base = "/api/v1/categories/" + encodeURIComponent(root.dataset.category) + "/matches/";
 
   function newKey() {
@@ -32,20 +31,19 @@
   }
 
   function send(form, key, note) {
-    fetch(base + encodeURIComponent(form.dataset.match) + "/result", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Idempotency-Key": key },
-      body: JSON.stringify(body(form))
-    }).then(function (resp) {
-      return resp.json().then(function (json) { return { status: resp.status, json: json }; });
-    }).then(function (r) {
+    KJApi.send("POST", base + encodeURIComponent(form.dataset.match) + "/result", body(form),
+               { headers: { "Idempotency-Key": key } }).then(function (answer) {
+      var r = { status: answer.status, json: answer.body || {} };
       if (r.status === 200 || r.status === 201) {
         delete form.dataset.key;
         note.textContent = T.saved;
         window.setTimeout(function () { window.location.reload(); }, 600);
       } else {
         if (r.status !== 409 || !r.json.current) { delete form.dataset.key; }
-        note.textContent = (r.status === 409 && r.json.current ? T.stale + " " : "") + r.json.error;
+        var said = KJApi.explain(r.json.error || "");
+        var input = said.field && form.elements[said.field];
+        if (input && input.id) { KJApi.markField(input, said.message); }
+        note.textContent = (r.status === 409 && r.json.current ? T.stale + " " : "") + said.message;
       }
     }).catch(function () {
       note.textContent = T.failed;  // the key is kept: sending again cannot store it twice

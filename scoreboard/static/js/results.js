@@ -3,7 +3,7 @@
    timed: the best time; judged: the score, "sementara" while provisional; match: played,
    wins, and points (leagues) or the stage reached (knockouts), rounds named in the page's
    language. `texts` comes from the server: {statuses, rounds: {fixed, numbered}, provisional}. */
-var KJResults = (function () {
+window.KJResults = (function () {
   "use strict";
 
   function roundName(key, texts) {
