@@ -85,5 +85,5 @@ openapi.register({"/api/v1/schedule": {
                  "type": "object", "properties": {
                      "reason": {"type": "string"}, "time_limit_s": {"type": "number"}}}}}},
              "responses": {"201": openapi._resp("the version's report", {"type": "object"}),
-                           **openapi._errors(400, 401, 403, 422)}}}},
+                           **openapi._errors(400, 401, 403, 409, 422)}}}},
     {"ScheduleSlot": SLOT})
