@@ -67,7 +67,7 @@ def publish(slug: str):
 
 @bp.get("/matches")
 def list_matches():
-    status = request.args.get("status") or None
+    status = request.args.get("status")  # an empty one too: the document lists them
     if status is not None and status not in STATUSES:
         raise Invalid(f"status: one of {', '.join(STATUSES)}")
     return jsonify(matches.list_matches(g.db.session, request.args.get("category") or None,

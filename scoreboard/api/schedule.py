@@ -83,7 +83,8 @@ openapi.register({"/api/v1/schedule": {
              "security": openapi.SECURE,
              "requestBody": {"required": False, "content": {"application/json": {"schema": {
                  "type": "object", "properties": {
-                     "reason": {"type": "string"}, "time_limit_s": {"type": "number"}}}}}},
+                     "reason": {"type": "string", "maxLength": 300},
+                     "time_limit_s": {"type": "number", "minimum": 1, "maximum": 600}}}}}},
              "responses": {"201": openapi._resp("the version's report", {"type": "object"}),
-                           **openapi._errors(400, 401, 403, 422)}}}},
+                           **openapi._errors(400, 401, 403, 409, 422)}}}},
     {"ScheduleSlot": SLOT})

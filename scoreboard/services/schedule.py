@@ -152,7 +152,7 @@ def _from_seconds(value: int) -> datetime:
 
 def parse_day(value: str | None) -> date | None:
     """The `day` filter: an ISO date, or 422 naming the field."""
-    if value is None or value == "":
+    if value is None:  # an empty `day=` is not a date (the document says format: date)
         return None
     try:
         if len(value) != 10:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from judging.brackets import MatchStatus
 from judging.schedule import DAY, Fixed, Need, Problem
 from judging.schedule_config import DEFAULT_KIND, DEFAULT_SLOT_MIN, Calendar, Place
-from scoreboard.errors import Invalid
+from scoreboard.errors import Conflict, Invalid
 from scoreboard.models import Category, Event, MatchRecord, Run, ScoreSheetVersion, Team, Track
 from scoreboard.models.schedule import Place as PlaceRow
 from scoreboard.models.schedule import ScheduleCalendar
@@ -92,7 +92,8 @@ def now_minute(calendar: Calendar, now: datetime) -> int:
 def load_calendar(session: Session) -> Calendar:
     row = session.scalar(select(ScheduleCalendar).order_by(ScheduleCalendar.id))
     if row is None:
-        raise Invalid("schedule: the event file has no [schedule] table (days and hours)")
+        # the request is well formed; the event's state refuses it (409, as documented)
+        raise Conflict("schedule: the event file has no [schedule] table (days and hours)")
     return calendar_of(row)
 
 

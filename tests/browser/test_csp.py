@@ -23,8 +23,8 @@ def test_headers_csp_pages_run_with_the_policy_enforced(browser, venue: Venue,
     page.on("console", lambda msg: violations.append(msg.text)
             if "Content Security Policy" in msg.text else None)
     for path in ("/display", "/kategori/lf-smp"):
-        # the page's own script opens the live socket: scripts ran and may connect
-        with page.expect_request(lambda req: "/socket.io/" in req.url, timeout=30_000):
+        # the page's own script opens the live WebSocket: scripts ran and may connect
+        with page.expect_websocket(lambda ws: "/socket.io/" in ws.url, timeout=60_000):
             page.goto(f"{venue.url}{path}")
     for path in ("/login", "/daftar", "/hasil"):
         page.goto(f"{venue.url}{path}")
