@@ -178,6 +178,15 @@ from scoreboard.cli_schedule import register as _register_schedule  # noqa: E402
 _register_schedule(cli, db_option, _database)
 
 
+def _register_extensions() -> None:
+    from scoreboard import cli_backup
+
+    cli_backup.register(cli)
+
+
+_register_extensions()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     try:
