@@ -55,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``kejurda agent``."""
     parser = _Parser(prog=PROG, description="Timing agent: reads gates, pushes every "
                      "edge to the scoreboard over Socket.IO, never loses one.")
-    parser.add_argument("--server", required=True, metavar="URL", help="scoreboard URL, "
-                        "e.g. http://192.168.1.10:5000")
+    parser.add_argument("--server", required=True, action="append", metavar="URL",
+                        help="scoreboard URL, e.g. http://192.168.1.10:5000; repeat it for a "
+                        "warm standby: the agent moves to the one that answers")
     parser.add_argument("--token", default=None, metavar="T",
                         help="agent token (default: env KEJURDA_TOKEN)")
     parser.add_argument("--serial", action="append", default=[], metavar="PORT",
@@ -89,8 +90,9 @@ def parse_args(argv: list[str], environ: dict[str, str] | None = None) -> argpar
     if not args.token:
         raise UsageError("no token: pass --token or set KEJURDA_TOKEN "
                          "(create one with: kejurda token create --role agent --name NAME)")
-    if not args.server.startswith(("http://", "https://")):
-        raise UsageError(f"--server must be an http:// or https:// URL, got {args.server!r}")
+    for url in args.server:
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(f"--server must be an http:// or https:// URL, got {url!r}")
     if not (args.serial or args.gpio or args.simulate):
         raise UsageError("no gates: give --serial PORT, --gpio SPEC or --simulate")
     if not args.sim_scale > 0:
@@ -135,7 +137,7 @@ def build_sources(args: argparse.Namespace) -> list[Source]:
             args.sim_seed = random.randrange(1_000_000)
         log.info("simulator seed=%d scale=%g dnf_rate=%g (replay with --sim-seed %d)",
                  args.sim_seed, args.sim_scale, args.sim_dnf_rate, args.sim_seed)
-        sources.append(SimulatedTracks(args.server, args.data_dir, seed=args.sim_seed,
+        sources.append(SimulatedTracks(args.server[0], args.data_dir, seed=args.sim_seed,
                                        scale=args.sim_scale, dnf_rate=args.sim_dnf_rate,
                                        tracks=args.sim_tracks))
     return sources

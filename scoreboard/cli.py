@@ -179,9 +179,10 @@ _register_schedule(cli, db_option, _database)
 
 
 def _register_extensions() -> None:
-    from scoreboard import cli_backup
+    from scoreboard import cli_backup, cli_standby
 
     cli_backup.register(cli)
+    cli_standby.register(cli)
 
 
 _register_extensions()

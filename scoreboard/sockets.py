@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from typing import Any
 
 from flask import current_app, request
@@ -23,6 +24,9 @@ from scoreboard.services.devices import status_problem
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
+# Which server process answers: an agent that sees another one (a promoted standby) sends
+# the edges it had acked recently once more (hardware/agent.py; docs/data-safety.md).
+SERVER_ID = uuid.uuid4().hex[:12]
 
 
 def _db():
@@ -127,7 +131,7 @@ class TimingNamespace(Namespace):
 
     def on_clock(self, *_args: Any) -> dict[str, Any]:
         """Extension: the server's clock for an agent's offset estimate."""
-        return {"now_us": runs.now_us()}
+        return {"now_us": runs.now_us(), "server": SERVER_ID}
 
 
 class LiveNamespace(Namespace):

@@ -10,12 +10,13 @@ from scoreboard.api import (
     open_data,
     openapi,
     registration,
+    replication,
     schedule,
     scores,
     views,
 )
 
 ROUTE_MODULES = (devices, display, errors, fairplay, matches, open_data, openapi, registration,
-                 schedule, scores, views)
+                 replication, schedule, scores, views)
 
 __all__ = ["ROUTE_MODULES", "bp"]

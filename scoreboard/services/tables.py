@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from scoreboard.models import Base
 
 # Bookkeeping tables that belong to one installation, never to the championship's facts.
-LOCAL_TABLES = frozenset({"replication_change"})
+LOCAL_TABLES = frozenset({"replication_change", "replication_cursor"})
 CHUNK = 500
 
 

@@ -5,9 +5,9 @@ Admins and timekeepers may look; the page renders the current state and then pol
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
-from scoreboard.services import devices
+from scoreboard.services import backup_duty, devices
 from scoreboard.web.access import role_required
 
 bp = Blueprint("devices", __name__, url_prefix="/admin/perangkat")
@@ -16,4 +16,5 @@ bp = Blueprint("devices", __name__, url_prefix="/admin/perangkat")
 @bp.get("")
 @role_required("timekeeper")
 def index():
-    return render_template("devices/index.html", agents=devices.agents_overview())
+    return render_template("devices/index.html", agents=devices.agents_overview(),
+                           backup=backup_duty.page_status(current_app))
