@@ -191,3 +191,43 @@ def test_postgresql_backup_round_trip(tmp_path):
         assert "PostgreSQL backup restores into PostgreSQL only" in other_engine.value.message
         target.dispose()
         source.dispose()
+
+
+def _wait(predicate, timeout: float = 30) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def test_the_duty_backs_up_at_start_and_after_committed_results(championship, tmp_path):
+    folder = tmp_path / "auto"
+    folder.mkdir()
+    duty = backup_duty.BackupDuty(championship["engine"], folder, championship["uploads"],
+                                  every_s=3600, min_gap_s=0.3)
+    duty.start()
+    try:
+        _wait(lambda: duty.written == 1)
+        duty.notify("display")  # not a result: no backup for it
+        duty.notify("ranking")
+        duty.notify("run")  # coalesced with the one before
+        _wait(lambda: duty.written == 2)
+        names = sorted(p.name for p in folder.iterdir() if backup.parse_name(p.name))
+        assert len(names) == 2 and duty.status()["warnings"] == []
+        assert duty.status()["latest"] == names[-1] == duty.last_path.name
+    finally:
+        duty.stop()
+
+
+def test_the_duty_reports_a_missing_folder_and_keeps_going(championship, tmp_path):
+    folder = tmp_path / "stick"
+    duty = backup_duty.BackupDuty(championship["engine"], folder, None, every_s=3600)
+    assert duty.run_once() is None
+    status = duty.status()
+    assert (status["warnings"], status["latest"]) == (["missing"], None)
+    assert status["error"] == f"backup folder: cannot use {folder} (no such folder)"
+    folder.mkdir()
+    assert duty.run_once() is not None
+    assert duty.status()["warnings"] == []
