@@ -231,3 +231,19 @@ def test_the_duty_reports_a_missing_folder_and_keeps_going(championship, tmp_pat
     folder.mkdir()
     assert duty.run_once() is not None
     assert duty.status()["warnings"] == []
+
+
+def test_devices_page_shows_the_backup_age_and_warnings(app, db, tmp_path):
+    from tests.scoreboard.people import add_user, sign_in
+
+    add_user(app, "admin", "admin1")
+    person = sign_in(app, "admin1")
+    app.config["KEJURDA_BACKUP_DIR"] = str(tmp_path / "usb")
+    html = person.client.get("/admin/perangkat").get_data(as_text=True)
+    assert 'data-warnings="missing"' in html
+    assert "Folder cadangan tidak ada (flashdisk tercabut?). Cadangan tidak tersimpan." in html
+    (tmp_path / "usb").mkdir()
+    info = backup.write_backup(db.engine, tmp_path / "usb")
+    html = person.client.get("/admin/perangkat").get_data(as_text=True)
+    assert 'data-warnings=""' in html and "Cadangan berjalan baik." in html
+    assert "Cadangan terverifikasi terakhir: 0 menit lalu" in html and info.path.name in html
