@@ -8,8 +8,17 @@ from scoreboard.api import bp, openapi
 from scoreboard.api.auth import require
 from scoreboard.errors import BadRequest
 from scoreboard.services import replication
+from scoreboard.sockets import SERVER_ID
 
 MAX_LIMIT = 5000
+
+
+@bp.after_app_request
+def _name_the_server(response):
+    """Every response names the server process, so tablets and pads notice a promoted
+    standby and send their recent confirmations again (static/js/resend.js)."""
+    response.headers["X-Kejurda-Server"] = SERVER_ID
+    return response
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

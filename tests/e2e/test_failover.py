@@ -58,12 +58,12 @@ def wait_for(predicate, what: str, logs, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
-def start_standby(venue: Venue, folder: Path, port: int) -> Proc:
+def start_standby(venue: Venue, folder: Path, port: int, env: dict | None = None) -> Proc:
     folder.mkdir()
     proc = Proc([sys.executable, "-m", "scoreboard.cli", "standby", "--primary", venue.url,
                  "--token", venue.tokens["admin"], "--port", str(port), "--poll", "0.1",
                  "--db", f"sqlite:///{folder / 'standby.db'}"], folder / "standby.log",
-                env={"KEJURDA_BACKUP_EVERY_MIN": "0"}).start()
+                env=env or {"KEJURDA_BACKUP_EVERY_MIN": "0"}).start()
     venue.procs.append(proc)
     state = folder / "instance" / "standby.json"
     wait_for(lambda: state.exists() and json.loads(state.read_text())["state"] == "following",

@@ -29,6 +29,17 @@
   var queue = load("queue", []);          // [{key, slug, team, scores, comment, base, after}]
   var saved = load("saved", {});          // "slug/team" -> sheet as the server confirmed it
   var confirmed = load("confirmed", {});  // idempotency key -> stored version
+  var resend = window.KejurdaResend(prefix);  // confirmed ones, again for a new server
+
+  function requeue(items) {
+    // sent exactly as before (same key, same base version), ahead of what still waits
+    if (!items.length) { return; }
+    var keys = {};
+    queue.forEach(function (q) { keys[q.key] = true; });
+    queue = items.filter(function (i) { return !keys[i.key]; }).concat(queue);
+    store("queue", queue);
+  }
+  resend.watch(function (items) { requeue(items); flush(); });
 
   function newKey() {
     var bytes = new Uint8Array(16);
@@ -192,6 +203,8 @@
     var id = item.slug + "/" + item.team;
     if (body && body.idempotency_key === item.key && typeof body.version === "number" && body.sheet) {
       saved[id] = body.sheet; confirmed[item.key] = body.version;
+      resend.confirmed({key: item.key, slug: item.slug, team: item.team, scores: item.scores,
+                        comment: item.comment, base: item.sentBase});
       queue = queue.filter(function (q) { return q.key !== item.key; });
       store("saved", saved); store("confirmed", confirmed); store("queue", queue);
       return true;
@@ -221,6 +234,7 @@
       base = confirmed[item.after];
     }
     sending = true;
+    item.sentBase = base;
     var status = 0;
     fetch("/api/v1/categories/" + encodeURIComponent(item.slug) + "/scores", {
       method: "POST", credentials: "same-origin", cache: "no-store", redirect: "manual",
@@ -229,6 +243,7 @@
                             idempotency_key: item.key, base_version: base})
     }).then(function (r) {
       status = r.status;
+      requeue(resend.seen(r));
       return r.json().catch(function () { return null; });
     }).then(function (body) {
       sending = false;
