@@ -85,7 +85,7 @@ def import_archive(path: Path, db_url: str, settings_only: bool = False, force: 
         manifest = _read(zf, "manifest.json")
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise ArchiveDamaged("archive: not a kejurda archive file")
-        check_schema(list(manifest.get("schema") or []), db_url)
+        check_schema(list(manifest.get("schema") or []), db_url, "archive")
         wanted = [t for t in tables.tables()
                   if not settings_only or t.name in SETTINGS_TABLES]
         payload = _load_tables(zf, manifest, wanted)

@@ -38,12 +38,12 @@ def known_revisions(url: str) -> set[str]:
     return {rev.revision for rev in script.walk_revisions()}
 
 
-def check_schema(schema: list[str], url: str) -> None:
+def check_schema(schema: list[str], url: str, what: str = "backup") -> None:
     """Refuse a schema revision this version of kejurda does not know (a newer one)."""
     unknown = sorted(set(schema) - known_revisions(url))
     if unknown:
         raise RestoreRefused(
-            f"backup: made by a newer kejurda (schema {', '.join(unknown)}); "
+            f"{what}: made by a newer kejurda (schema {', '.join(unknown)}); "
             "upgrade kejurda on this machine first")
 
 
