@@ -35,8 +35,8 @@ class StandbyRefused(KejurdaError):
     """The standby cannot start on this database (or with this primary)."""
 
 
-class PrimaryUnreachable(Exception):
-    """The primary did not answer (yet): keep trying."""
+class PrimaryUnreachable(KejurdaError):
+    """The primary did not answer (yet): the follower keeps trying; at start it is an error."""
 
 
 class Standby:
@@ -71,9 +71,11 @@ class Standby:
             if exc.code in (401, 403):
                 raise StandbyRefused(f"primary: {self.primary} refused the token ({reason}); "
                                      "an admin token of the primary is needed") from None
-            raise PrimaryUnreachable(f"HTTP {exc.code}: {reason}") from None
+            raise PrimaryUnreachable(f"primary: {self.primary} answered HTTP {exc.code} "
+                                     f"({reason})") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise PrimaryUnreachable(str(getattr(exc, "reason", exc))) from None
+            raise PrimaryUnreachable(f"primary: {self.primary} does not answer "
+                                     f"({getattr(exc, 'reason', exc)})") from None
 
     # -- following ---------------------------------------------------------------------------
 
