@@ -7,6 +7,11 @@ from pathlib import Path
 import click
 
 from scoreboard import config as cfg
+from scoreboard.db import Database
+from scoreboard.services import archive as service
+from scoreboard.services import backup_duty
+from scoreboard.services.backup import write_backup
+from scoreboard.services.restore import restore_backup
 
 db_option = click.option("--db", "db_url", default=None, metavar="URL",
                          help="Database URL (default: env KEJURDA_DATABASE_URL, else instance/kejurda.db).")
@@ -22,10 +27,6 @@ uploads_option = click.option(
 @db_option
 def backup(folder: str | None, upload_dir: str | None, db_url: str | None) -> None:
     """Write one verified backup file; its path is the last line printed."""
-    from scoreboard.db import Database
-    from scoreboard.services import backup_duty
-    from scoreboard.services.backup import write_backup
-
     target = Path(folder) if folder else backup_duty.backup_folder()
     if not folder and not backup_duty.setting(None, "KEJURDA_BACKUP_DIR"):
         target.mkdir(parents=True, exist_ok=True)
@@ -46,9 +47,6 @@ def backup(folder: str | None, upload_dir: str | None, db_url: str | None) -> No
 @db_option
 def restore(file: str, force: bool, upload_dir: str | None, db_url: str | None) -> None:
     """Restore the backup FILE into the database given by --db."""
-    from scoreboard.services import backup_duty
-    from scoreboard.services.restore import restore_backup
-
     result = restore_backup(Path(file), cfg.database_url(db_url), force=force,
                             upload_dir=Path(upload_dir) if upload_dir
                             else backup_duty.upload_folder())
@@ -70,10 +68,6 @@ def archive() -> None:
 def archive_export(file: str, event_file: str | None, upload_dir: str | None,
                    db_url: str | None) -> None:
     """Write the championship (every table, uploads, event file) to FILE."""
-    from scoreboard.db import Database
-    from scoreboard.services import archive as service
-    from scoreboard.services import backup_duty
-
     db = Database(cfg.database_url(db_url))
     try:
         counts = service.export_archive(
@@ -97,9 +91,6 @@ def archive_export(file: str, event_file: str | None, upload_dir: str | None,
 def archive_import(file: str, settings_only: bool, force: bool, event_out: str | None,
                    upload_dir: str | None, db_url: str | None) -> None:
     """Load the championship archived in FILE into --db."""
-    from scoreboard.services import archive as service
-    from scoreboard.services import backup_duty
-
     result = service.import_archive(
         Path(file), cfg.database_url(db_url), settings_only=settings_only, force=force,
         upload_dir=None if settings_only else (Path(upload_dir) if upload_dir

@@ -14,12 +14,16 @@ import os
 import signal
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import click
 
 from scoreboard import config as cfg
+from scoreboard.db import Database
 from scoreboard.errors import KejurdaError
+from scoreboard.server import check_port, run_server
+from scoreboard.services.standby import Standby
 
 log = logging.getLogger(__name__)
 db_option = click.option("--db", "db_url", default=None, metavar="URL",
@@ -59,10 +63,6 @@ def _token(token: str | None, token_file: str | None) -> str:
 def standby(primary: str, token: str | None, token_file: str | None, host: str, port: int,
             poll_s: float, force: bool, db_url: str | None) -> None:
     """Follow PRIMARY continuously; `kejurda promote` makes this the server."""
-    from scoreboard.db import Database
-    from scoreboard.server import check_port, run_server
-    from scoreboard.services.standby import Standby
-
     logging.getLogger().setLevel(logging.INFO)
     secret = _token(token, token_file)
     url = cfg.database_url(db_url)
@@ -101,8 +101,6 @@ def standby(primary: str, token: str | None, token_file: str | None, host: str, 
               help="Seconds to wait for the promoted server to answer.")
 def promote(wait_s: float) -> None:
     """Make the standby running on this machine the server (KEJURDA_INSTANCE picks which)."""
-    import urllib.request
-
     path = state_file()
     try:
         state = json.loads(path.read_text())

@@ -18,8 +18,10 @@ pages as a warning and retried at the next occasion; the server keeps serving.
 from __future__ import annotations
 
 import errno
+import fcntl
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterable
@@ -204,8 +206,6 @@ def _error_code(cause: BaseException | None, folder: Path) -> str:
 
 def _folder_lock(folder: Path):
     """An exclusive lock on the folder's lock file, or None when another process holds it."""
-    import fcntl
-
     if not folder.is_dir():
         raise FileNotFoundError(errno.ENOENT, "no such folder", str(folder))
     handle = open(folder / ".kejurda-backup.lock", "a+")  # noqa: SIM115
@@ -239,8 +239,6 @@ def folder_status(folder: Path, warn_after_s: float, duty: BackupDuty | None = N
         warnings.append("old")
     free = None
     with suppress(OSError):
-        import shutil
-
         free = shutil.disk_usage(folder).free
     return {"folder": str(folder), "latest": latest.name if latest else None,
             "latest_at": when.isoformat() if when else None,
@@ -252,8 +250,6 @@ def folder_status(folder: Path, warn_after_s: float, duty: BackupDuty | None = N
 
 def install(app: Flask) -> BackupDuty | None:
     """Start automatic backups for `app` (called once per server process)."""
-    from scoreboard.app import get_db
-
     config = app.config
     every_min = float(setting(config, "KEJURDA_BACKUP_EVERY_MIN", 5))
     if every_min <= 0:
@@ -264,7 +260,7 @@ def install(app: Flask) -> BackupDuty | None:
         # there is news for the pages, not something to paper over
         folder.mkdir(parents=True, exist_ok=True)
     warn = setting(config, "KEJURDA_BACKUP_WARN_MIN")
-    duty = BackupDuty(get_db(app).engine, folder, upload_folder(config), every_min * 60,
+    duty = BackupDuty(app.extensions["kejurda_db"].engine, folder, upload_folder(config), every_min * 60,
                       float(setting(config, "KEJURDA_BACKUP_MIN_GAP_S", 10)),
                       int(setting(config, "KEJURDA_BACKUP_KEEP", 50)),
                       float(warn) * 60 if warn else None)
