@@ -5,6 +5,7 @@ Handlers stay a few lines: authorise, call a service, return the ack.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -16,6 +17,7 @@ from flask_socketio import Namespace, SocketIO, emit
 from socketio.exceptions import ConnectionRefusedError as Refused
 from sqlalchemy import select
 
+from scoreboard.config import instance_dir
 from scoreboard.live import live
 from scoreboard.models import Run
 from scoreboard.services import runs
@@ -24,9 +26,25 @@ from scoreboard.services.devices import status_problem
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
-# Which server process answers: an agent that sees another one (a promoted standby) sends
-# the edges it had acked recently once more (hardware/agent.py; docs/data-safety.md).
-SERVER_ID = uuid.uuid4().hex[:12]
+
+
+@functools.cache
+def server_id() -> str:
+    """Which installation answers (kept in the instance folder, so every worker of one
+    server says the same and a promoted standby says something else): an agent, tablet or
+    pad that sees another one sends what it had confirmed recently once more
+    (hardware/agent.py, static/js/resend.js; docs/data-safety.md)."""
+    path = instance_dir() / "server_id"
+    try:
+        return path.read_text().strip() or _new_server_id(path)
+    except FileNotFoundError:
+        return _new_server_id(path)
+
+
+def _new_server_id(path) -> str:
+    value = uuid.uuid4().hex[:12]
+    path.write_text(value)
+    return value
 
 
 def _db():
@@ -131,7 +149,7 @@ class TimingNamespace(Namespace):
 
     def on_clock(self, *_args: Any) -> dict[str, Any]:
         """Extension: the server's clock for an agent's offset estimate."""
-        return {"now_us": runs.now_us(), "server": SERVER_ID}
+        return {"now_us": runs.now_us(), "server": server_id()}
 
 
 class LiveNamespace(Namespace):

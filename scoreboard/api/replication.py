@@ -8,7 +8,7 @@ from scoreboard.api import bp, openapi
 from scoreboard.api.auth import require
 from scoreboard.errors import BadRequest
 from scoreboard.services import replication
-from scoreboard.sockets import SERVER_ID
+from scoreboard.sockets import server_id
 
 MAX_LIMIT = 5000
 
@@ -17,7 +17,7 @@ MAX_LIMIT = 5000
 def _name_the_server(response):
     """Every response names the server process, so tablets and pads notice a promoted
     standby and send their recent confirmations again (static/js/resend.js)."""
-    response.headers["X-Kejurda-Server"] = SERVER_ID
+    response.headers["X-Kejurda-Server"] = server_id()
     return response
 
 
