@@ -1,6 +1,6 @@
 /* What a server confirmed, kept in this browser for ten minutes, to send again when
  * another server answers: a standby promoted after the primary died may not yet have
- * copied the last second of confirmations. Every response names its server process
+ * copied the last second of confirmations. Every response names its server
  * (header X-Kejurda-Server); when the name changes, `seen` returns the confirmed
  * submissions of the window, oldest first, and the page queues them again. The server
  * stores each one once (idempotency keys), so sending one it already has is harmless.
