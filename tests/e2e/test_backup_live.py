@@ -165,12 +165,14 @@ def test_a_full_disk_fails_the_backup_not_the_server(venue: Venue, tmp_path):
                         str(uploads)).strip().splitlines()[-1])
     (uploads / "REG-0001.jpg").write_bytes(os.urandom(1536 * 1024))  # a big payment proof
     env = {"KEJURDA_BACKUP_DIR": str(folder), "KEJURDA_UPLOAD_DIR": str(uploads),
-           "KEJURDA_INSTANCE": str(tmp_path / "instance"), "KEJURDA_BACKUP_EVERY_MIN": "60"}
+           "KEJURDA_INSTANCE": str(tmp_path / "instance"), "KEJURDA_BACKUP_EVERY_MIN": "60",
+           # the good backup is seconds old: the server must still try its own at start
+           "KEJURDA_BACKUP_MIN_GAP_S": "0"}
     server = _limited_server(venue, venue.port, env, 1024 * 1024)
     log: list[bytes] = []
     threading.Thread(target=lambda: log.extend(server.stdout), daemon=True).start()
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         status = None
         while time.monotonic() < deadline:
             try:
