@@ -100,7 +100,5 @@ def archive_import(file: str, settings_only: bool, force: bool, event_out: str |
                + (" (settings only)" if settings_only else ""))
 
 
-def register(cli: click.Group) -> None:
-    """Add these commands to the `kejurda` group."""
-    for command in (backup, restore, archive):
-        cli.add_command(command)
+# run by name from scoreboard/cli.py, which loads this module only for these commands
+COMMANDS = {"backup": backup, "restore": restore, "archive": archive}

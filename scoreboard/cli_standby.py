@@ -132,6 +132,5 @@ def promote(wait_s: float) -> None:
                        f"{wait_s:.0f} s; see the standby's log")
 
 
-def register(cli: click.Group) -> None:
-    for command in (standby, promote):
-        cli.add_command(command)
+# run by name from scoreboard/cli.py, which loads this module only for these commands
+COMMANDS = {"standby": standby, "promote": promote}

@@ -95,7 +95,7 @@ def test_tablet_pad_and_agent_facts_survive_a_failover_once(browser, site, tmp_p
     address = TcpProxy(venue.port)  # the one address pages know
     new = Venue(tmp_path, port, f"sqlite:///{standby_db}", venue.tokens, venue.procs)
     venue.start_agent("--serial", box.link, "--server", new.url)
-    wait_for_agent(venue)
+    wait_for_agent(venue, timeout=90)  # a loaded machine starts processes slowly
 
     judge = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
     referee = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)

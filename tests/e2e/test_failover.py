@@ -84,7 +84,7 @@ def test_primary_killed_standby_promoted_every_acked_edge_once(venue: Venue, box
     standby_db = folder / "standby.db"
     new = Venue(tmp_path, port, f"sqlite:///{standby_db}", venue.tokens, venue.procs)
     venue.start_agent("--serial", box.link, "--server", new.url)
-    wait_for_agent(venue)
+    wait_for_agent(venue, timeout=90)  # a loaded machine starts processes slowly
     robot = Robot(box, venue)
     for k, team in enumerate(TEAMS[:2]):
         robot.play(team, 600_000 + 12_345 * k, 250_000 + k)
