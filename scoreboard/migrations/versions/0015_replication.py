@@ -1,14 +1,14 @@
 """The change feed a warm standby follows, and a standby's place in it
 
 Revision ID: 0015
-Revises: 0019
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0019"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
