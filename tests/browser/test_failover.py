@@ -21,9 +21,9 @@ import pytest
 
 from tests.browser.conftest import sign_in
 from tests.e2e.test_failover import promote, start_standby, wait_for
-from tests.support.esp32 import Robot, assert_runs_match, start_box, wait_for_agent, wait_stored
+from tests.support.esp32 import Robot, assert_runs_match, start_box, wait_stored
 from tests.support.proxy import TcpProxy
-from tests.support.venue import Venue, free_port, kejurda
+from tests.support.venue import Venue, free_port, kejurda, wait_for_agent
 
 pytestmark = pytest.mark.browser
 DATA = Path(__file__).parent / "data"

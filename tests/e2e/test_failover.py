@@ -26,10 +26,9 @@ from tests.support.esp32 import (
     assert_runs_match,
     start_box,
     stored_edges,
-    wait_for_agent,
     wait_stored,
 )
-from tests.support.venue import ROOT, Proc, Venue, free_port
+from tests.support.venue import ROOT, Proc, Venue, free_port, wait_for_agent
 
 pytestmark = pytest.mark.e2e
 
