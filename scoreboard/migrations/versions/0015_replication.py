@@ -1,14 +1,14 @@
 """The change feed a warm standby follows, and a standby's place in it
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
