@@ -11,6 +11,13 @@ Extension (docs/contract.md §5 allows extending): if the server answers a probe
 expects the ack to be a list of per-edge results (``{"ok": true}`` or
 ``{"ok": false, "error"}``) in the same order. Servers without it keep ``gate_event``.
 
+Several servers (a primary and its warm standby): the agent uses one at a time and, when
+it cannot reach it, tries the next, so it moves to whichever answers as primary (a
+standby does not serve until promoted). A server that answers the ``clock`` probe with
+its ``"server"`` id and is not the one the agent talked to before gets every edge acked
+within the outbox's window again (``Outbox.requeue_acked``): what the old primary acked
+but had not passed on to its standby is stored once by the new one.
+
 Extension ``clock``: the agent emits ``{"agent_us": T0}`` and a server that answers
 ``{"now_us": S}`` (its wall clock, µs) lets the agent shift each edge's ``t_epoch_us`` into server time
 (``hardware.clock_server``), widening ``t_epoch_err_us`` by the estimate's doubt. ``t_us``
@@ -22,7 +29,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import random
 import socket
 import threading
 import time
@@ -32,6 +38,7 @@ from typing import IO, Any
 
 import socketio
 
+from hardware.backoff import Backoff
 from hardware.clock_server import ClockOffset, mono_us, wall_us
 from hardware.outbox import Outbox
 from hardware.source import Edge, Source
@@ -62,25 +69,6 @@ def agent_version() -> str:
         return "dev"
 
 
-class Backoff:
-    """Exponential backoff with jitter: ``first``, doubling up to ``cap`` seconds."""
-
-    def __init__(self, first: float = 0.5, cap: float = 10.0) -> None:
-        self.first = first
-        self.cap = cap
-        self._next = first
-
-    def next(self) -> float:
-        """The next delay to wait, in seconds."""
-        delay = self._next
-        self._next = min(self._next * 2, self.cap)
-        return delay * random.uniform(0.8, 1.2)
-
-    def reset(self) -> None:
-        """Start again from the first delay (after a success)."""
-        self._next = self.first
-
-
 class _Link:
     """One Socket.IO connection to ``/timing`` and the edges in flight on it."""
 
@@ -109,7 +97,7 @@ class Agent:
 
     def __init__(
         self,
-        server_url: str,
+        server_url: str | Sequence[str],
         token: str,
         sources: Sequence[Source],
         data_dir: str | os.PathLike,
@@ -120,7 +108,9 @@ class Agent:
         auth_retry_s: float = AUTH_RETRY_S,
         tls_pin: bytes | None = None,
     ) -> None:
-        self.server_url = server_url
+        self.servers = [server_url] if isinstance(server_url, str) else list(server_url)
+        self._server_index = 0
+        self._server_id: str | None = None
         self.token = token
         self.sources = list(sources)
         self.data_dir = os.fspath(data_dir)
@@ -144,6 +134,28 @@ class Agent:
         self._connected = threading.Event()
         self.delivered = 0
         self.clock = ClockOffset()
+
+    @property
+    def server_url(self) -> str:
+        """The server in use (or tried next)."""
+        return self.servers[self._server_index]
+
+    def _next_server(self) -> None:
+        """After a failed connect: the next of several servers is tried next."""
+        if len(self.servers) > 1:
+            self._server_index = (self._server_index + 1) % len(self.servers)
+            log.info("trying next server=%s", self.server_url)
+
+    def _server_seen(self, server_id: Any) -> None:
+        """The server's id from its clock answer; a different server gets the acked window."""
+        if not isinstance(server_id, str) or server_id == self._server_id:
+            return
+        previous, self._server_id = self._server_id, server_id
+        if previous is not None:
+            queued = self.outbox.requeue_acked()
+            log.warning("server changed (%s -> %s); %d recently acked edges sent again",
+                        previous, server_id, queued)
+            self._wake.set()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -227,7 +239,8 @@ class Agent:
 
     def _send_forever(self) -> None:
         """Connect, pump, reconnect with backoff, until halted. Never dies on an error."""
-        backoff = Backoff()
+        # with a standby to move to, a lost primary is retried quickly
+        backoff = Backoff(0.5, 2.0) if len(self.servers) > 1 else Backoff()
         while not self._halt.is_set():
             try:
                 link, refused = self._connect()
@@ -235,6 +248,7 @@ class Agent:
                 log.exception("connect failed unexpectedly server=%s", self.server_url)
                 link, refused = None, False
             if link is None:
+                self._next_server()
                 self._halt.wait(self.auth_retry_s if refused else backoff.next())
                 continue
             connected_at = time.monotonic()
@@ -319,6 +333,7 @@ class Agent:
         if isinstance(answer, dict):
             # The scoreboard answers {"now_us": S}; "server_us" is accepted as well.
             server_us = answer.get("now_us", answer.get("server_us"))
+            self._server_seen(answer.get("server"))
         if isinstance(server_us, int) and not isinstance(server_us, bool):
             jumps = self.clock.jumps
             self.clock.add(t0_us, server_us, t1_us, t1_mono_us)

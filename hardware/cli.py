@@ -57,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``kejurda agent``."""
     parser = _Parser(prog=PROG, description="Timing agent: reads gates, pushes every "
                      "edge to the scoreboard over Socket.IO, never loses one.")
-    parser.add_argument("--server", required=True, metavar="URL", help="scoreboard URL, "
-                        "e.g. http://192.168.1.10:5000")
+    parser.add_argument("--server", required=True, action="append", metavar="URL",
+                        help="scoreboard URL, e.g. http://192.168.1.10:5000; repeat it for a "
+                        "warm standby: the agent moves to the one that answers")
     parser.add_argument("--token", default=None, metavar="T",
                         help="agent token; visible to every user of this computer in ps, so "
                         "prefer --token-file or env KEJURDA_TOKEN")
@@ -94,12 +95,13 @@ def parse_args(argv: list[str], environ: dict[str, str] | None = None) -> argpar
     env = os.environ if environ is None else environ
     args = build_parser().parse_args(argv)
     args.token = read_token(args.token, args.token_file, env)
-    if not args.server.startswith(("http://", "https://")):
-        raise UsageError(f"--server must be an http:// or https:// URL, got {args.server!r}")
+    for url in args.server:
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(f"--server must be an http:// or https:// URL, got {url!r}")
     if args.tls_fingerprint is not None:
-        if not args.server.startswith("https://"):
-            raise UsageError("--tls-fingerprint pins an https:// server; "
-                             f"--server is {args.server!r}")
+        plain = [url for url in args.server if not url.startswith("https://")]
+        if plain:
+            raise UsageError(f"--tls-fingerprint pins an https:// server; --server is {plain[0]!r}")
         try:
             args.tls_pin = parse_fingerprint(args.tls_fingerprint)
         except ValueError as exc:
@@ -175,7 +177,7 @@ def build_sources(args: argparse.Namespace) -> list[Source]:
             args.sim_seed = random.randrange(1_000_000)
         log.info("simulator seed=%d scale=%g dnf_rate=%g (replay with --sim-seed %d)",
                  args.sim_seed, args.sim_scale, args.sim_dnf_rate, args.sim_seed)
-        sources.append(SimulatedTracks(args.server, args.data_dir, seed=args.sim_seed,
+        sources.append(SimulatedTracks(args.server[0], args.data_dir, seed=args.sim_seed,
                                        scale=args.sim_scale, dnf_rate=args.sim_dnf_rate,
                                        tracks=args.sim_tracks, tls_pin=args.tls_pin))
     return sources

@@ -4,6 +4,9 @@ SQLite in WAL mode with ``synchronous=FULL``: once ``put`` returns, the edge sur
 a power cut, so a device may be acknowledged. Edges are stored in columns. An edge is
 identified by ``(source, boot, seq)``; putting it twice stores it once. Edges the
 server refused (``{"ok": false}``) move to the ``rejected`` table: kept, never dropped.
+Delivered edges stay in the ``acked`` table for ``acked_window_s`` seconds, so that they
+can be sent again to a standby server that took over before it had them
+(``requeue_acked``); the server stores an edge it already has once.
 """
 
 from __future__ import annotations
@@ -52,7 +55,20 @@ CREATE TABLE IF NOT EXISTS rejected (
     error TEXT NOT NULL,
     UNIQUE (source, boot, seq)
 );
+CREATE TABLE IF NOT EXISTS acked (
+    source TEXT NOT NULL,
+    boot TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    gate INTEGER NOT NULL,
+    edge TEXT NOT NULL,
+    t_us INTEGER NOT NULL,
+    t_epoch_us INTEGER,
+    t_epoch_err_us INTEGER,
+    acked_at REAL NOT NULL,
+    UNIQUE (source, boot, seq)
+);
 """
+ACKED_WINDOW_S = 300.0
 
 # An edge already parked in `rejected` is not queued again: the server would refuse it again.
 _INSERT = f"""
@@ -79,8 +95,9 @@ def _edge_params(edge: Edge, now: float) -> tuple:
 class Outbox:
     """A thread-safe durable FIFO of gate edges backed by one SQLite file."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, acked_window_s: float = ACKED_WINDOW_S) -> None:
         self.path = os.fspath(path)
+        self.acked_window_s = acked_window_s
         parent = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(parent, exist_ok=True)
         self._lock = threading.Lock()
@@ -138,6 +155,14 @@ class Outbox:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
+                    now = time.time()
+                    if self.acked_window_s > 0:
+                        self._db.executemany(
+                            f"INSERT OR IGNORE INTO acked ({_COLUMN_LIST}, acked_at)"
+                            f" SELECT {_COLUMN_LIST}, ? FROM edges WHERE id = ?",
+                            [(now, i) for (i,) in id_list])
+                    self._db.execute("DELETE FROM acked WHERE acked_at < ?",
+                                     (now - self.acked_window_s,))
                     before = self._db.total_changes
                     self._db.executemany("DELETE FROM edges WHERE id = ?", id_list)
                     removed = self._db.total_changes - before
@@ -148,6 +173,16 @@ class Outbox:
             finally:
                 self._db.execute("PRAGMA synchronous=FULL")
         return removed
+
+    def requeue_acked(self) -> int:
+        """Queue again every edge delivered within the window (for a server that took
+        over from the one that acked them); returns how many were queued."""
+        with self._lock:
+            cutoff = time.time() - self.acked_window_s
+            return self._db.execute(
+                f"INSERT OR IGNORE INTO edges ({_COLUMN_LIST}, queued_at)"
+                f" SELECT {_COLUMN_LIST}, ? FROM acked WHERE acked_at >= ? ORDER BY acked_at",
+                (time.time(), cutoff)).rowcount
 
     def reject(self, edge_id: int, error: str) -> bool:
         """Move a queued edge to ``rejected`` with the server's reason; False if not queued."""

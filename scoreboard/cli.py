@@ -194,6 +194,32 @@ _register_schedule(cli, db_option, _database)
 register_tls_commands(cli, db_option)
 
 
+DATA_SAFETY = {  # docs/data-safety.md
+    "backup": "Write one verified backup file; its path is the last line printed.",
+    "restore": "Restore a backup FILE into the database given by --db.",
+    "archive": "The whole championship as one file (export FILE / import FILE).",
+    "standby": "Follow a primary (--primary URL --token T); `kejurda promote` makes it serve.",
+    "promote": "Make the standby running on this machine the server.",
+}
+
+
+def _data_safety(name: str, summary: str) -> None:
+    # The command's module (which imports the whole server) loads only when it runs, so
+    # every other command, `kejurda agent` above all, starts as fast as before.
+    @cli.command(name, help=summary, context_settings={
+        "ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []})
+    @click.pass_context
+    def forward(ctx: click.Context) -> None:
+        from scoreboard import cli_backup, cli_standby
+
+        command = {**cli_backup.COMMANDS, **cli_standby.COMMANDS}[name]
+        command.main(args=list(ctx.args), prog_name=f"kejurda {name}", standalone_mode=False)
+
+
+for _name, _summary in DATA_SAFETY.items():
+    _data_safety(_name, _summary)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     try:

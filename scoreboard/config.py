@@ -77,6 +77,20 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+# Settings read where the app config is not at hand (a command line, the backup duty's
+# defaults), each through `setting` below; docs/configuration.md describes them.
+LOOSE_SETTINGS = ("KEJURDA_TOKEN", "KEJURDA_BACKUP_DIR", "KEJURDA_BACKUP_EVERY_MIN",
+                  "KEJURDA_BACKUP_MIN_GAP_S", "KEJURDA_BACKUP_KEEP", "KEJURDA_BACKUP_WARN_MIN",
+                  "KEJURDA_UPLOAD_DIR")
+
+
+def setting(name: str) -> str | None:
+    """One of `LOOSE_SETTINGS` from the environment as text (None when unset)."""
+    if name not in LOOSE_SETTINGS:
+        raise ValueError(f"{name}: not a setting read outside the app config")
+    return os.environ.get(name)
+
+
 def debug() -> bool:
     """`KEJURDA_DEBUG=1`: the command line shows a bug's traceback instead of one line."""
     return bool(os.environ.get("KEJURDA_DEBUG"))

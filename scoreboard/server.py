@@ -12,7 +12,7 @@ from flask import Flask
 
 from scoreboard.app import create_app, get_db
 from scoreboard.errors import KejurdaError
-from scoreboard.services import runs
+from scoreboard.services import backup_duty, replication, runs
 from scoreboard.services.event_file import load_event
 from scoreboard.web.security import PlainServerHandler
 
@@ -38,10 +38,13 @@ def every(app: Flask, seconds: float, duty: Callable[[], object], name: str) -> 
 
 
 def start_duties(app: Flask) -> None:
-    """Time out runs that never finish, on the server's own clock."""
+    """Time out runs that never finish, on the server's own clock; back up automatically."""
     grace = float(app.config["KEJURDA_EXPIRE_GRACE_S"])
     every(app, float(app.config["KEJURDA_EXPIRE_INTERVAL_S"]),
           lambda: runs.expire_runs(get_db(app).session, grace), "expire")
+    # a standby follows this server's change feed; verified backups while serving
+    replication.install_triggers(get_db(app).engine)
+    backup_duty.install(app)
 
 
 def build(db_url: str, event_file: str | None = None, extra: dict | None = None) -> Flask:

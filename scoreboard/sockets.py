@@ -5,9 +5,11 @@ Handlers stay a few lines: authorise, call a service, return the ack.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
+import uuid
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -15,6 +17,7 @@ from flask_socketio import Namespace, SocketIO, emit
 from socketio.exceptions import ConnectionRefusedError as Refused
 from sqlalchemy import select
 
+from scoreboard.config import instance_dir
 from scoreboard.live import live
 from scoreboard.models import Run
 from scoreboard.services import runs, tokens
@@ -27,6 +30,25 @@ UNAUTHORIZED = {"ok": False, "error": "unauthorized"}
 # not stored, and not the edge's fault: the agent keeps it for a valid token
 REVOKED = {"ok": False, "retry": True,
            "error": "unauthorized: this token was revoked; not stored (token sudah dicabut)"}
+
+
+@functools.cache
+def server_id() -> str:
+    """Which installation answers (kept in the instance folder, so every worker of one
+    server says the same and a promoted standby says something else): an agent, tablet or
+    pad that sees another one sends what it had confirmed recently once more
+    (hardware/agent.py, static/js/resend.js; docs/data-safety.md)."""
+    path = instance_dir() / "server_id"
+    try:
+        return path.read_text().strip() or _new_server_id(path)
+    except FileNotFoundError:
+        return _new_server_id(path)
+
+
+def _new_server_id(path) -> str:
+    value = uuid.uuid4().hex[:12]
+    path.write_text(value)
+    return value
 
 
 def _db():
@@ -235,7 +257,7 @@ class TimingNamespace(Namespace):
 
     def on_clock(self, *_args: Any) -> dict[str, Any]:
         """Extension: the server's clock for an agent's offset estimate."""
-        return {"now_us": runs.now_us()}
+        return {"now_us": runs.now_us(), "server": server_id()}
 
 
 class LiveNamespace(Namespace):

@@ -9,6 +9,7 @@ from scoreboard.models.judges import CategoryJudging, JudgeAssignment, ScoreShee
 from scoreboard.models.matches import MatchDraw, MatchRecord
 from scoreboard.models.people import ApiToken, Team, User
 from scoreboard.models.registration import Registration, RegistrationChange, ResultFinal  # noqa: F401
+from scoreboard.models.replication import ReplicationChange, ReplicationCursor  # noqa: F401
 from scoreboard.models.schedule import Place, ScheduleCalendar, ScheduleSlot, ScheduleVersion  # noqa: F401
 from scoreboard.models.timing import AuditRecord, GateEvent, Run
 

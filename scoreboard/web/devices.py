@@ -5,9 +5,9 @@ Admins and timekeepers may look; the page renders the current state and then pol
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, current_app, g, render_template
 
-from scoreboard.services import devices
+from scoreboard.services import backup_duty, devices
 from scoreboard.services.tokens import unbound_agent_tokens
 from scoreboard.web.access import role_required
 
@@ -19,4 +19,5 @@ bp = Blueprint("devices", __name__, url_prefix="/admin/perangkat")
 def index():
     # agent tokens bound to no device are warned about above the agents (docs/security.md)
     return render_template("devices/index.html", agents=devices.agents_overview(),
-                           unbound=unbound_agent_tokens(g.db.session))
+                           unbound=unbound_agent_tokens(g.db.session),
+                           backup=backup_duty.page_status(current_app))

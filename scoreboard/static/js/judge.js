@@ -28,6 +28,17 @@
   var queue = load("queue", []);          // [{key, slug, team, scores, comment, base, after}]
   var saved = load("saved", {});          // "slug/team" -> sheet as the server confirmed it
   var confirmed = load("confirmed", {});  // idempotency key -> stored version
+  var resend = window.KejurdaResend(prefix);  // confirmed ones, again for a new server
+
+  function requeue(items) {
+    // sent exactly as before (same key, same base version), ahead of what still waits
+    if (!items.length) { return; }
+    var keys = {};
+    queue.forEach(function (q) { keys[q.key] = true; });
+    queue = items.filter(function (i) { return !keys[i.key]; }).concat(queue);
+    store("queue", queue);
+  }
+  resend.watch(function (items) { requeue(items); flush(); });
 
   function newKey() {
     var bytes = new Uint8Array(16);
@@ -225,6 +236,8 @@
     var id = item.slug + "/" + item.team;
     if (body && body.idempotency_key === item.key && typeof body.version === "number" && body.sheet) {
       saved[id] = body.sheet; confirmed[item.key] = body.version;
+      resend.confirmed({key: item.key, slug: item.slug, team: item.team, scores: item.scores,
+                        comment: item.comment, base: item.sentBase});
       queue = queue.filter(function (q) { return q.key !== item.key; });
       store("saved", saved); store("confirmed", confirmed); store("queue", queue);
       return true;
@@ -256,6 +269,7 @@
       base = confirmed[item.after];
     }
     sending = true;
+    item.sentBase = base;
     var status = 0;
     KJApi.send("POST", "/api/v1/categories/" + encodeURIComponent(item.slug) + "/scores",
                {team: item.team, scores: item.scores, comment: item.comment,
@@ -263,6 +277,7 @@
                {redirect: "manual"}).then(function (answer) {
       var body = answer.body;
       status = answer.status;
+      requeue(resend.seen(answer));
       sending = false;
       var settled = onAnswer(item, status, body);
       if (settled) { setAlert(""); }

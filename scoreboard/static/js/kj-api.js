@@ -62,7 +62,8 @@
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (r) {
       return r.json().catch(function () { return null; }).then(function (data) {
-        return {status: r.status, ok: r.ok, body: data};
+        // headers too: resend.js reads which server answered (X-Kejurda-Server)
+        return {status: r.status, ok: r.ok, body: data, headers: r.headers};
       });
     });
   }

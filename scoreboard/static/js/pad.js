@@ -23,6 +23,17 @@
   var queue = load(prefix + "queue", []);
   function save() { localStorage.setItem(stateKey, JSON.stringify(events)); }
   function saveQueue() { localStorage.setItem(prefix + "queue", JSON.stringify(queue)); }
+  var resend = window.KejurdaResend(prefix);  // confirmed results, again for a new server
+
+  function requeue(items) {
+    // sent exactly as before (same key, same expected version), ahead of what still waits
+    if (!items.length) { return; }
+    var keys = {};
+    queue.forEach(function (q) { keys[q.key] = true; });
+    queue = items.filter(function (i) { return !keys[i.key]; }).concat(queue);
+    saveQueue();
+  }
+  resend.watch(function (items) { requeue(items); flush(); });
 
   function newKey() {
     var bytes = new Uint8Array(16);
@@ -122,6 +133,7 @@
   function answer(item, status, data) {
     if (data && data.id === item.match && typeof data.version === "number" &&
         data.version > item.body.expected_version) {
+      resend.confirmed(item);
       queue = queue.filter(function (q) { return q.key !== item.key; }); saveQueue();
       if (item.match === T.match) {
         T.version = String(data.version);
@@ -158,6 +170,7 @@
                {redirect: "manual", headers: {"Idempotency-Key": item.key}}).then(function (reply) {
       var data = reply.body;
       status = reply.status;
+      requeue(resend.seen(reply));
       sending = false;
       if (answer(item, status, data)) { setAlert(""); flush(); }
     }, function () { sending = false; render(); });
