@@ -53,8 +53,11 @@ class RegistrationForm(FlaskForm):
     coach_phone = StringField(_l("Nomor WhatsApp pembina"), filters=[_strip],
                               validators=[_max(30)])
     members = TextAreaField(_l("Anggota tim (satu nama per baris)"), validators=[_max(2000)])
+    # UU PDP No. 27/2022: a child's data needs a parent's or guardian's consent (docs/privacy.md)
     consent = BooleanField(_l("Saya menyetujui peraturan lomba dan penggunaan data tim untuk "
-                              "keperluan kejuaraan."))
+                              "keperluan kejuaraan, dan orang tua/wali setiap anggota yang "
+                              "belum berusia 18 tahun telah menyetujui data anaknya dipakai "
+                              "untuk kejuaraan ini (UU PDP No. 27/2022)."))
     # a field people never see; bots fill every field they find
     website = StringField("Website")
 
