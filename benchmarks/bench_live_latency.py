@@ -60,10 +60,15 @@ def free_port() -> int:
 
 
 def rss_kib(pid: int) -> int:
+    """RSS of the server: the process and its children (gunicorn's worker holds the clients)."""
+    total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+            total += int(line.split()[1])
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in (children.read_text().split() if children.exists() else []):
+        total += rss_kib(int(child))
+    return total
 
 
 def pct(values: list[float], p: float) -> float:
@@ -88,6 +93,9 @@ class Bench:
         launch = (["-c", f"import sys; sys.setswitchinterval({switch_interval}); "
                    "from scoreboard.cli import main; main()"] if switch_interval
                   else ["-m", "scoreboard.cli"])
+        if env.get("KEJURDA_SERVER") == "gevent":  # monkey-patched before anything else
+            launch = ["-c", "from gevent import monkey; monkey.patch_all(); "
+                      "from scoreboard.cli import main; main()"]
         self.trace = tmp / "trace.txt" if trace else None
         if self.trace:  # --trace: timestamps at each stage inside the server
             launch = [str(ROOT / "benchmarks" / "live_trace.py"), str(self.trace)]
@@ -209,15 +217,21 @@ def main() -> None:
                         help="one writer thread per client (KEJURDA_WS_FANOUT=0), for comparison")
     parser.add_argument("--deflate", action="store_true",
                         help="clients offer permessage-deflate, as browsers do")
+    parser.add_argument("--server", choices=("gunicorn", "werkzeug", "gevent"), default="gunicorn",
+                        help="gunicorn gthread (as shipped), Werkzeug's development server, or "
+                        "gevent's WSGI server in gevent mode (KEJURDA_SERVER), for comparison")
     parser.add_argument("--trace", action="store_true",
                         help="break the latency into stages (timestamps inside the server)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {"KEJURDA_WS_COMPRESSION": "1" if args.ws_compression else "0",
-               "KEJURDA_WS_FANOUT": "0" if args.no_fanout else "1"}
+               "KEJURDA_WS_FANOUT": "0" if args.no_fanout else "1",
+               "KEJURDA_SERVER": args.server}
+        if args.server == "gevent":
+            env["KEJURDA_ASYNC_MODE"] = "gevent"
         bench = Bench(Path(tmp), env, args.switch_interval, args.trace)
         try:
-            print(f"server pid {bench.server.pid}, rss {rss_kib(bench.server.pid)} KiB at start, "
+            print(f"server {args.server} pid {bench.server.pid}, rss {rss_kib(bench.server.pid)} KiB at start, "
                   f"load average {os.getloadavg()[0]:.1f}", flush=True)
             for n in (int(x) for x in args.clients.split(",")):
                 print(json.dumps(bench.measure(n, args.rounds, args.deflate)), flush=True)

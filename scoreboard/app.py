@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -13,8 +14,10 @@ from scoreboard import config as cfg
 from scoreboard import fanout
 from scoreboard.api.routes import bp as api_bp
 from scoreboard.db import Database
+from scoreboard.duties import StartDuties
 from scoreboard.extensions import babel, csrf, login_manager, socketio
 from scoreboard.models import User
+from scoreboard.secret import shared_secret_key
 from scoreboard.services import publish
 from scoreboard.sockets import register_namespaces
 from scoreboard.web import register_pages
@@ -39,10 +42,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = cfg.default_config()
     settings.update(config or {})
     app.config.update(settings)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = cfg.secret_key()
     db = Database(app.config["DATABASE_URL"])
     app.extensions["kejurda_db"] = db
+    if not app.config.get("SECRET_KEY"):
+        # one key for every server and worker on this database (scoreboard/secret.py)
+        app.config["SECRET_KEY"] = shared_secret_key(db)
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
@@ -53,7 +57,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         db.session.get(User, int(uid))))
     # async_handlers=False: one client's events are handled in the order it sent them, so a
     # beam's bounce can never overtake the edge that started a run.
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], async_handlers=False,
+    async_mode = os.environ.get("KEJURDA_ASYNC_MODE", "threading")  # gevent: comparisons only
+    socketio.init_app(app, async_mode=async_mode, cors_allowed_origins=[], async_handlers=False,
                       message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
                       channel=app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda")
 
@@ -65,8 +70,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_namespaces(socketio)
     if not app.config.get("KEJURDA_WS_COMPRESSION"):  # per-client deflate: scoreboard/wsgi.py
         app.wsgi_app = NoWebSocketCompression(app.wsgi_app)
-    if app.config.get("KEJURDA_WS_FANOUT", True):  # broadcasts framed once: scoreboard/fanout.py
+    if app.config.get("KEJURDA_WS_FANOUT", True) and async_mode == "threading":  # broadcasts framed once: scoreboard/fanout.py
         app.extensions["kejurda_fanout"] = fanout.install(socketio.server.eio)
+    if app.config.get("KEJURDA_DUTIES", not app.config.get("TESTING")):
+        app.wsgi_app = StartDuties(app, app.wsgi_app)  # duties start with the app
     publish.disconnect_all()
     publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"))
 

@@ -132,13 +132,24 @@ def user_create(role: str, name: str, password_stdin: bool, db_url: str | None) 
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--event", "event_file", default=None, type=click.Path(dir_okay=False),
               help="Load/update this event file first.")
+@click.option("--tls-cert", default=None, metavar="FILE", help="Serve HTTPS with this certificate.")
+@click.option("--tls-key", default=None, metavar="FILE", help="The certificate's private key.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes, on --port, --port+1, ... (behind nginx; needs Redis).")
 @db_option
-def serve(host: str, port: int, event_file: str | None, db_url: str | None) -> None:
+def serve(host: str, port: int, event_file: str | None, tls_cert: str | None,
+          tls_key: str | None, workers: int, db_url: str | None) -> None:
     """Run the scoreboard server."""
     from scoreboard.server import run_server
 
     logging.getLogger().setLevel(logging.INFO)
-    run_server(host, port, cfg.database_url(db_url), event_file=event_file)
+    if workers > 1:
+        from scoreboard.workers import run_workers
+
+        return run_workers(host, port, workers, cfg.database_url(db_url), event_file,
+                           tls_cert, tls_key)
+    run_server(host, port, cfg.database_url(db_url), event_file=event_file, tls_cert=tls_cert,
+               tls_key=tls_key)
 
 
 @cli.command()
@@ -177,6 +188,9 @@ _register_privacy()
 from scoreboard.cli_schedule import register as _register_schedule  # noqa: E402
 
 _register_schedule(cli, db_option, _database)
+from scoreboard.cli_deploy import nginx_config  # noqa: E402 (a command of its own module)
+
+cli.add_command(nginx_config)
 
 
 def main(argv: list[str] | None = None) -> None:

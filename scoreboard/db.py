@@ -36,8 +36,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
+def engine_url(url: str) -> str:
+    """`postgresql://` (and `postgres://`) mean psycopg 3, the driver the `scale` extra
+    installs: SQLAlchemy 2.0 would ask for psycopg2, 2.1 for psycopg, whichever is
+    installed. An explicit driver (`postgresql+psycopg2://`) is kept as written."""
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare):]
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine with the settings a venue needs for `url`."""
+    url = engine_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)

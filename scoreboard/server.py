@@ -1,55 +1,50 @@
-"""Running the scoreboard server: the app plus its background duties."""
+"""Running the scoreboard server: the app on a production WSGI server, plus its duties.
+
+`kejurda serve` and `kejurda demo` run the app on gunicorn with its threaded worker
+(`gthread`) in Flask-SocketIO's threading mode: one process, one OS thread per open
+connection, the broadcast path of scoreboard/fanout.py. It was chosen by measurement
+against Werkzeug and gevent (docs/performance.md, "Choosing the server"). gunicorn is
+embedded, so the command line, the port check and the TLS flags stay ours; the app is built
+inside the worker process (after the fork), so its threads and database pool are its own.
+
+`KEJURDA_SERVER=werkzeug` keeps the development server for comparisons only.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
+import ssl
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask
 
 from scoreboard.app import create_app, get_db
+from scoreboard.duties import every, start_duties  # noqa: F401 (re-exported for callers)
 from scoreboard.errors import KejurdaError
-from scoreboard.extensions import socketio
-from scoreboard.services import runs
 from scoreboard.services.event_file import load_event
 
 log = logging.getLogger(__name__)
-
-
-def every(app: Flask, seconds: float, duty: Callable[[], object], name: str) -> None:
-    """Run `duty` every `seconds` in a background task, logging (not dying on) failures."""
-
-    def loop() -> None:
-        while True:
-            socketio.sleep(seconds)
-            with app.app_context():
-                try:
-                    duty()
-                except Exception:
-                    log.exception("%s failed", name)
-                    get_db(app).session.rollback()
-                finally:
-                    get_db(app).remove()
-
-    socketio.start_background_task(loop)
-
-
-def start_duties(app: Flask) -> None:
-    """Time out runs that never finish, on the server's own clock."""
-    grace = float(app.config["KEJURDA_EXPIRE_GRACE_S"])
-    every(app, float(app.config["KEJURDA_EXPIRE_INTERVAL_S"]),
-          lambda: runs.expire_runs(get_db(app).session, grace), "expire")
+# One OS thread per open connection (a WebSocket holds its thread for its life). Threads are
+# made as connections arrive, so the number is a ceiling, not a cost.
+THREADS = int(os.environ.get("KEJURDA_THREADS", "4000"))
+GRACE_S = 3  # SIGTERM: open WebSockets get this long before the worker is stopped
 
 
 def build(db_url: str, event_file: str | None = None, extra: dict | None = None) -> Flask:
     app = create_app({"DATABASE_URL": db_url, **(extra or {})})
     if event_file:
-        with get_db(app).transaction() as session:
-            ev = load_event(session, event_file)
-            log.info("event %s loaded from %s", ev.slug, event_file)
+        load_event_file(app, event_file)
     return app
+
+
+def load_event_file(app: Flask, event_file: str) -> None:
+    with get_db(app).transaction() as session:
+        ev = load_event(session, event_file)
+        log.info("event %s loaded from %s", ev.slug, event_file)
 
 
 def check_port(host: str, port: int) -> None:
@@ -71,16 +66,57 @@ def check_port(host: str, port: int) -> None:
                 "program or choose another --port (port sudah dipakai)") from None
 
 
+def check_tls(cert: str | None, key: str | None) -> None:
+    """Both or neither; both readable and a matching pair, or one clear line."""
+    if bool(cert) != bool(key):
+        missing = "--tls-key" if cert else "--tls-cert"
+        raise KejurdaError(f"{missing}: --tls-cert and --tls-key go together "
+                           "(sertifikat dan kunci harus diberikan berdua)")
+    if not cert:
+        return
+    for flag, path in (("--tls-cert", cert), ("--tls-key", key)):
+        if not Path(path).is_file():
+            raise KejurdaError(f"{flag}: no such file: {path} (berkas tidak ada)")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as exc:
+        raise KejurdaError(f"--tls-cert/--tls-key: not a usable certificate and key "
+                           f"({exc.strerror or exc}) (sertifikat/kunci tidak dapat dipakai)"
+                           ) from None
+
+
 def run_server(host: str, port: int, db_url: str, event_file: str | None = None,
-               app: Flask | None = None) -> None:
-    """Serve until SIGTERM/SIGINT."""
+               make_app: Callable[[], Flask] | None = None, tls_cert: str | None = None,
+               tls_key: str | None = None) -> None:
+    """Serve until SIGTERM/SIGINT. `make_app` builds the app inside the server process
+    (default: `build(db_url)`); the schema and the event file are done here first, once."""
     check_port(host, port)
-    app = app or build(db_url, event_file)
+    check_tls(tls_cert, tls_key)
+    if event_file or make_app is None:
+        app = build(db_url, event_file)  # migrates and loads before anything listens
+        get_db(app).dispose()
+    factory = make_app or (lambda: build(db_url))
+    scheme = "https" if tls_cert else "http"
+    shown = f"[{host}]" if ":" in host else host
+    log.info("kejurda server on %s://%s:%s/ (database %s)", scheme, shown, port, _safe_url(db_url))
+    if os.environ.get("KEJURDA_SERVER") in ("werkzeug", "gevent"):
+        return _run_werkzeug(factory(), host, port, tls_cert, tls_key)
+    from scoreboard.gunicorn_app import serve
+
+    serve(factory, host, port, threads=THREADS, grace_s=GRACE_S, tls_cert=tls_cert,
+          tls_key=tls_key)
+
+
+def _run_werkzeug(app: Flask, host: str, port: int, cert: str | None, key: str | None) -> None:
+    from scoreboard.extensions import socketio
+
     start_duties(app)
     signal.signal(signal.SIGTERM, lambda *_: _stop())
-    log.info("kejurda server on http://%s:%s/ (database %s)", host, port, _safe_url(db_url))
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 log_output=False)
+    try:
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
+                     log_output=False, **({"ssl_context": (cert, key)} if cert else {}))
+    except KeyboardInterrupt:
+        pass
 
 
 def _stop() -> None:

@@ -91,14 +91,18 @@ def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
     from scoreboard.demo import schedule as demo_schedule
 
     demo_schedule.start(db_url)  # the demo has a schedule from its first minute
-    app = build(db_url)
-    auto = demo_schedule.ScheduledArm(pause_s=max(0.5, 3.0 * sim_scale))
-    every(app, 0.5, lambda: auto.step(get_db(app).session), "demo auto-arm")
+
+    def make_app():  # built inside the server process, with the demo's own duty
+        app = build(db_url)
+        auto = demo_schedule.ScheduledArm(pause_s=max(0.5, 3.0 * sim_scale))
+        every(app, 0.5, lambda: auto.step(get_db(app).session), "demo auto-arm", once=True)
+        return app
+
     base = f"http://{host}:{port}"
     agent = _start_agent(base, token, folder / "agent", sim_scale)
     _banner(base, folder)
     try:
-        run_server(host, port, db_url, app=app)
+        run_server(host, port, db_url, make_app=make_app)
     finally:
         agent.terminate()
         try:

@@ -9,6 +9,7 @@ from scoreboard.models.matches import MatchDraw, MatchRecord
 from scoreboard.models.people import ApiToken, Team, User
 from scoreboard.models.registration import CallUpEntry, Registration  # noqa: F401
 from scoreboard.models.schedule import Place, ScheduleCalendar, ScheduleSlot, ScheduleVersion  # noqa: F401
+from scoreboard.models.server import ContentVersion, ServerSetting
 from scoreboard.models.timing import AuditRecord, GateEvent, Run
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Category",
+    "ContentVersion",
     "CategoryJudging",
     "DisplayScreen",
     "Event",
@@ -26,6 +28,7 @@ __all__ = [
     "MatchRecord",
     "Run",
     "ScoreSheetVersion",
+    "ServerSetting",
     "Team",
     "Track",
     "User",

@@ -1,0 +1,35 @@
+"""shared server settings (the session key) and public content versions
+
+Revision ID: 0017
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "server_setting",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_server_setting")),
+    )
+    op.create_table(
+        "content_version",
+        sa.Column("scope", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", name=op.f("pk_content_version")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("content_version")
+    op.drop_table("server_setting")
