@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import threading
 import zlib
 from collections.abc import Callable
@@ -70,7 +71,8 @@ class DutyLock:
             return False
         if got:
             self._conn = conn
-            log.info("duty lock %s taken: this process runs the once-only duties", self.name)
+            log.info("duty lock %s taken by pid %d: this process runs the once-only duties",
+                     self.name, os.getpid())
             return True
         conn.close()
         return False
@@ -97,6 +99,8 @@ class DutyLock:
             handle.close()
             return False
         self._file = handle
+        log.info("duty lock %s taken by pid %d: this process runs the once-only duties",
+                 self.name, os.getpid())
         return True
 
     def release(self) -> None:
