@@ -21,6 +21,7 @@ from scoreboard.secret import shared_secret_key
 from scoreboard.services import publish
 from scoreboard.sockets import register_namespaces
 from scoreboard.web import register_pages
+from scoreboard.web.caching import init_public_cache
 from scoreboard.web.errors import register_error_pages
 from scoreboard.web.limits import init_login_limit
 from scoreboard.wsgi import NoWebSocketCompression
@@ -76,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = StartDuties(app, app.wsgi_app)  # duties start with the app
     publish.disconnect_all()
     publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"))
+    init_public_cache(app)  # after the emitter: a screen's update never waits for it
 
     @app.teardown_appcontext
     def _remove_session(_exc):

@@ -9,7 +9,7 @@ from scoreboard.models.matches import MatchDraw, MatchRecord
 from scoreboard.models.people import ApiToken, Team, User
 from scoreboard.models.registration import CallUpEntry, Registration  # noqa: F401
 from scoreboard.models.schedule import Place, ScheduleCalendar, ScheduleSlot, ScheduleVersion  # noqa: F401
-from scoreboard.models.server import ContentVersion, ServerSetting
+from scoreboard.models.server import ServerSetting
 from scoreboard.models.timing import AuditRecord, GateEvent, Run
 
 __all__ = [
@@ -18,7 +18,6 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Category",
-    "ContentVersion",
     "CategoryJudging",
     "DisplayScreen",
     "Event",

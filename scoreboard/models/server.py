@@ -17,13 +17,3 @@ class ServerSetting(Base):
     value: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-
-class ContentVersion(Base):
-    """How often the public results of one category (or "*": anything) have changed;
-    public pages and reads are cached and revalidated by it (scoreboard/web/caching.py)."""
-
-    __tablename__ = "content_version"
-
-    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version: Mapped[int] = mapped_column(default=0)
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -174,3 +174,28 @@ def test_runs_time_out_under_any_wsgi_server(tmp_path):
     assert acks == [{"ok": True}]
     final = venue.wait_final(run.json()["id"], timeout=20)
     assert (final["status"], final["elapsed_us"]) == ("timeout", None)
+
+
+def test_ordinary_websocket_closes_log_no_errors(tmp_path):
+    import websocket
+
+    venue = make_venue(tmp_path)
+    proc = venue.start_server()
+    for transports in (["websocket"], ["polling"], ["polling", "websocket"]):
+        client = socketio.Client(reconnection=False)
+        client.connect(venue.url, namespaces=["/live"], transports=transports, wait_timeout=10)
+        client.disconnect()
+    ws_url = f"ws://127.0.0.1:{venue.port}/socket.io/?EIO=4&transport=websocket"
+    abrupt = websocket.create_connection(ws_url, timeout=10)
+    abrupt.recv()
+    abrupt.send("40/live,")
+    abrupt.recv()  # the namespace is joined ...
+    abrupt.sock.close()  # ... and the phone vanishes without a Close frame
+    polite = websocket.create_connection(ws_url, timeout=10)
+    polite.recv()
+    polite.close()
+    proc.stop()
+    assert proc.popen.returncode == 0
+    log = proc.log.read_text()
+    for unwanted in ("Traceback", "ERROR", "WARNING", "Error"):
+        assert unwanted not in log, log

@@ -1,4 +1,4 @@
-"""shared server settings (the session key) and public content versions
+"""shared server settings (the session key)
 
 Revision ID: 0017
 Revises: 0007
@@ -21,15 +21,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_server_setting")),
     )
-    op.create_table(
-        "content_version",
-        sa.Column("scope", sa.String(length=64), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("changed_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("scope", name=op.f("pk_content_version")),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("content_version")
     op.drop_table("server_setting")

@@ -1,0 +1,160 @@
+"""Public pages and reads, cached: rendered once per change, revalidated with 304s.
+
+The ranking, bracket, team and results pages and their API reads are what a hall full of
+phones (and a Kabupaten's worth of parents) reload. For an anonymous GET of one of them:
+
+- the response is kept in memory, keyed by path, query and language, together with the
+  version of its category: every publish of a run, ranking, bracket or match of a category
+  bumps that category's version (and "*", the version of pages about every category), so
+  the next request renders afresh; a kept response is also re-rendered after `TTL_S`
+  (a change that was not published here: another server process, an import on the
+  command line);
+- it carries an ETag (a hash of the body: equal bodies, equal tags, on every process),
+  Last-Modified (when that body first appeared) and `Cache-Control: public, max-age=1`,
+  and a request with a matching If-None-Match or If-Modified-Since gets 304 and no body.
+
+Signed-in people and requests with a token get the uncached response (it shows their
+menus; an admin's token sees drafts). The cached page carries no
+CSRF token (public pages post nothing), so it is the same for every visitor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, request, session
+from flask_babel import get_locale
+
+from scoreboard.services import publish
+
+TTL_S = 1.0
+MAX_ENTRIES = 1024
+CACHE_CONTROL = "public, max-age=1"
+# endpoint -> the category its content depends on (a view argument), or "*" for all
+SCOPES: dict[str, str] = {
+    "public.ranking": "slug",
+    "public.categories": "*",
+    "public.team": "*",
+    "brackets.public": "slug",
+    "results.index": "*",
+    "api.ranking": "slug",
+    "api.bracket": "slug",
+    "api.standings": "slug",
+    "api.categories": "*",
+}
+
+
+@dataclass
+class Entry:
+    body: bytes
+    content_type: str
+    etag: str
+    modified: datetime
+    version: int
+    at: float
+
+
+class PublicCache:
+    """The rendered responses of one app, and the change counters that outdate them."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.versions: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.hits = 0
+
+    def changed(self, event: str, payload: Any) -> None:
+        """A publish: outdate the pages of its category (and the all-categories pages)."""
+        category = payload.get("category") if isinstance(payload, dict) else None
+        with self.lock:
+            if isinstance(category, str):
+                self.versions[category] = self.versions.get(category, 0) + 1
+            self.versions["*"] = self.versions.get("*", 0) + 1
+
+    def version(self, scope: str) -> int:
+        return self.versions.get(scope, 0)
+
+    def get(self, key: tuple, version: int) -> Entry | None:
+        entry = self.entries.get(key)
+        if entry is None or entry.version != version or time.monotonic() - entry.at > TTL_S:
+            return None
+        return entry
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None and old.etag == entry.etag:
+                entry.modified = old.modified  # the same body: not modified since then
+            self.entries[key] = entry
+            while len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+
+def _cacheable() -> tuple[tuple, int] | None:
+    scope_arg = SCOPES.get(request.endpoint or "")
+    if (scope_arg is None or request.method not in ("GET", "HEAD") or "_user_id" in session
+            or "Authorization" in request.headers):  # a token may see more (an admin: drafts)
+        return None
+    scope = "*" if scope_arg == "*" else str((request.view_args or {}).get(scope_arg, ""))
+    key = (request.endpoint, request.full_path, str(get_locale() or "id"))
+    return key, _cache().version(scope)
+
+
+def _cache() -> PublicCache:
+    from flask import current_app
+
+    return current_app.extensions["kejurda_public_cache"]
+
+
+def _respond(entry: Entry) -> Response:
+    resp = Response(entry.body, content_type=entry.content_type)
+    resp.set_etag(entry.etag)
+    resp.last_modified = entry.modified
+    resp.headers["Cache-Control"] = CACHE_CONTROL
+    resp.vary.add("Cookie")  # the language cookie picks the page's language
+    resp.vary.add("Authorization")
+    return resp.make_conditional(request)
+
+
+def init_public_cache(app: Flask) -> PublicCache:
+    """Serve the public pages of SCOPES from the cache; outdate it on every publish."""
+    cache = app.extensions["kejurda_public_cache"] = PublicCache()
+    publish.connect(cache.changed)
+
+    @app.before_request
+    def _from_cache():
+        found = _cacheable()
+        if found is None:
+            return None
+        key, version = found
+        entry = cache.get(key, version)
+        if entry is not None:
+            cache.hits += 1
+            return _respond(entry)
+        g.kejurda_cache_key = (key, version)
+        return None
+
+    @app.context_processor
+    def _no_csrf_in_shared_pages():
+        # the same cached page goes to every visitor: it must not carry one visitor's token
+        return {"csrf_token": lambda: ""} if "kejurda_cache_key" in g else {}
+
+    @app.after_request
+    def _to_cache(resp: Response) -> Response:
+        found = g.pop("kejurda_cache_key", None)
+        if found is None or resp.status_code != 200 or resp.direct_passthrough:
+            return resp
+        key, version = found
+        body = resp.get_data()
+        entry = Entry(body, resp.content_type, hashlib.sha256(body).hexdigest()[:32],
+                      datetime.now(UTC).replace(microsecond=0), version, time.monotonic())
+        cache.put(key, entry)
+        return _respond(cache.entries.get(key, entry))
+
+    return cache
