@@ -21,6 +21,7 @@ CSRF token (public pages post nothing), so it is the same for every visitor.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +31,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request, session
 from flask_babel import get_locale
+from werkzeug.http import parse_date
 
 from scoreboard.services import publish
 
@@ -58,6 +60,8 @@ class Entry:
     modified: datetime
     version: int
     at: float
+    scope: str = "*"
+    headers: list[tuple[str, str]] | None = None  # the whole answer, for the fast path
 
 
 class PublicCache:
@@ -80,9 +84,10 @@ class PublicCache:
     def version(self, scope: str) -> int:
         return self.versions.get(scope, 0)
 
-    def get(self, key: tuple, version: int) -> Entry | None:
+    def get(self, key: tuple, version: int | None = None) -> Entry | None:
         entry = self.entries.get(key)
-        if entry is None or entry.version != version or time.monotonic() - entry.at > TTL_S:
+        if entry is None or time.monotonic() - entry.at > TTL_S or entry.version != (
+                self.version(entry.scope) if version is None else version):
             return None
         return entry
 
@@ -102,7 +107,8 @@ def _cacheable() -> tuple[tuple, int] | None:
             or "Authorization" in request.headers):  # a token may see more (an admin: drafts)
         return None
     scope = "*" if scope_arg == "*" else str((request.view_args or {}).get(scope_arg, ""))
-    key = (request.endpoint, request.full_path, str(get_locale() or "id"))
+    g.kejurda_cache_scope = scope
+    key = (request.full_path, str(get_locale() or "id"))
     return key, _cache().version(scope)
 
 
@@ -126,6 +132,8 @@ def init_public_cache(app: Flask) -> PublicCache:
     """Serve the public pages of SCOPES from the cache; outdate it on every publish."""
     cache = app.extensions["kejurda_public_cache"] = PublicCache()
     publish.connect(cache.changed)
+    app.wsgi_app = FastPath(cache, app.wsgi_app, app.config.get("SESSION_COOKIE_NAME",
+                                                                   "session"))
 
     @app.before_request
     def _from_cache():
@@ -153,8 +161,57 @@ def init_public_cache(app: Flask) -> PublicCache:
         key, version = found
         body = resp.get_data()
         entry = Entry(body, resp.content_type, hashlib.sha256(body).hexdigest()[:32],
-                      datetime.now(UTC).replace(microsecond=0), version, time.monotonic())
+                      datetime.now(UTC).replace(microsecond=0), version, time.monotonic(),
+                      g.pop("kejurda_cache_scope", "*"))
         cache.put(key, entry)
-        return _respond(cache.entries.get(key, entry))
+        out = _respond(cache.entries.get(key, entry))
+        if out.status_code == 200:  # what the fast path answers with, headers and all
+            entry.headers = [(k, v) for k, v in out.headers.items() if k.lower() not in (
+                "set-cookie", "date", "content-length")] + [("Content-Length", str(len(body)))]
+        return out
 
     return cache
+
+
+LANG = re.compile(r"(?:^|;\s*)lang=(id|en)(?:;|$)")
+
+
+class FastPath:
+    """WSGI middleware: an anonymous GET of a page already in the cache, still current, is
+    answered here, before Flask, its session and its rate limits are even looked at (a
+    Python web request costs a few thousand function calls; this costs a few dozen). A
+    request with any session cookie or a token, or anything not in the cache, goes on to
+    the app (which caches it, or decides it is not for the cache)."""
+
+    def __init__(self, cache: PublicCache, wsgi: Any, session_cookie: str = "session") -> None:
+        self.cache = cache
+        self.wsgi = wsgi
+        self.session_cookie = session_cookie + "="
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        if environ.get("REQUEST_METHOD") == "GET" and "HTTP_AUTHORIZATION" not in environ:
+            cookies = environ.get("HTTP_COOKIE", "")
+            if self.session_cookie not in cookies:
+                lang = LANG.search(cookies)
+                key = (f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}",
+                       lang.group(1) if lang else "id")
+                entry = self.cache.get(key)
+                if entry is not None and entry.headers is not None:
+                    self.cache.hits += 1
+                    return self._answer(entry, environ, start_response)
+        return self.wsgi(environ, start_response)
+
+    @staticmethod
+    def _answer(entry: Entry, environ: dict, start_response: Any) -> list[bytes]:
+        tags = environ.get("HTTP_IF_NONE_MATCH")
+        since = environ.get("HTTP_IF_MODIFIED_SINCE")
+        fresh = (f'"{entry.etag}"' in tags or tags.strip() == "*") if tags else (
+            since is not None and (parse_date(since) or datetime.min.replace(tzinfo=UTC))
+            >= entry.modified)
+        if fresh:
+            start_response("304 NOT MODIFIED", [(k, v) for k, v in entry.headers
+                                                 if k.lower() not in ("content-length",
+                                                                      "content-type")])
+            return []
+        start_response("200 OK", entry.headers)
+        return [entry.body]

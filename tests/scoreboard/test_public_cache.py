@@ -61,3 +61,15 @@ def test_a_token_or_a_signed_in_person_gets_the_uncached_response(app, client, t
         sess["_user_id"] = "1"
     page = client.get("/kategori/lf-smp")
     assert page.status_code == 200 and "ETag" not in page.headers
+
+
+def test_each_language_has_its_own_cached_page(client):
+    indonesian = client.get("/kategori/lf-smp")
+    client.set_cookie("lang", "en")
+    english = client.get("/kategori/lf-smp")
+    english_again = client.get("/kategori/lf-smp")
+    assert '<html lang="id">' in indonesian.get_data(as_text=True)
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert english_again.data == english.data
+    assert english.headers["ETag"] != indonesian.headers["ETag"]
+    assert english_again.headers["Vary"] == english.headers["Vary"] == "Cookie, Authorization"
