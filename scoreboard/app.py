@@ -56,12 +56,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # a deactivated account is signed out at its next request, not only at its next login
     login_manager.user_loader(lambda uid: (lambda u: u if u is not None and u.active else None)(
         db.session.get(User, int(uid))))
+    async_mode = os.environ.get("KEJURDA_ASYNC_MODE", "threading")  # gevent: comparisons only
+    queue_url = app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE")
+    manager = None
+    if queue_url:  # several servers: broadcasts through Redis, resynced after its faults
+        from scoreboard.broadcast import ResyncingRedisManager, resync_screens
+
+        manager = ResyncingRedisManager(
+            queue_url, app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda",
+            on_reconnect=lambda: resync_screens(app))
     # async_handlers=False: one client's events are handled in the order it sent them, so a
     # beam's bounce can never overtake the edge that started a run.
-    async_mode = os.environ.get("KEJURDA_ASYNC_MODE", "threading")  # gevent: comparisons only
     socketio.init_app(app, async_mode=async_mode, cors_allowed_origins=[], async_handlers=False,
-                      message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
-                      channel=app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda")
+                      client_manager=manager)
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
@@ -76,7 +83,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("KEJURDA_DUTIES", not app.config.get("TESTING")):
         app.wsgi_app = StartDuties(app, app.wsgi_app)  # duties start with the app
     publish.disconnect_all()
-    publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"))
+    emit = lambda event, data: socketio.emit(event, data, namespace="/live")  # noqa: E731
+    if queue_url:  # a slow or absent Redis never holds up a write or an agent's ack
+        from scoreboard.broadcast import BackgroundEmitter
+
+        emit = BackgroundEmitter(emit)
+    publish.connect(emit)
     init_public_cache(app)  # after the emitter: a screen's update never waits for it
 
     @app.teardown_appcontext
