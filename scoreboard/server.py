@@ -92,8 +92,8 @@ def run_server(host: str, port: int, db_url: str, event_file: str | None = None,
     (default: `build(db_url)`); the schema and the event file are done here first, once."""
     check_port(host, port)
     check_tls(tls_cert, tls_key)
-    if event_file or make_app is None:
-        app = build(db_url, event_file)  # migrates and loads before anything listens
+    if event_file:  # loaded once, before anything listens (the worker migrates otherwise)
+        app = build(db_url, event_file, {"KEJURDA_DUTIES": False})
         get_db(app).dispose()
     factory = make_app or (lambda: build(db_url))
     scheme = "https" if tls_cert else "http"
