@@ -13,6 +13,7 @@ from flask_login import current_user
 from scoreboard import config as cfg
 from scoreboard import fanout
 from scoreboard.api.routes import bp as api_bp
+from scoreboard.broadcast import BackgroundEmitter, ResyncingRedisManager, resync_screens
 from scoreboard.db import Database
 from scoreboard.duties import StartDuties
 from scoreboard.extensions import babel, csrf, login_manager, socketio
@@ -60,8 +61,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     queue_url = app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE")
     manager = None
     if queue_url:  # several servers: broadcasts through Redis, resynced after its faults
-        from scoreboard.broadcast import ResyncingRedisManager, resync_screens
-
         manager = ResyncingRedisManager(
             queue_url, app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda",
             on_reconnect=lambda: resync_screens(app))
@@ -85,8 +84,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     publish.disconnect_all()
     emit = lambda event, data: socketio.emit(event, data, namespace="/live")  # noqa: E731
     if queue_url:  # a slow or absent Redis never holds up a write or an agent's ack
-        from scoreboard.broadcast import BackgroundEmitter
-
         emit = BackgroundEmitter(emit)
     publish.connect(emit)
     init_public_cache(app)  # after the emitter: a screen's update never waits for it

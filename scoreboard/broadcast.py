@@ -26,6 +26,12 @@ from collections.abc import Callable
 from typing import Any
 
 import socketio
+from sqlalchemy import select
+
+from scoreboard.extensions import socketio as flask_socketio
+from scoreboard.models import Category
+from scoreboard.services.ranking import category_ranking
+from scoreboard.sockets import LiveNamespace
 
 log = logging.getLogger(__name__)
 MAX_WAITING = 10_000
@@ -98,16 +104,8 @@ class ResyncingRedisManager(socketio.RedisManager):
 
 def resync_screens(app: Any) -> None:
     """Send this server's own `/live` screens the current state (not through Redis)."""
-    from sqlalchemy import select
-
-    from scoreboard.app import get_db
-    from scoreboard.extensions import socketio as flask_socketio
-    from scoreboard.models import Category
-    from scoreboard.services.ranking import category_ranking
-    from scoreboard.sockets import LiveNamespace
-
     with app.app_context():
-        db = get_db(app)
+        db = app.extensions["kejurda_db"]
         try:
             snapshot = LiveNamespace("/live")._snapshot()
             rankings = []

@@ -30,6 +30,9 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from scoreboard.extensions import socketio
+from scoreboard.services import runs
+
 log = logging.getLogger(__name__)
 
 
@@ -111,13 +114,16 @@ class DutyLock:
                 self._file = None
 
 
+def _db(app: Flask) -> Any:
+    # the app's Database (as scoreboard.app.get_db; that module imports this one)
+    return app.extensions["kejurda_db"]
+
+
 def duty_lock(app: Flask) -> DutyLock:
     """The app's duty lock (one per app, made on first use)."""
-    from scoreboard.app import get_db
-
     lock = app.extensions.get("kejurda_duty_lock")
     if lock is None:
-        lock = app.extensions["kejurda_duty_lock"] = DutyLock(get_db(app).engine)
+        lock = app.extensions["kejurda_duty_lock"] = DutyLock(_db(app).engine)
     return lock
 
 
@@ -126,9 +132,6 @@ def every(app: Flask, seconds: float, duty: Callable[[], object], name: str,
     """Run `duty` every `seconds` in a background task, logging (not dying on) failures.
     With `once`, only the process holding the duty lock runs it (the others wait their
     turn: they take over within one tick when the holder goes)."""
-    from scoreboard.app import get_db
-    from scoreboard.extensions import socketio
-
     def loop() -> None:
         while True:
             socketio.sleep(seconds)
@@ -140,9 +143,9 @@ def every(app: Flask, seconds: float, duty: Callable[[], object], name: str,
                 except Exception as exc:
                     log.warning("%s failed: %s", name, str(exc).splitlines()[0] if str(exc)
                                 else exc.__class__.__name__)
-                    get_db(app).session.rollback()
+                    _db(app).session.rollback()
                 finally:
-                    get_db(app).remove()
+                    _db(app).remove()
 
     socketio.start_background_task(loop)
 
@@ -150,16 +153,13 @@ def every(app: Flask, seconds: float, duty: Callable[[], object], name: str,
 def start_duties(app: Flask) -> None:
     """Start the app's duties once per app: time out runs that never finish, on the
     server's own clock (once across processes)."""
-    from scoreboard.app import get_db
-    from scoreboard.services import runs
-
     with _started_lock:
         if app.extensions.get("kejurda_duties_started"):
             return
         app.extensions["kejurda_duties_started"] = True
     grace = float(app.config["KEJURDA_EXPIRE_GRACE_S"])
     every(app, float(app.config["KEJURDA_EXPIRE_INTERVAL_S"]),
-          lambda: runs.expire_runs(get_db(app).session, grace), "expire", once=True)
+          lambda: runs.expire_runs(_db(app).session, grace), "expire", once=True)
     for start in app.extensions.get("kejurda_more_duties", []):
         start(app)
 

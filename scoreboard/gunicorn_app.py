@@ -18,6 +18,9 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
+from scoreboard.duties import start_duties
+from scoreboard.extensions import socketio
+
 log = logging.getLogger(__name__)
 
 
@@ -35,8 +38,6 @@ class KejurdaServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        from scoreboard.duties import start_duties
-
         app = self.factory()
         start_duties(app)  # now, not at the first request: runs must time out meanwhile too
         return app
@@ -62,8 +63,6 @@ class KejurdaWorker(ThreadWorker):
 
 def close_sessions() -> None:
     """Close every Engine.IO session of this process, without waiting on any one."""
-    from scoreboard.extensions import socketio
-
     server = getattr(socketio, "server", None)
     if server is None:
         return

@@ -25,6 +25,8 @@ from flask import Flask
 from scoreboard.app import create_app, get_db
 from scoreboard.duties import every, start_duties  # noqa: F401 (re-exported for callers)
 from scoreboard.errors import KejurdaError
+from scoreboard.extensions import socketio
+from scoreboard.gunicorn_app import serve
 from scoreboard.services.event_file import load_event
 
 log = logging.getLogger(__name__)
@@ -101,15 +103,11 @@ def run_server(host: str, port: int, db_url: str, event_file: str | None = None,
     log.info("kejurda server on %s://%s:%s/ (database %s)", scheme, shown, port, _safe_url(db_url))
     if os.environ.get("KEJURDA_SERVER") in ("werkzeug", "gevent"):
         return _run_werkzeug(factory(), host, port, tls_cert, tls_key)
-    from scoreboard.gunicorn_app import serve
-
     serve(factory, host, port, threads=THREADS, grace_s=GRACE_S, tls_cert=tls_cert,
           tls_key=tls_key)
 
 
 def _run_werkzeug(app: Flask, host: str, port: int, cert: str | None, key: str | None) -> None:
-    from scoreboard.extensions import socketio
-
     start_duties(app)
     signal.signal(signal.SIGTERM, lambda *_: _stop())
     try:

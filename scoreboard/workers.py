@@ -23,7 +23,9 @@ import sys
 import threading
 import time
 
+from scoreboard.app import get_db
 from scoreboard.errors import KejurdaError
+from scoreboard.server import build, check_port, check_tls
 
 log = logging.getLogger(__name__)
 RESTART_PAUSE_S = 1.0
@@ -37,8 +39,6 @@ def worker_ports(port: int, workers: int) -> list[int]:
 def run_workers(host: str, port: int, workers: int, db_url: str, event_file: str | None,
                 tls_cert: str | None, tls_key: str | None) -> None:
     """Start `workers` server processes and keep them running until SIGTERM/SIGINT."""
-    from scoreboard.server import build, check_port, check_tls
-
     if not os.environ.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"):
         raise KejurdaError("--workers: several workers need the Redis message queue; set "
                            "KEJURDA_SOCKETIO_MESSAGE_QUEUE=redis://... "
@@ -52,8 +52,6 @@ def run_workers(host: str, port: int, workers: int, db_url: str, event_file: str
     for p in ports:
         check_port(host, p)
     check_tls(tls_cert, tls_key)
-    from scoreboard.app import get_db
-
     app = build(db_url, event_file, {"KEJURDA_DUTIES": False})  # migrate and load once
     get_db(app).dispose()
     extra = ["--tls-cert", tls_cert, "--tls-key", tls_key] if tls_cert else []

@@ -1,14 +1,14 @@
 """shared server settings (the session key)
 
 Revision ID: 0017
-Revises: 0007
+Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0007"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
