@@ -113,7 +113,9 @@ def main() -> None:
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             procs.append(gen)
             ready = gen.stdout.readline()
-            assert ready.startswith("ready"), ready
+            if not ready.startswith("ready"):
+                raise SystemExit(f"viewers could not all connect: {ready!r}\nnginx errors:\n"
+                                 + "\n".join(proxy.errors().splitlines()[-5:]))
             time.sleep(3)
             rss_idle = tree_rss_kib(sup.pid)
             agent = socketio.Client()
