@@ -11,6 +11,8 @@ and the cookie follows them to the worker that answered.
 
 from __future__ import annotations
 
+import resource
+
 COOKIE = "kejurda_w"
 
 
@@ -66,11 +68,15 @@ def _regex(backend: str) -> str:
 def standalone(listen: str, backends: list[str], run_dir: str) -> str:
     """A whole nginx.conf that runs as an ordinary user in the foreground, with every
     path of its own under `run_dir` (how the tests and benchmarks start nginx)."""
-    body = site(listen, backends).replace("\n", "\n    ").rstrip()
+    # each proxied viewer holds two descriptors in one nginx worker: spread the viewers over
+    # four workers (reuseport) and ask for no more descriptors than this user may have
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    nofile = 65536 if hard == resource.RLIM_INFINITY else min(65536, hard)
+    body = site(f"{listen} reuseport", backends).replace("\n", "\n    ").rstrip()
     return "\n".join([
         "daemon off;",
-        "worker_processes 2;",
-        "worker_rlimit_nofile 65536;",
+        "worker_processes 4;",
+        f"worker_rlimit_nofile {nofile};",
         f"pid {run_dir}/nginx.pid;",
         f"error_log {run_dir}/error.log warn;",
         "events { worker_connections 32768; }",
