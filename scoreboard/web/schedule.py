@@ -15,7 +15,7 @@ from wtforms.validators import Length, Optional
 
 from scoreboard.errors import KejurdaError
 from scoreboard.models import Category, Team
-from scoreboard.services import schedule, schedule_callup, schedule_print
+from scoreboard.services import schedule, schedule_callup, schedule_ical, schedule_print
 from scoreboard.services.schedule_build import load_places, local
 from scoreboard.web.access import role_required
 
@@ -74,6 +74,17 @@ def team_pdf(code: str):
         return _pdf(schedule_print.team_pdf(g.db.session, code[:32]), f"jadwal-{code[:32]}.pdf")
     except KejurdaError:
         abort(404)
+
+
+@bp.get("/jadwal/tim/<code>.ics")
+def team_ical(code: str):
+    """The team's schedule as a calendar feed (a phone subscribes to it)."""
+    try:
+        body = schedule_ical.team_calendar(g.db.session, code[:32])
+    except KejurdaError:
+        abort(404)
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'inline; filename="jadwal-{code[:32]}.ics"'})
 
 
 @bp.get("/jadwal/tempat/<place>.pdf")

@@ -99,3 +99,21 @@ def test_the_admin_generates_a_new_version_with_the_button(planned):
         assert session.scalar(select(func.count()).select_from(ScheduleVersion)) == 2
         latest = session.scalar(select(ScheduleVersion).order_by(ScheduleVersion.id.desc()))
         assert (latest.reason, latest.created_by) == ("jadwal baru", "admin1")
+
+
+def test_a_team_subscribes_to_its_schedule_as_a_calendar(planned):
+    client = planned.test_client()
+    resp = client.get("/jadwal/tim/LF-SD-002.ics")
+    assert resp.status_code == 200 and resp.mimetype == "text/calendar"
+    text = resp.get_data(as_text=True)
+    lines = text.replace("\r\n ", "").split("\r\n")  # unfold
+    assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR"
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    slots = client.get("/api/v1/schedule?team=LF-SD-002").get_json()
+    starts = [line.split(":", 1)[1] for line in lines if line.startswith("DTSTART:")]
+    assert starts == [s["start"][:19].replace("-", "").replace(":", "") for s in slots]
+    assert len(starts) == len(slots) > 0
+    uids = [line for line in lines if line.startswith("UID:")]
+    assert len(set(uids)) == len(uids)
+    assert any(line.startswith("LOCATION:") for line in lines)
+    assert client.get("/jadwal/tim/TIDAK-ADA.ics").status_code == 404
