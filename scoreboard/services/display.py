@@ -20,7 +20,9 @@ from scoreboard.services.schedule_callup import upcoming
 SCREEN = re.compile(r"^[a-z0-9-]{1,32}$")
 # scene -> does it need a category?
 SCENES = {"live": False, "ranking": True, "bracket": True, "match": False, "callup": False,
-          "announcement": False, "next": False}  # next: "Berikutnya", the schedule per place
+          "announcement": False, "next": False,  # next: "Berikutnya", the schedule per place
+          "medals": False,  # the juara umum table (services/awards.py)
+          "inspection": False}  # who still has to pass technical inspection (a category: one)
 MAX_SCENES = 30
 SECONDS = (3, 600)
 TEXT_MAX = 300

@@ -42,6 +42,10 @@ def _texts() -> dict[str, str]:
         "empty": _("Belum ada data"), "results": results.live_texts(),
         "team": _("Tim"), "rank": _("Pkt"), "page": _("Halaman %(n)s/%(m)s", n="{n}", m="{m}"),
         "track": _("Lintasan"), "ready": _("Bersiap"), "next": _("Berikutnya"),
+        "medals": _("Juara umum"), "inspection": _("Belum lolos pemeriksaan teknis"),
+        "points": _("poin"), "gold": _("Emas"), "silver": _("Perak"),
+        "bronze": _("Perunggu"), "inspect": {"not_inspected": _("Belum diperiksa"),
+                                         "failed": _("Tidak lolos")},
         "matchStatus": {"pending": _("menunggu"), "ready": _("siap"), "done": _("selesai"),
                         "bye": _("bye"), "empty": _("kosong"), "skipped": _("tidak perlu")},
     }

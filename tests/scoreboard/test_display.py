@@ -76,7 +76,7 @@ def test_a_bad_playlist_is_refused_whole_and_stores_nothing(api, snapshot):
         ("not a list", "playlist: a list of at most 30 scenes"),
         ([{"scene": "live"}] * 31, "playlist: a list of at most 30 scenes"),
         ([{"scene": "video"}], "playlist[0].scene: one of live, ranking, bracket, match, "
-                               "callup, announcement, next"),
+                               "callup, announcement, next, medals, inspection"),
         ([{"scene": "live"}, "live"], "playlist[1]: must be an object with 'scene'"),
         ([{"scene": "ranking"}], "playlist[0].category: a category slug of this event"),
         ([{"scene": "live", "seconds": 2}], "playlist[0].seconds: an integer from 3 to 600"),
@@ -178,3 +178,16 @@ def test_a_callup_scene_may_name_its_arena(api):
     resp = put(api, "gerbang", [{"scene": "callup", "arena": "nope"}])
     assert (resp.status_code, resp.get_json()) == (
         404, {"error": "playlist[0].arena: 'nope' is not a track or category of this event"})
+
+
+def test_the_medal_table_and_the_inspection_board_are_scenes(api):
+    playlist = [{"scene": "medals", "seconds": 20}, {"scene": "inspection"},
+                {"scene": "inspection", "category": "sumo-sma", "seconds": 10}]
+    resp = put(api, "aula", playlist)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["playlist"] == [
+        {"scene": "medals", "seconds": 20}, {"scene": "inspection", "seconds": 15},
+        {"scene": "inspection", "seconds": 10, "category": "sumo-sma"}]
+    # what the scenes read (display.js SOURCES) answers for anyone
+    assert api.get("/api/v1/medals").status_code == 200
+    assert api.get("/api/v1/inspections?category=sumo-sma").status_code == 200

@@ -288,7 +288,9 @@
     bracket: function (s) { return "/display/bagan/" + encodeURIComponent(s.category); },
     match: function (s) { return "/api/v1/matches" + (s.category ? "?category=" + encodeURIComponent(s.category) : ""); },
     callup: function (s) { return "/api/v1/display/callup" + (s.arena ? "?arena=" + encodeURIComponent(s.arena) : ""); },
-    next: function () { return "/api/v1/schedule/next"; }
+    next: function () { return "/api/v1/schedule/next"; },
+    medals: function () { return "/api/v1/medals"; },
+    inspection: function (s) { return "/api/v1/inspections" + (s.category ? "?category=" + encodeURIComponent(s.category) : ""); }
   };
 
   function listOf(data) {
@@ -322,6 +324,14 @@
       return [row.name, row.queue.length ? teamAt(row.queue[0]) : "–",
         row.queue.slice(1, 4).map(function (q) { return q.position + ". " + teamAt(q); }).join("\n")];
     }
+    if ("gold" in row && "institution" in row) {  // the juara umum table
+      return [String(row.rank), row.institution, row.points + " " + T.points,
+        T.gold + " " + row.gold + " · " + T.silver + " " + row.silver + " · " + T.bronze + " " + row.bronze];
+    }
+    if ("failed" in row && "institution" in row) {  // still to pass inspection
+      return [row.team_name + " (" + row.institution + ")", (T.inspect || {})[row.status] || row.status,
+        row.failed.join(", ")];
+    }
     if ("next" in row && Array.isArray(row.next)) {  // "Berikutnya": a place's next slots
       return [row.name].concat(row.next.map(function (n) {
         return "±" + n.eta.slice(11, 16) + " " + n.teams.map(function (t) { return t.name; }).join(" – ");
@@ -335,6 +345,9 @@
   function renderData(item, data) {
     el.dataBody.innerHTML = "";
     var rows = listOf(data);
+    if (rows && item.scene === "inspection") {  // the board shows who still has to pass
+      rows = rows.filter(function (r) { return r.status !== "passed"; });
+    }
     var note = document.createElement("p");
     note.className = "scene-note";
     if (rows === null) { note.textContent = T.unavailable; el.dataBody.appendChild(note); return; }
@@ -407,7 +420,7 @@
     getJson(SOURCES[item.scene](item)).then(function (data) {
       if (stillAsked()) { renderData(item, data); }
     }).catch(function () { if (stillAsked()) { renderData(item, null); } });
-    if (item.scene === "callup" || item.scene === "next") {  // no /live event: look again while shown
+    if (["callup", "next", "medals", "inspection"].indexOf(item.scene) >= 0) {  // no /live event: look again while shown
       clearTimeout(dataTimer);
       dataTimer = window.setTimeout(function () { if (scene === item) { loadData(item); } }, 10000);
     }
