@@ -192,6 +192,9 @@ from scoreboard.cli_schedule import register as _register_schedule  # noqa: E402
 
 _register_schedule(cli, db_option, _database)
 register_tls_commands(cli, db_option)
+from scoreboard.cli_rehearse import register as _register_rehearse  # noqa: E402
+
+_register_rehearse(cli)
 
 
 DATA_SAFETY = {  # docs/data-safety.md

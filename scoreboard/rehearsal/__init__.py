@@ -1,0 +1,6 @@
+"""The dress rehearsal: a whole championship simulated end to end (`kejurda rehearse`,
+docs/rehearsal.md).
+
+`event` writes the event file and the teams; `venue` runs the real server and agent
+processes; `play` drives them as the desk, referees, judges and viewers do; `checks`
+recomputes every result from the stored facts and prints the invariants."""

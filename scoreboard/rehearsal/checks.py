@@ -1,0 +1,253 @@
+"""The rehearsal's invariants, each printed with its count.
+
+Stored facts are read from the database the server wrote (read only), results are
+recomputed from them with `judging/` alone and compared with what the server shows."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import select
+
+from judging.awards import Ranked, medal_table, podium
+from judging.brackets import resolve
+from judging.brackets.placements import placements
+from judging.brackets.single import build as single_build
+from judging.match import MatchResult
+from judging.rubric import Criterion, RubricRules, ScoreSheet, rank_rubric
+from judging.timed_rank import Attempt, rank_timed
+from scoreboard.db import Database
+from scoreboard.models import (
+    Category,
+    GateEvent,
+    MatchDraw,
+    MatchRecord,
+    Run,
+    ScoreSheetVersion,
+    Team,
+    User,
+)
+from scoreboard.rehearsal.event import CRITERIA
+
+SERVER_ERROR = re.compile(r"Traceback \(most recent call last\)|\bERROR\b")
+
+
+class Report:
+    """Invariants checked so far: each line printed, failures collected."""
+
+    def __init__(self) -> None:
+        self.failed: list[str] = []
+
+    def check(self, name: str, count: int, problems: list[str]) -> None:
+        mark = "ok" if not problems else f"FAILED ({len(problems)}: {problems[0]})"
+        print(f"rehearsal: check {name}: {count} — {mark}", flush=True)
+        if problems:
+            self.failed.append(name)
+
+
+def ground_truth(folder: Path) -> dict[int, dict]:
+    """Every simulated robot's truth, from every agent's data folder."""
+    truth = {}
+    for path in folder.glob("agent-*/ground_truth.jsonl"):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                truth[row["run_id"]] = row
+    return truth
+
+
+def check_edges(rep: Report, session, truth: dict[int, dict]) -> None:
+    """Every edge the simulator produced stored exactly once (its start and finish edges
+    at their true device times; no physical edge stored twice under another number)."""
+    edges = session.execute(select(GateEvent.source, GateEvent.boot, GateEvent.seq,
+                                   GateEvent.gate, GateEvent.edge, GateEvent.t_us)).all()
+    by_seq = Counter((e.source, e.boot, e.seq) for e in edges)
+    by_edge = Counter((e.source, e.boot, e.gate, e.edge, e.t_us) for e in edges)
+    at = Counter((e.source, e.t_us) for e in edges)
+    problems = [f"edge {k} stored {n} times" for k, n in by_seq.items() if n > 1]
+    problems += [f"edge {k} stored {n} times" for k, n in by_edge.items() if n > 1]
+    for run_id, row in truth.items():
+        # each track of the rehearsal has its gates on one device
+        for source, t_us in ((row["start_source"], row["start_t_us"]),
+                             (row["start_source"], row["finish_t_us"])):
+            if t_us is not None and at[(source, t_us)] < 1:
+                problems.append(f"run {run_id}: edge {source}@{t_us} not stored")
+    rep.check("gate edges stored exactly once", len(edges), problems)
+
+
+def check_run_times(rep: Report, ledger, truth: dict[int, dict]) -> Counter:
+    """Every run's time equals the simulator's truth, or the run is in review with a
+    reason (or ended without a robot: aborted, timed out)."""
+    problems, outcome = [], Counter()
+    for run_id, run in ledger.runs.items():
+        gt = truth.get(run_id)
+        outcome[run["status"]] += 1
+        if run["status"] == "review" and run["reason"]:
+            continue
+        if gt is None:
+            if run["status"] not in ("timeout", "aborted"):
+                problems.append(f"run {run_id}: {run['status']} without a simulated robot")
+        elif gt["outcome"] == "finished":
+            if (run["status"], run["elapsed_us"], run["checkpoints_us"]) != (
+                    "finished", gt["elapsed_us"], gt["checkpoints_us"]):
+                problems.append(f"run {run_id}: {run['status']} {run['elapsed_us']} µs, "
+                                f"truth {gt['elapsed_us']} µs")
+        elif run["status"] != "timeout":
+            problems.append(f"run {run_id}: {run['status']}, truth {gt['outcome']}")
+    rep.check("run times equal the ground truth (" +
+              ", ".join(f"{k} {v}" for k, v in sorted(outcome.items())) + ")",
+              len(ledger.runs), problems)
+    return outcome
+
+
+def check_entries(rep: Report, session, ledger) -> None:
+    """Every score sheet and match result entered is stored once, as entered."""
+    problems = []
+    stored = session.execute(select(Category.slug, User.name, Team.code,
+                                    ScoreSheetVersion.scores)
+                             .join(Category, ScoreSheetVersion.category_id == Category.id)
+                             .join(User, ScoreSheetVersion.judge_id == User.id)
+                             .join(Team, ScoreSheetVersion.team_id == Team.id)).all()
+    counts = Counter((row[0], row[1], row[2]) for row in stored)
+    for key in ledger.sheets:
+        if counts[key] != 1:
+            problems.append(f"sheet {key} stored {counts[key]} times")
+    problems += [f"sheet {k} stored but never entered" for k in counts if k not in ledger.sheets]
+    problems += [f"sheet {(s, j, t)} differs" for s, j, t, scores in stored
+                 if (s, j, t) in ledger.sheets and scores != ledger.sheets[(s, j, t)]["scores"]]
+    rep.check("score sheets stored once", len(stored), problems)
+
+    problems = []
+    records = session.execute(select(Category.slug, MatchRecord.match_id, MatchRecord.result)
+                              .join(Category, MatchRecord.category_id == Category.id)).all()
+    counts = Counter((row[0], row[1]) for row in records)
+    for key in ledger.results:
+        if counts[key] != 1:
+            problems.append(f"result {key} stored {counts[key]} times")
+    for slug, match_id, result in records:
+        body = ledger.results.get((slug, match_id))
+        if body is None:
+            problems.append(f"result {(slug, match_id)} stored but never entered")
+            continue
+        home, away = (body.get("home_yuko", body.get("home_goals")),
+                      body.get("away_yuko", body.get("away_goals")))
+        if (result["home_score"], result["away_score"]) != (home, away):
+            problems.append(f"result {(slug, match_id)}: stored {result['home_score']}-"
+                            f"{result['away_score']}, entered {home}-{away}")
+    rep.check("match results stored once", len(records), problems)
+
+
+def recompute(session, plan) -> dict[str, list[tuple[str, int | None]]]:
+    """Every category's ranking from the stored facts, by `judging/` alone."""
+    out = {}
+    teams = {slug: sorted(codes) for slug, codes in plan.teams.items()}
+    for slug, kind in plan.formats.items():
+        if kind == "timed":
+            rows = session.execute(select(Team.code, Run.attempt, Run.status, Run.elapsed_us)
+                                   .join(Team, Run.team_id == Team.id)
+                                   .join(Category, Run.category_id == Category.id)
+                                   .where(Category.slug == slug)).all()
+            entries = rank_timed(teams[slug], [Attempt(*row) for row in rows])
+            out[slug] = [(e.team, e.rank, e.best_us) for e in entries]
+        elif kind == "judged":
+            rules = RubricRules(tuple(Criterion(k, n, w, 100) for k, n, w in CRITERIA))
+            rows = session.execute(select(User.name, Team.code, ScoreSheetVersion.scores,
+                                          ScoreSheetVersion.version)
+                                   .join(User, ScoreSheetVersion.judge_id == User.id)
+                                   .join(Team, ScoreSheetVersion.team_id == Team.id)
+                                   .order_by(ScoreSheetVersion.version)).all()
+            latest = {(j, t): scores for j, t, scores, _v in rows}
+            sheets = [ScoreSheet(j, t, scores) for (j, t), scores in latest.items()]
+            out[slug] = [(e.team, e.rank) for e in rank_rubric(rules, teams[slug], sheets)]
+        else:
+            out[slug] = _bracket_places(session, slug)
+    return out
+
+
+def _bracket_places(session, slug: str) -> list[tuple[str, int | None]]:
+    draw = session.scalar(select(MatchDraw).join(Category).where(Category.slug == slug))
+    records = session.scalars(select(MatchRecord).join(Category).where(Category.slug == slug)
+                              .order_by(MatchRecord.version)).all()
+    latest = {r.match_id: r.result for r in records}
+    results = [MatchResult.from_dict(res) for res in latest.values() if res is not None]
+    bracket = single_build(list(draw.seeded), third_place=True)
+    return [(p.team, p.rank) for p in placements(bracket, resolve(bracket, results))]
+
+
+def check_rankings(rep: Report, session, r) -> None:
+    """Rankings, brackets and medals the server shows equal those recomputed."""
+    mine = recompute(session, r.plan)
+    problems, count = [], 0
+    for slug, expected in mine.items():
+        shown = r.venue.api("GET", f"/categories/{slug}/ranking").json()["entries"]
+        width = len(expected[0]) if expected else 2
+        got = [(e["team"], e["rank"], e.get("best_us"))[:width] for e in shown]
+        count += len(got)
+        if got != expected:
+            problems.append(f"{slug}: shown {got[:3]}…, recomputed {expected[:3]}…")
+    schools = dict(session.execute(select(Team.code, Team.institution)).all())
+    places = []
+    for slug, expected in mine.items():
+        places += podium(slug, [Ranked(row[0], schools[row[0]], row[1]) for row in expected])
+    table = [row.as_dict() for row in medal_table(places)]
+    if table != r.medals:
+        problems.append(f"medals: shown {r.medals[:2]}…, recomputed {table[:2]}…")
+    rep.check(f"rankings, brackets and medals recomputed by judging/ ({len(table)} schools)",
+              count, problems)
+
+
+def check_viewers(rep: Report, r) -> None:
+    """No viewer missed the final update of a run that ended while it was connected."""
+    problems, due = [], 0
+    for run_id, run in r.ledger.runs.items():
+        start, end = r.ledger.run_window[run_id]
+        for n, viewer in enumerate(r.viewers):
+            if viewer.connected_through(start, end):
+                due += 1
+                if run["status"] not in viewer.seen.get(run_id, ()):
+                    problems.append(f"viewer {n} missed run {run_id} {run['status']}")
+    updates = sum(v.updates for v in r.viewers)
+    rep.check(f"viewers saw every run update ({updates} updates received)", due, problems)
+
+
+def check_certificates(rep: Report, r) -> None:
+    """Every participant (each pupil of each team) has a certificate."""
+    pupils = sum(r.plan.members.values())
+    problems = [] if r.certificate_pages == pupils else [
+        f"{r.certificate_pages} pages for {pupils} participants"]
+    problems += [f"{code}: no certificate on its link" for code, ok in
+                 r.team_certificates.items() if not ok]
+    rep.check("participants with a certificate", pupils, problems)
+
+
+def check_logs(rep: Report, folder: Path) -> None:
+    """No traceback or ERROR line in the server's and agents' logs."""
+    problems, lines = [], 0
+    for path in sorted(folder.glob("*.log")):
+        for line in path.read_text(errors="replace").splitlines():
+            lines += 1
+            if SERVER_ERROR.search(line):
+                problems.append(f"{path.name}: {line.strip()[:160]}")
+    rep.check("log lines without a server error", lines, problems)
+
+
+def check_all(r) -> list[str]:
+    """Every invariant; the names of those that failed."""
+    rep = Report()
+    truth = ground_truth(r.options.folder)
+    db = Database(r.venue.db_url)
+    try:
+        with db.transaction() as session:
+            check_edges(rep, session, truth)
+            check_run_times(rep, r.ledger, truth)
+            check_entries(rep, session, r.ledger)
+            check_rankings(rep, session, r)
+    finally:
+        db.dispose()
+    check_viewers(rep, r)
+    check_certificates(rep, r)
+    check_logs(rep, r.options.folder)
+    return rep.failed

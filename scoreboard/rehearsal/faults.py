@@ -1,0 +1,7 @@
+"""Faults."""
+
+from __future__ import annotations
+
+
+def play(r, threads) -> None:
+    pass
