@@ -78,9 +78,11 @@ def check_edges(rep: Report, session, truth: dict[int, dict]) -> None:
     rep.check("gate edges stored exactly once", len(edges), problems)
 
 
-def check_run_times(rep: Report, ledger, truth: dict[int, dict]) -> Counter:
+def check_run_times(rep: Report, ledger, truth: dict[int, dict],
+                    agent_kills: list[float]) -> Counter:
     """Every run's time equals the simulator's truth, or the run is in review with a
-    reason (or ended without a robot: aborted, timed out)."""
+    reason. A robot killed with its agent (-9) leaves no truth: its run, in flight at the
+    kill, may have finished from the edges already out, or timed out."""
     problems, outcome = [], Counter()
     for run_id, run in ledger.runs.items():
         gt = truth.get(run_id)
@@ -88,7 +90,10 @@ def check_run_times(rep: Report, ledger, truth: dict[int, dict]) -> Counter:
         if run["status"] == "review" and run["reason"]:
             continue
         if gt is None:
-            if run["status"] not in ("timeout", "aborted"):
+            start, end = ledger.run_window[run_id]
+            if any(start <= kill <= end for kill in agent_kills):
+                outcome["lost with its agent"] += 1
+            elif run["status"] not in ("timeout", "aborted"):
                 problems.append(f"run {run_id}: {run['status']} without a simulated robot")
         elif gt["outcome"] == "finished":
             if (run["status"], run["elapsed_us"], run["checkpoints_us"]) != (
@@ -242,7 +247,7 @@ def check_all(r) -> list[str]:
     try:
         with db.transaction() as session:
             check_edges(rep, session, truth)
-            check_run_times(rep, r.ledger, truth)
+            check_run_times(rep, r.ledger, truth, r.agent_kills)
             check_entries(rep, session, r.ledger)
             check_rankings(rep, session, r)
     finally:

@@ -43,6 +43,7 @@ class Rehearsal:
     judges: dict[str, people.Browser] = field(default_factory=dict)
     steps: list[tuple[str, float]] = field(default_factory=list)
     protest_id: int | None = None
+    agent_kills: list[float] = field(default_factory=list)  # monotonic moments
     medals: list[dict] = field(default_factory=list)
     certificate_pages: int = 0
     team_certificates: dict[str, bool] = field(default_factory=dict)
@@ -113,7 +114,7 @@ def start_agents(r: Rehearsal) -> None:
     scale = f"{1 / o.speed:.6f}"
     url = None
     if o.faults:
-        r.proxy = WifiProxy(v.port)
+        r.proxy = WifiProxy(v.port, delay_s=0.005)
         url = r.proxy.url
     for name, track in (("pi-1", "lintasan-pi"), ("esp32-1", "lintasan-esp")):
         v.start_agent(name, "--simulate", "--sim-seed", str(o.seed), "--sim-scale", scale,
@@ -141,6 +142,11 @@ def play_all(r: Rehearsal, fault_plan) -> None:
         play.draw(v, slug)
     limit_s = event_builder.time_limit_s(o.speed) + 60
     errors: list[BaseException] = []
+    tablet = None
+    if fault_plan is not None:
+        from scoreboard.rehearsal.faults import offline_tablet
+
+        tablet = offline_tablet(r)
 
     def guarded(target, *args) -> None:
         try:
@@ -157,11 +163,15 @@ def play_all(r: Rehearsal, fault_plan) -> None:
     for thread in threads:
         thread.start()
     if fault_plan is not None:
-        guarded(fault_plan, r, threads)
+        guarded(fault_plan, r, threads, tablet)
     for thread in threads:
         thread.join()
+    if tablet is not None:
+        tablet.close()
     if errors:
         raise RehearsalError(str(errors[0]))
+    for fault in r.faults:
+        r.say(f"fault: {fault}")
     r.step(f"played: {len(ledger.runs)} runs, {len(ledger.results)} match results, "
            f"{len(ledger.sheets)} score sheets", t0)
 

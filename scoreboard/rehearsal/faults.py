@@ -1,7 +1,64 @@
-"""Faults."""
+"""The faults of a real venue, played while the championship runs (`--faults`)."""
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
+from typing import Any
 
-def play(r, threads) -> None:
-    pass
+from scoreboard.rehearsal.people import Browser
+from scoreboard.rehearsal.venue import WifiProxy
+
+NOT_DONE = ("a serial line corrupted and an ESP32 rebooted (the virtual ESP32 on a pty "
+            "is not yet in the rehearsal)", "a clock step on a Pi")
+
+
+def offline_tablet(r: Any) -> WifiProxy:
+    """The last judge's tablet reaches the server through its own Wi-Fi, down from the
+    start: its sheets wait on the tablet until the fault plan brings it back."""
+    proxy = WifiProxy(r.venue.port)
+    proxy.block()
+    name = list(r.judges)[-1]
+    tablet = Browser(r.venue, proxy.url)
+    tablet.http.cookies.update(r.judges[name].http.cookies)
+    tablet.token = r.judges[name].token
+    r.judges[name] = tablet
+    return proxy
+
+
+def _when(r: Any, threads: list[threading.Thread], fraction: float, total: int) -> bool:
+    """Wait until `fraction` of the runs have ended; False if play ended first."""
+    while len(r.ledger.runs) < fraction * total:
+        if not any(t.is_alive() for t in threads):
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def play(r: Any, threads: list[threading.Thread], tablet: WifiProxy) -> None:
+    """The fault plan, in the order of the day; each fault done is listed in `r.faults`."""
+    total = sum(len(r.plan.teams[s]) for s, kind in r.plan.formats.items() if kind == "timed")
+    total *= 2
+    v = r.venue
+    if _when(r, threads, 0.15, total):
+        cut = r.proxy.cut()
+        r.faults.append(f"Wi-Fi of agent pi-1 dropped ({cut} connections cut)")
+    if _when(r, threads, 0.3, total):
+        agent = v.agents["esp32-1"]
+        r.agent_kills.append(time.monotonic())
+        agent.stop(signal.SIGKILL)
+        agent.start()
+        r.faults.append("agent esp32-1 killed -9 and restarted")
+    if _when(r, threads, 0.45, total):
+        tablet.unblock()
+        r.faults.append("judge tablet offline until now, its sheets sent late")
+    if _when(r, threads, 0.6, total):
+        r.ledger.hold()
+        v.restart_server(signal.SIGKILL)
+        r.ledger.go.set()
+        r.faults.append("server killed -9 between runs and restarted")
+    if _when(r, threads, 0.75, total):
+        cut = r.proxy.cut()
+        r.faults.append(f"Wi-Fi of agent pi-1 dropped again ({cut} connections cut)")
+    tablet.unblock()

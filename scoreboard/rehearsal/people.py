@@ -22,16 +22,17 @@ class Browser:
     """One person's browser: cookies, the page's CSRF token, retries while the server
     restarts (a person presses the button again)."""
 
-    def __init__(self, venue: Venue) -> None:
+    def __init__(self, venue: Venue, url: str | None = None) -> None:
         self.venue = venue
+        self.url = url or venue.url  # a tablet on the venue's Wi-Fi goes through a proxy
         self.http = requests.Session()
         self.token: str | None = None  # the signed-in session's CSRF token
 
-    def request(self, method: str, path: str, retry: float = 60, **kwargs) -> requests.Response:
+    def request(self, method: str, path: str, retry: float = 180, **kwargs) -> requests.Response:
         deadline = time.monotonic() + retry
         while True:
             try:
-                return self.http.request(method, self.venue.url + path, timeout=60,
+                return self.http.request(method, self.url + path, timeout=60,
                                          allow_redirects=False, **kwargs)
             except requests.RequestException:
                 if time.monotonic() > deadline:
@@ -46,7 +47,9 @@ class Browser:
         return found.group(1)
 
     def form(self, path: str, data: dict, page: str | None = None) -> requests.Response:
-        return self.request("POST", path, data={"csrf_token": self.csrf(page or path), **data})
+        """Submit a form; a signed-in person's session token serves every form."""
+        token = self.token or self.csrf(page or path)
+        return self.request("POST", path, data={"csrf_token": token, **data})
 
     def sign_in(self, name: str) -> Browser:
         resp = self.form("/login", {"name": name, "password": PASSWORD})

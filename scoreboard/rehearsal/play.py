@@ -27,14 +27,42 @@ class Ledger:
     sheets: dict[tuple[str, str, str], dict] = field(default_factory=dict)  # cat, judge, team
     resent: int = 0               # submissions sent twice with the same key
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # the desks arm only while `go` is set; `in_flight` runs are armed and not yet ended
+    go: threading.Event = field(default_factory=threading.Event)
+    in_flight: int = 0
+
+    def __post_init__(self) -> None:
+        self.go.set()
+
+    def enter(self) -> None:
+        """A desk about to arm a run: waits while the desks are held (see `hold`)."""
+        while True:
+            self.go.wait()
+            with self.lock:
+                if self.go.is_set():
+                    self.in_flight += 1
+                    return
+
+    def hold(self, timeout: float = 120) -> None:
+        """Stop the desks arming and wait until no run is in flight."""
+        with self.lock:
+            self.go.clear()
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
-def _arm(venue: Venue, slug: str, team: str) -> dict:
+def _arm(venue: Venue, slug: str, team: str, attempt: int) -> dict:
     deadline = time.monotonic() + 120
     while True:
         resp = venue.api("POST", "/runs", json={"category": slug, "team": team})
         if resp.status_code == 201:
             return resp.json()
+        # the desk lost the answer (server restarting) but the run was armed: use it
+        latest = venue.api("GET", f"/runs?category={slug}&limit=3").json()
+        mine = [run for run in latest if run["team"] == team and run["attempt"] == attempt]
+        if mine:
+            return mine[0]
         if resp.status_code != 409 or time.monotonic() > deadline:
             raise RehearsalError(f"arming {team} in {slug}: {resp.status_code} {resp.text[:200]}")
         time.sleep(0.05)
@@ -52,16 +80,16 @@ def _wait_final(venue: Venue, run_id: int, limit_s: float) -> dict:
 
 
 def play_timed(venue: Venue, plan: Plan, slug: str, attempts: int, ledger: Ledger,
-               limit_s: float, pause: threading.Event | None = None) -> None:
+               limit_s: float) -> None:
     """The desk of one track: every team's attempts, one run at a time, in call-up order."""
-    for _attempt in range(attempts):
+    for attempt in range(1, attempts + 1):
         for team in plan.teams[slug]:
-            if pause is not None:
-                pause.wait()
+            ledger.enter()
             armed_at = time.monotonic()
-            run = _arm(venue, slug, team)
+            run = _arm(venue, slug, team, attempt)
             final = _wait_final(venue, run["id"], limit_s)
             with ledger.lock:
+                ledger.in_flight -= 1
                 ledger.runs[final["id"]] = final
                 ledger.run_window[final["id"]] = (armed_at, time.monotonic())
 
@@ -137,7 +165,9 @@ def play_judged(judges: dict[str, Any], plan: Plan, slug: str, ledger: Ledger, s
 
 def _send_sheet(tablet: Any, slug: str, sheet: dict, replay: bool = False) -> None:
     resp = tablet.api("POST", f"/categories/{slug}/scores", json=sheet)
-    if resp.status_code != (200 if replay else 201):
+    # a first send may meet its own earlier copy: the network dropped the confirmation
+    # and the tablet sent it again (same key: stored once, answered 200)
+    if resp.status_code not in ((200,) if replay else (200, 201)):
         raise RehearsalError(f"sheet of {sheet['team']}: {resp.status_code} {resp.text[:200]}")
 
 

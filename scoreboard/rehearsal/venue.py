@@ -162,6 +162,7 @@ class WifiProxy:
         self._lock = threading.Lock()
         self._conns: list[socket.socket] = []
         self.cuts = 0
+        self.blocked = False
         threading.Thread(target=self._accept, name="wifi-accept", daemon=True).start()
 
     @property
@@ -180,6 +181,14 @@ class WifiProxy:
         self.cuts += bool(conns)
         return len(conns) // 2
 
+    def block(self) -> None:
+        """Out of reach: everything cut, new connections refused until `unblock()`."""
+        self.blocked = True
+        self.cut()
+
+    def unblock(self) -> None:
+        self.blocked = False
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._listener.close()
@@ -191,6 +200,9 @@ class WifiProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            if self.blocked:
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection(self.upstream, timeout=5)
                 upstream.settimeout(None)
