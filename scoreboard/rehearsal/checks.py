@@ -242,7 +242,7 @@ def check_logs(rep: Report, folder: Path) -> None:
 def check_all(r) -> list[str]:
     """Every invariant; the names of those that failed."""
     rep = Report()
-    truth = ground_truth(r.options.folder)
+    truth = ground_truth(r.options.folder) | r.esp32.truth
     db = Database(r.venue.db_url)
     try:
         with db.transaction() as session:

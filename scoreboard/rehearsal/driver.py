@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from scoreboard.rehearsal import event as event_builder
 from scoreboard.rehearsal import people, play
@@ -44,6 +45,7 @@ class Rehearsal:
     steps: list[tuple[str, float]] = field(default_factory=list)
     protest_id: int | None = None
     agent_kills: list[float] = field(default_factory=list)  # monotonic moments
+    esp32: Any = None  # the ESP32 track (scoreboard.rehearsal.esp32.Esp32Track)
     medals: list[dict] = field(default_factory=list)
     certificate_pages: int = 0
     team_certificates: dict[str, bool] = field(default_factory=dict)
@@ -108,18 +110,20 @@ def prepare(r: Rehearsal) -> None:
 
 
 def start_agents(r: Rehearsal) -> None:
-    """One simulated agent per track: the Pi's lap track and the ESP32's track. With faults
-    the Pi's agent talks through the Wi-Fi proxy."""
+    """The Pi's lap track: a simulated agent (with faults, over the Wi-Fi proxy). The
+    ESP32 track: a virtual box on a pty, read by an agent with `--serial`."""
+    from scoreboard.rehearsal.esp32 import Esp32Track
+
     v, o = r.venue, r.options
-    scale = f"{1 / o.speed:.6f}"
     url = None
     if o.faults:
         r.proxy = WifiProxy(v.port, delay_s=0.005)
         url = r.proxy.url
-    for name, track in (("pi-1", "lintasan-pi"), ("esp32-1", "lintasan-esp")):
-        v.start_agent(name, "--simulate", "--sim-seed", str(o.seed), "--sim-scale", scale,
-                      "--sim-dnf-rate", "0.05", "--sim-tracks", track,
-                      server_url=url if name == "pi-1" else None)
+    v.start_agent("pi-1", "--simulate", "--sim-seed", str(o.seed), "--sim-scale",
+                  f"{1 / o.speed:.6f}", "--sim-dnf-rate", "0.05", "--sim-tracks",
+                  "lintasan-pi", server_url=url)
+    r.esp32 = Esp32Track(o.folder, o.speed, o.seed, o.faults)
+    v.start_agent("esp32-host", "--serial", r.esp32.box.link)
     deadline = time.monotonic() + 60
     while len(v.api("GET", "/agents", role="admin").json()) < 2:
         if time.monotonic() > deadline:
@@ -155,7 +159,7 @@ def play_all(r: Rehearsal, fault_plan) -> None:
             errors.append(exc)
 
     jobs = [(play.play_timed, v, plan, "lf-sd", 2, ledger, limit_s),
-            (play.play_timed, v, plan, "lf-smp", 2, ledger, limit_s),
+            (r.esp32.play, v, plan, "lf-smp", 2, ledger, limit_s),
             (play.play_matches, v, "sumo-sma", "sumo", ledger, o.seed, 5 if o.faults else 0),
             (play.play_matches, v, "soccer-smp", "soccer", ledger, o.seed),
             (play.play_judged, r.judges, plan, "kreatif-sd", ledger, o.seed, 3 if o.faults else 0)]
@@ -208,6 +212,8 @@ def _run(options: Options) -> int:
         for viewer in r.viewers:
             viewer.close()
         venue.stop_all()
+        if r.esp32 is not None:
+            r.esp32.stop()
         if r.proxy is not None:
             r.proxy.close()
     r.say(f"wall time {time.monotonic() - started:.1f} s")

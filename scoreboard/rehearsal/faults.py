@@ -10,8 +10,7 @@ from typing import Any
 from scoreboard.rehearsal.people import Browser
 from scoreboard.rehearsal.venue import WifiProxy
 
-NOT_DONE = ("a serial line corrupted and an ESP32 rebooted (the virtual ESP32 on a pty "
-            "is not yet in the rehearsal)", "a clock step on a Pi")
+NOT_DONE = ("a clock step on a Pi",)
 
 
 def offline_tablet(r: Any) -> WifiProxy:
@@ -45,11 +44,12 @@ def play(r: Any, threads: list[threading.Thread], tablet: WifiProxy) -> None:
         cut = r.proxy.cut()
         r.faults.append(f"Wi-Fi of agent pi-1 dropped ({cut} connections cut)")
     if _when(r, threads, 0.3, total):
-        agent = v.agents["esp32-1"]
+        agent = v.agents["pi-1"]
         r.agent_kills.append(time.monotonic())
         agent.stop(signal.SIGKILL)
         agent.start()
-        r.faults.append("agent esp32-1 killed -9 and restarted")
+        r.faults.append("agent pi-1 killed -9 and restarted")
+        r.esp32.reboot_wanted = True
     if _when(r, threads, 0.45, total):
         tablet.unblock()
         r.faults.append("judge tablet offline until now, its sheets sent late")
@@ -62,3 +62,10 @@ def play(r: Any, threads: list[threading.Thread], tablet: WifiProxy) -> None:
         cut = r.proxy.cut()
         r.faults.append(f"Wi-Fi of agent pi-1 dropped again ({cut} connections cut)")
     tablet.unblock()
+    for thread in threads:
+        thread.join()
+    box = r.esp32.box.counts
+    r.faults.append(f"serial line of esp32-1 dropped {box['dropped'] + box['rx_dropped']} "
+                    f"and corrupted {box['corrupted'] + box['rx_corrupted']} lines")
+    if r.esp32.reboots:
+        r.faults.append(f"esp32-1 rebooted between runs ({r.esp32.reboots} time)")

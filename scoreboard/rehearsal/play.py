@@ -43,6 +43,13 @@ class Ledger:
                     self.in_flight += 1
                     return
 
+    def ended(self, final: dict, armed_at: float) -> None:
+        """A desk saw its run end."""
+        with self.lock:
+            self.in_flight -= 1
+            self.runs[final["id"]] = final
+            self.run_window[final["id"]] = (armed_at, time.monotonic())
+
     def hold(self, timeout: float = 120) -> None:
         """Stop the desks arming and wait until no run is in flight."""
         with self.lock:
@@ -52,7 +59,8 @@ class Ledger:
             time.sleep(0.05)
 
 
-def _arm(venue: Venue, slug: str, team: str, attempt: int) -> dict:
+def arm(venue: Venue, slug: str, team: str, attempt: int) -> dict:
+    """Arm the team's attempt as the desk does, waiting while the track is busy."""
     deadline = time.monotonic() + 120
     while True:
         resp = venue.api("POST", "/runs", json={"category": slug, "team": team})
@@ -68,7 +76,8 @@ def _arm(venue: Venue, slug: str, team: str, attempt: int) -> dict:
         time.sleep(0.05)
 
 
-def _wait_final(venue: Venue, run_id: int, limit_s: float) -> dict:
+def wait_final(venue: Venue, run_id: int, limit_s: float) -> dict:
+    """The run once it has ended, as the desk's screen shows it."""
     deadline = time.monotonic() + limit_s
     while True:
         run = venue.api("GET", f"/runs/{run_id}").json()
@@ -86,12 +95,8 @@ def play_timed(venue: Venue, plan: Plan, slug: str, attempts: int, ledger: Ledge
         for team in plan.teams[slug]:
             ledger.enter()
             armed_at = time.monotonic()
-            run = _arm(venue, slug, team, attempt)
-            final = _wait_final(venue, run["id"], limit_s)
-            with ledger.lock:
-                ledger.in_flight -= 1
-                ledger.runs[final["id"]] = final
-                ledger.run_window[final["id"]] = (armed_at, time.monotonic())
+            run = arm(venue, slug, team, attempt)
+            ledger.ended(wait_final(venue, run["id"], limit_s), armed_at)
 
 
 def draw(venue: Venue, slug: str) -> None:

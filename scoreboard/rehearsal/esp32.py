@@ -1,0 +1,77 @@
+"""The ESP32 track: a virtual timer box on a real pty, read by `kejurda agent --serial`
+as it reads the USB cable; the rehearsal breaks the box's beams itself and keeps the
+truth of every run in the box's own microseconds."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+from hardware.virtual_esp32 import VirtualESP32
+from scoreboard.rehearsal.event import Plan
+from scoreboard.rehearsal.play import Ledger, arm, wait_final
+from scoreboard.rehearsal.venue import RehearsalError, Venue
+
+START, FINISH, CHECKPOINT = 0, 1, 2
+HOLD_US = 40_000
+BOUNCE_US = (25, 60, 300, 340)  # inside the firmware's 2 ms debounce: never reported
+SOURCE = "esp32-1"
+
+
+class Esp32Track:
+    """The box and the robots on its track. With `faults` its serial line drops and
+    corrupts 2 % of the lines each way, and `reboot()` resets the chip between runs."""
+
+    def __init__(self, folder: Path, speed: float, seed: int, faults: bool) -> None:
+        knobs = {"corrupt_rate": 0.02, "drop_rate": 0.02} if faults else {}
+        self.box = VirtualESP32(SOURCE, 3, link=str(folder / f"usb-kejurda-{SOURCE}"),
+                                seed=seed, ppm=30, **knobs).start()
+        self.speed = speed
+        self.rng = random.Random(f"kejurda-rehearsal-esp32:{seed}")
+        self.truth: dict[int, dict] = {}
+        self.reboots = 0
+        self.reboot_wanted = False
+        self._last_t = -1
+
+    def drive(self, run: dict) -> dict:
+        """A robot runs: start, checkpoint and finish beams broken at chosen device times."""
+        elapsed = self.rng.randrange(int(8e6 / self.speed), int(20e6 / self.speed))
+        checkpoint = int(elapsed * self.rng.uniform(0.35, 0.65))
+        t0 = max(self.box.now_us() + 50_000, self._last_t + 10_000)
+        for gate, t in ((START, t0), (CHECKPOINT, t0 + checkpoint), (FINISH, t0 + elapsed)):
+            self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
+        self._last_t = t0 + elapsed + HOLD_US
+        truth = {"run_id": run["id"], "team": run["team"], "outcome": "finished",
+                 "start_source": SOURCE, "start_t_us": t0, "finish_t_us": t0 + elapsed,
+                 "elapsed_us": elapsed, "checkpoints_us": [checkpoint]}
+        self.truth[run["id"]] = truth
+        return truth
+
+    def reboot(self, timeout: float = 60) -> None:
+        """Once every edge of this boot is acked by the agent: the chip resets."""
+        deadline = time.monotonic() + timeout
+        while self.box.device.acked != self.box.device.seq:
+            if time.monotonic() > deadline:
+                raise RehearsalError("the ESP32's edges were never all acked")
+            time.sleep(0.02)
+        self.box.reboot()
+        self._last_t = -1
+        self.reboots += 1
+
+    def play(self, venue: Venue, plan: Plan, slug: str, attempts: int, ledger: Ledger,
+             limit_s: float) -> None:
+        """The desk of the ESP32 track: every team's attempts, one run at a time."""
+        for attempt in range(1, attempts + 1):
+            for team in plan.teams[slug]:
+                if self.reboot_wanted:
+                    self.reboot_wanted = False
+                    self.reboot()
+                ledger.enter()
+                armed_at = time.monotonic()
+                run = arm(venue, slug, team, attempt)
+                self.drive(run)
+                ledger.ended(wait_final(venue, run["id"], limit_s), armed_at)
+
+    def stop(self) -> None:
+        self.box.stop()
