@@ -27,8 +27,10 @@ def rehearse(teams: int, days: int, speed: float, faults: bool, viewers: int, se
     """Simulate a whole championship end to end and check its invariants."""
     from scoreboard.rehearsal.driver import Options, run
 
+    # the setup is typed as `kejurda` commands: the root group is this command's parent
+    commands = click.get_current_context().find_root().command
     code = run(Options(teams=teams, days=days, speed=speed, faults=faults, viewers=viewers,
-                       seed=seed), folder)
+                       seed=seed), folder, commands)
     raise SystemExit(code)
 
 

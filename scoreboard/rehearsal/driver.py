@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import click
+
+from scoreboard.rehearsal import checks, close, faults, people, play
 from scoreboard.rehearsal import event as event_builder
-from scoreboard.rehearsal import people, play
-from scoreboard.rehearsal.venue import RehearsalError, Venue, WifiProxy, kejurda
+from scoreboard.rehearsal.esp32 import Esp32Track
+from scoreboard.rehearsal.venue import COMMANDS, RehearsalError, Venue, WifiProxy, kejurda
 
 log = logging.getLogger("kejurda.rehearsal")
 
@@ -112,8 +116,6 @@ def prepare(r: Rehearsal) -> None:
 def start_agents(r: Rehearsal) -> None:
     """The Pi's lap track: a simulated agent (with faults, over the Wi-Fi proxy). The
     ESP32 track: a virtual box on a pty, read by an agent with `--serial`."""
-    from scoreboard.rehearsal.esp32 import Esp32Track
-
     v, o = r.venue, r.options
     url = None
     if o.faults:
@@ -148,9 +150,7 @@ def play_all(r: Rehearsal, fault_plan) -> None:
     errors: list[BaseException] = []
     tablet = None
     if fault_plan is not None:
-        from scoreboard.rehearsal.faults import offline_tablet
-
-        tablet = offline_tablet(r)
+        tablet = faults.offline_tablet(r)
 
     def guarded(target, *args) -> None:
         try:
@@ -180,10 +180,10 @@ def play_all(r: Rehearsal, fault_plan) -> None:
            f"{len(ledger.sheets)} score sheets", t0)
 
 
-def run(options: Options, folder: str | None) -> int:
-    """The whole rehearsal in `folder` (a temporary one if None); the exit code."""
-    import tempfile
-
+def run(options: Options, folder: str | None, commands: click.Group) -> int:
+    """The whole rehearsal in `folder` (a temporary one if None); the exit code.
+    `commands` is the `kejurda` command group, whose commands set the venue up."""
+    COMMANDS[:] = [commands]
     with tempfile.TemporaryDirectory(prefix="kejurda-gladi-") as tmp:
         options.folder = Path(folder) if folder else Path(tmp)
         options.folder.mkdir(parents=True, exist_ok=True)
@@ -191,8 +191,6 @@ def run(options: Options, folder: str | None) -> int:
 
 
 def _run(options: Options) -> int:
-    from scoreboard.rehearsal import checks, close, faults
-
     venue = Venue(options.folder, f"sqlite:///{options.folder / 'gladi.db'}")
     r = Rehearsal(options, venue)
     started = time.monotonic()

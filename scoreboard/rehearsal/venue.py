@@ -14,7 +14,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
 import requests
+from click.testing import CliRunner
 
 ROLES = ("agent", "timekeeper", "admin", "judge")
 
@@ -29,14 +31,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+COMMANDS: list[click.Group] = []  # the `kejurda` group, given by `kejurda rehearse`
+
+
 def kejurda(*args: str, stdin: str | None = None) -> str:
     """Run one `kejurda` command in this process, as the organiser types it; its
     output, or RehearsalError with the command's own error line."""
-    from click.testing import CliRunner
-
-    from scoreboard.cli import cli
-
-    result = CliRunner().invoke(cli, list(args), input=stdin)
+    result = CliRunner().invoke(COMMANDS[0], list(args), input=stdin)
     if result.exit_code != 0:
         reason = (str(result.exception) if result.exception and not isinstance(
             result.exception, SystemExit) else result.output.strip().splitlines()[-1:])
