@@ -59,11 +59,14 @@ def ground_truth(folder: Path) -> dict[int, dict]:
     return truth
 
 
-def check_edges(rep: Report, session, truth: dict[int, dict]) -> None:
-    """Every edge the simulator produced stored exactly once (its start and finish edges
-    at their true device times; no physical edge stored twice under another number)."""
+def check_edges(rep: Report, session, truth: dict[int, dict], box_rows: list[tuple]) -> None:
+    """Every edge the simulators produced stored exactly once: every edge of the ESP32
+    box as it captured it; the start and finish edge of every simulated Pi robot at its
+    true time; no edge twice, by number or as the same physical edge under another."""
     edges = session.execute(select(GateEvent.source, GateEvent.boot, GateEvent.seq,
                                    GateEvent.gate, GateEvent.edge, GateEvent.t_us)).all()
+    box_source = box_rows[0][0] if box_rows else None
+    stored_box = sorted(tuple(e) for e in edges if e.source == box_source)
     by_seq = Counter((e.source, e.boot, e.seq) for e in edges)
     by_edge = Counter((e.source, e.boot, e.gate, e.edge, e.t_us) for e in edges)
     at = Counter((e.source, e.t_us) for e in edges)
@@ -75,7 +78,13 @@ def check_edges(rep: Report, session, truth: dict[int, dict]) -> None:
                              (row["start_source"], row["finish_t_us"])):
             if t_us is not None and at[(source, t_us)] < 1:
                 problems.append(f"run {run_id}: edge {source}@{t_us} not stored")
-    rep.check("gate edges stored exactly once", len(edges), problems)
+    if stored_box != box_rows:
+        missing = sorted(set(box_rows) - set(stored_box))
+        extra = sorted(set(stored_box) - set(box_rows))
+        problems.append(f"ESP32: {len(missing)} edges missing {missing[:2]}, "
+                        f"{len(extra)} not captured {extra[:2]}")
+    rep.check(f"gate edges stored exactly once ({len(box_rows)} of the ESP32 box)",
+              len(edges), problems)
 
 
 def check_run_times(rep: Report, ledger, truth: dict[int, dict],
@@ -243,10 +252,11 @@ def check_all(r) -> list[str]:
     """Every invariant; the names of those that failed."""
     rep = Report()
     truth = ground_truth(r.options.folder) | r.esp32.truth
+    r.esp32.wait_acked()
     db = Database(r.venue.db_url)
     try:
         with db.transaction() as session:
-            check_edges(rep, session, truth)
+            check_edges(rep, session, truth, r.esp32.expected_rows())
             check_run_times(rep, r.ledger, truth, r.agent_kills)
             check_entries(rep, session, r.ledger)
             check_rankings(rep, session, r)

@@ -30,6 +30,7 @@ class Esp32Track:
         self.speed = speed
         self.rng = random.Random(f"kejurda-rehearsal-esp32:{seed}")
         self.truth: dict[int, dict] = {}
+        self.edges: dict[str, list[tuple[int, str, int]]] = {}  # boot -> (gate, edge, t_us)
         self.reboots = 0
         self.reboot_wanted = False
         self._last_t = -1
@@ -39,8 +40,11 @@ class Esp32Track:
         elapsed = self.rng.randrange(int(8e6 / self.speed), int(20e6 / self.speed))
         checkpoint = int(elapsed * self.rng.uniform(0.35, 0.65))
         t0 = max(self.box.now_us() + 50_000, self._last_t + 10_000)
+        edges = self.edges.setdefault(self.box.boot, [])
         for gate, t in ((START, t0), (CHECKPOINT, t0 + checkpoint), (FINISH, t0 + elapsed)):
             self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
+            # the beam broken, then clear again: the two edges the box reports
+            edges += [(gate, "B", t), (gate, "C", t + HOLD_US)]
         self._last_t = t0 + elapsed + HOLD_US
         truth = {"run_id": run["id"], "team": run["team"], "outcome": "finished",
                  "start_source": SOURCE, "start_t_us": t0, "finish_t_us": t0 + elapsed,
@@ -48,13 +52,25 @@ class Esp32Track:
         self.truth[run["id"]] = truth
         return truth
 
-    def reboot(self, timeout: float = 60) -> None:
-        """Once every edge of this boot is acked by the agent: the chip resets."""
+    def expected_rows(self) -> list[tuple]:
+        """Every edge the box captured: (source, boot, seq, gate, edge, t_us), its `seq`
+        counting from 1 in time order within each boot."""
+        return sorted((SOURCE, boot, seq, gate, edge, t) for boot, edges in self.edges.items()
+                      for seq, (gate, edge, t) in enumerate(sorted(edges, key=lambda e: e[2]),
+                                                           1))
+
+    def wait_acked(self, timeout: float = 60) -> None:
+        """Until the box's clock is past the last press and the agent acked every edge."""
         deadline = time.monotonic() + timeout
-        while self.box.device.acked != self.box.device.seq:
+        while (self.box.now_us() < self._last_t + 5_000
+               or self.box.device.acked != self.box.device.seq):
             if time.monotonic() > deadline:
                 raise RehearsalError("the ESP32's edges were never all acked")
             time.sleep(0.02)
+
+    def reboot(self, timeout: float = 60) -> None:
+        """Once every edge of this boot is acked by the agent: the chip resets."""
+        self.wait_acked(timeout)
         self.box.reboot()
         self._last_t = -1
         self.reboots += 1

@@ -47,6 +47,8 @@ def test_a_small_championship_with_faults_is_rehearsed_and_every_invariant_holds
     # 20 timed teams x 2 attempts; 6 sumo + 6 soccer teams in knockouts with a 3rd place
     # match (7 matches each); 6 creative teams x 2 judges; 2 pupils per team
     assert checks["run times equal the ground truth"][0] == 40
+    # 10 ESP32-track teams x 2 attempts x 3 gates x (beam broken, beam clear)
+    assert "gate edges stored exactly once (120 of the ESP32 box)" in proc.stdout
     assert checks["match results stored once"][0] == 14
     assert checks["score sheets stored once"][0] == 12
     assert checks["participants with a certificate"][0] == 80
