@@ -22,6 +22,7 @@ def offline_tablet(r: Any) -> WifiProxy:
     proxy.block()
     name = list(r.judges)[-1]
     tablet = Browser(r.venue, proxy.url)
+    tablet.patience = 3600.0
     tablet.http.cookies.update(r.judges[name].http.cookies)
     tablet.token = r.judges[name].token
     r.judges[name] = tablet

@@ -27,9 +27,12 @@ class Browser:
         self.url = url or venue.url  # a tablet on the venue's Wi-Fi goes through a proxy
         self.http = requests.Session()
         self.token: str | None = None  # the signed-in session's CSRF token
+        # how long a request is retried while the server is out of reach; a tablet that
+        # is offline keeps its sheets as long as it takes
+        self.patience = 180.0
 
-    def request(self, method: str, path: str, retry: float = 180, **kwargs) -> requests.Response:
-        deadline = time.monotonic() + retry
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        deadline = time.monotonic() + self.patience
         while True:
             try:
                 return self.http.request(method, self.url + path, timeout=60,

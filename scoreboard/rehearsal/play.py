@@ -3,6 +3,7 @@ enter matches on their pads, judges score on their tablets, viewers follow `/liv
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -13,6 +14,11 @@ import socketio
 
 from scoreboard.rehearsal.event import CRITERIA, Plan
 from scoreboard.rehearsal.venue import RehearsalError, Venue
+
+# a viewer's client logs its own lost connection (server restarted) as an error; the
+# check is that it reconnects and misses nothing, so its noise stays out of the output
+logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
+logging.getLogger("socketio.client").setLevel(logging.CRITICAL)
 
 FINAL = ("finished", "timeout", "dnf", "aborted", "review", "disqualified")
 
