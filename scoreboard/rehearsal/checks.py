@@ -224,7 +224,9 @@ def check_viewers(rep: Report, r) -> None:
                 if run["status"] not in viewer.seen.get(run_id, ()):
                     problems.append(f"viewer {n} missed run {run_id} {run['status']}")
     updates = sum(v.updates for v in r.viewers)
-    rep.check(f"viewers saw every run update ({updates} updates received)", due, problems)
+    reconnects = sum(max(0, len(v.windows) - 1) for v in r.viewers)
+    rep.check(f"viewers saw every run update ({updates} updates received, {reconnects} "
+              "reconnections)", due, problems)
 
 
 def check_certificates(rep: Report, r) -> None:
