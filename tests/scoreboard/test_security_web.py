@@ -34,7 +34,7 @@ def test_open_redirect_login_next_goes_home_not_off_site(app, target):
 def test_open_redirect_language_next_goes_home_not_off_site(app, target):
     resp = app.test_client().get("/bahasa/en", query_string={"next": target})
     assert resp.status_code == 302
-    assert resp.headers["Location"] == "/display"
+    assert resp.headers["Location"] == "/"  # the start page (docs/contract.md §7)
 
 
 def test_open_redirect_same_site_path_is_kept(app):

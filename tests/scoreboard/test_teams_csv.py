@@ -103,7 +103,9 @@ BAD = [
     ("bad multi-line row names its first line", HEADER + ROW1 + 'T-009,"Tim\nDua",i,nope,SMP,m,c\n',
      3, "column 'category' value 'nope'"),
     ("a cell over the CSV field limit", HEADER + ROW1 + "T-002," + "x" * 200_000 + ",a,lf-sd,SD,m,c\n",
-     3, "not a valid CSV row"),
+     # the csv module's field limit is process-wide (a library may raise it), so either the
+     # CSV reader refuses the cell or the column's own length rule does: both name line 3
+     3, ("not a valid CSV row", "column 'name' value 'xxxxxxxx")),
 ]
 
 
@@ -115,7 +117,7 @@ def test_bad_row_rejects_the_whole_file(db, tmp_path, snapshot, text, line, part
         do_import(db, path)
     message = info.value.message
     assert message.startswith(f"{path}:{line}: "), message
-    assert part in message, message
+    assert any(p in message for p in ((part,) if isinstance(part, str) else part)), message
     assert "\n" not in message
     assert snapshot() == before  # not even the good rows before it
 
