@@ -25,7 +25,7 @@ from scoreboard.errors import NotFound
 from scoreboard.models import Category, Event, Team
 from scoreboard.services.publication import is_final
 from scoreboard.services.ranking import category_ranking
-from scoreboard.services.result_final import final_of, names_on_record
+from scoreboard.services.result_final import final_of, make_final, names_on_record
 from scoreboard.services.results import pdf_fonts
 
 # The one spelling of a serial: no leading zeros, upper-case base32, nothing around it
@@ -73,6 +73,11 @@ def participants(session: Session, secret: str, category_slug: str | None = None
             select(Team).where(Team.category_id == category.id)).all()}
         final = is_final(session, category)  # a rank is printed only once it is final
         names_kept = final_of(session, category.id)
+        if final and names_kept is None:
+            # official because its protest window ran out, never finalised by hand: the names
+            # are fixed now, at the first certificate, and every later one carries the same
+            names_kept = make_final(session, category, "system:official")
+            session.commit()
         for entry in category_ranking(session, category.slug)["entries"]:
             team = teams.get(entry["team"])
             if team is None or team_code not in (None, team.code):

@@ -232,3 +232,25 @@ def test_a_category_turns_official_when_its_window_closes_or_the_head_judge_fina
     assert sumo.get("/api/v1/categories/ko-8/official").get_json()["state"] == "provisional"
     _age(app, MatchRecord, minutes=6)
     assert sumo.get("/api/v1/categories/ko-8/official").get_json()["state"] == "official"
+
+
+def test_names_are_fixed_at_the_first_certificate_of_a_result_official_by_its_window(app, sumo):
+    from scoreboard.models import MatchRecord, ResultFinal, Team
+    from scoreboard.services.certificates import participants
+
+    set_options(app, "ko-8", protest_window_min=5)
+    assert sumo.post("/api/v1/categories/ko-8/draw", role="admin").status_code == 201
+    sumo.post("/api/v1/categories/ko-8/draw/publish", role="admin")
+    while ready := sumo.get("/api/v1/matches?category=ko-8&status=ready").get_json():
+        sumo.post(f"/api/v1/categories/ko-8/matches/{ready[0]['id']}/result",
+                  {"home_score": 2, "away_score": 1})
+    _age(app, MatchRecord, minutes=6)  # the window closed: official, never finalised by hand
+    db = app.extensions["kejurda_db"]
+    with app.app_context(), db.transaction() as session:
+        first = {(p.team, p.team_name) for p in participants(session, "s", "ko-8")}
+        assert session.scalar(select(ResultFinal)) is not None
+    with db.transaction() as session:
+        session.scalar(select(Team).where(Team.code == "KO-1")).name = "Nama Baru"
+    with app.app_context(), db.transaction() as session:
+        again = {(p.team, p.team_name) for p in participants(session, "s", "ko-8")}
+    assert ("KO-1", "Tim KO-1") in first and again == first
