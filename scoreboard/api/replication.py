@@ -56,8 +56,10 @@ openapi.register({
     "/api/v1/replication/changes": {"get": {
         "summary": "Change feed for a warm standby (admin): rows changed after a cursor",
         "security": openapi.SECURE,
-        "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer"}},
-                       {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+        "parameters": [{"name": "after", "in": "query", "schema": {
+                            "type": "integer", "minimum": 0, "maximum": 2**62}},
+                       {"name": "limit", "in": "query", "schema": {
+                           "type": "integer", "minimum": 1, "maximum": MAX_LIMIT}}],
         "responses": {"200": openapi._resp("changes", FEED), **openapi._errors(400, 401, 403)}}},
     "/api/v1/replication/snapshot": {"get": {
         "summary": "Every row of every table, and the feed cursor to follow from (admin)",
