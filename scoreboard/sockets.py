@@ -156,11 +156,18 @@ class RevokeWatch:
         return closing
 
     def close(self, sid: str) -> None:
-        """Close one `/timing` connection held by this process."""
+        """Close one `/timing` connection held by this process.
+
+        The agent leaves the registry here, not only in the disconnect handler: an agent
+        that closes its side at the same moment makes python-socketio drop the connection's
+        environ before that handler runs, and Flask-SocketIO then skips the handler.
+        """
         self.discard(sid)
-        entry = live(self.app).agents.entry(sid)
+        agents = live(self.app).agents
+        entry = agents.entry(sid)
         log.warning("closing /timing connection %s: token %s was revoked", sid,
                     entry["token"] if entry else "?")
+        agents.gone(sid)
         self.socketio.server.disconnect(sid, namespace="/timing", ignore_queue=True)
 
 

@@ -13,9 +13,11 @@ import pytest
 
 from scoreboard.db import Database
 from scoreboard.errors import Invalid, NotFound
+from scoreboard.live import live
 from scoreboard.models import ApiToken, AuditRecord, GateEvent, Run
 from scoreboard.services.accounts import create_token
 from scoreboard.services.tokens import revoke_tokens
+from scoreboard.sockets import revoke_watch
 from tests.scoreboard.people import add_user, sign_in
 
 T0 = 10_000_000
@@ -185,6 +187,21 @@ def test_token_revoke_closes_an_open_connection(app, db, tokens, socket_client, 
     assert any(r.getMessage().startswith("closing /timing connection ")
                and r.getMessage().endswith(": token test-agent was revoked")
                for r in caplog.records)
+
+
+def test_token_revoke_forgets_the_agent_when_its_side_closed_first(app, db, tokens,
+                                                                  socket_client):
+    # the race seen on a real server: the agent closed its engine.io session while the
+    # watch was closing the connection, so python-socketio no longer has its environ and
+    # Flask-SocketIO skips the disconnect handler; the devices list must not keep it
+    sio = socket_client("/timing", auth={"token": tokens["agent"]})
+    server = app.extensions["socketio"].server
+    with app.app_context():
+        [entry] = live().agents.snapshot()
+        server.environ.pop(server.manager.eio_sid_from_sid(entry["sid"], "/timing"))
+        revoke_watch().close(entry["sid"])
+        assert live().agents.snapshot() == []
+    assert not sio.is_connected("/timing")
 
 
 def test_token_revoke_refuses_an_edge_sent_before_the_watch_notices(app, db, tokens,
