@@ -128,10 +128,10 @@ def result_card(code: str):
 
 
 def share_link(team: Team) -> str:
-    """A WhatsApp share link whose message carries the team's result card and page (the app's
-    own scheme: it opens WhatsApp on the phone and needs no outside web page)."""
+    """A wa.me share link whose message carries the team's result card and page (WhatsApp's
+    documented link: on a phone it opens the app and lets the sender pick the chat)."""
     page = url_for("public.team", code=team.code, _external=True)
     card = url_for("public.result_card", code=team.code, _external=True)
     text = _("Hasil %(team)s di %(category)s: %(page)s (kartu: %(card)s)", team=team.name,
              category=team.category.name, page=page, card=card)
-    return "whatsapp://send?text=" + quote(text)
+    return "https://wa.me/?text=" + quote(text)

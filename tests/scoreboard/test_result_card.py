@@ -19,7 +19,7 @@ def test_the_card_is_a_square_png_and_the_team_page_links_it_for_sharing(api, ag
     assert image.size == (1080, 1080)
     page = api.get("/tim/LF-SMP-001").get_data(as_text=True)
     assert 'href="/tim/LF-SMP-001/kartu.png"' in page
-    share = page.split('href="whatsapp://send?text=', 1)[1].split('"', 1)[0]
+    share = page.split('href="https://wa.me/?text=', 1)[1].split('"', 1)[0]
     assert "Merapi Tim 1" in unquote(share) and "/tim/LF-SMP-001/kartu.png" in unquote(share)
     assert api.get("/tim/TIDAK-ADA/kartu.png").status_code == 404
 
