@@ -7,7 +7,7 @@ from flask import g, jsonify, request
 from scoreboard.api import bp, openapi
 from scoreboard.api.auth import require
 from scoreboard.api.views import json_body
-from scoreboard.services import callup, display
+from scoreboard.services import callup, display, slides
 
 
 @bp.get("/display/screens")
@@ -28,6 +28,12 @@ def set_screen(screen: str):
                                         g.caller.name))
 
 
+@bp.get("/display/slides")
+def list_slides():
+    """The uploaded sponsor and announcement slides (a `slide` scene names one by `id`)."""
+    return jsonify(slides.list_slides(g.db.session))
+
+
 @bp.get("/display/callup")
 def callup_queues():
     arena = request.args.get("arena") or None
@@ -43,6 +49,13 @@ openapi.register({
     "/api/v1/display/screens": {"get": {
         "summary": "Projector screens that have a playlist",
         "responses": {"200": openapi._resp("screens", {"type": "array", "items": SCREEN})}}},
+    "/api/v1/display/slides": {"get": {
+        "summary": "Sponsor and announcement slides uploaded at /admin/slide",
+        "responses": {"200": openapi._resp("slides", {"type": "array", "items": {
+            "type": "object", "properties": {
+                "id": {"type": "integer"}, "title": {"type": "string"},
+                "media_type": {"type": "string"}, "bytes": {"type": "integer"},
+                "url": {"type": "string", "description": "the image, /display/slide/<id>"}}}})}}},
     "/api/v1/display/callup": {"get": {
         "summary": "Teams waiting at each track or arena, first 8 in calling order (projector)",
         "parameters": [{"name": "arena", "in": "query", "schema": {"type": "string"}}],
@@ -78,12 +91,16 @@ openapi.register({
         "arena": {"type": ["string", "null"],
                   "description": "callup only: one track or category"},
         "text": {"type": ["string", "null"], "maxLength": display.TEXT_MAX,
-                 "description": "announcement only"}},
+                 "description": "announcement only"},
+        "slide": {"type": ["integer", "null"],
+                  "description": "slide only: the id of an uploaded slide (GET /display/slides)"}},
         # what each kind of scene needs (the server refuses it otherwise)
         "allOf": [
             {"if": {"properties": {"scene": {"const": "announcement"}}},
              "then": {"required": ["text"], "properties": {"text": {
                  "type": "string", "minLength": 1, "pattern": "\\S"}}}},
+            {"if": {"properties": {"scene": {"const": "slide"}}},
+             "then": {"required": ["slide"], "properties": {"slide": {"type": "integer"}}}},
             {"if": {"properties": {"scene": {"enum": [k for k, need in display.SCENES.items()
                                                       if need]}}},
              "then": {"required": ["category"], "properties": {"category": {

@@ -2,7 +2,7 @@
 
 from scoreboard.models.base import Base
 from scoreboard.models.callup import CallUpEntry
-from scoreboard.models.display import DisplayScreen
+from scoreboard.models.display import DisplayScreen, Slide
 from scoreboard.models.event import Category, Event, Track
 from scoreboard.models.fairplay import Finalisation, Inspection, Protest
 from scoreboard.models.judges import CategoryJudging, JudgeAssignment, ScoreSheetVersion
@@ -30,6 +30,7 @@ __all__ = [
     "Registration",
     "Run",
     "ScoreSheetVersion",
+    "Slide",
     "Team",
     "Track",
     "User",

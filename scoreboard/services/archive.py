@@ -28,7 +28,7 @@ from scoreboard.services.restore import RestoreRefused, check_schema
 
 FORMAT = "kejurda-archive"
 FORMAT_VERSION = 1
-SETTINGS_TABLES = ("event", "track", "category", "display_screen", "user_account",
+SETTINGS_TABLES = ("event", "track", "category", "display_screen", "slide", "user_account",
                    "judge_assignment")
 
 

@@ -32,6 +32,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # a judged category's state, named by the state it enters
     "category_judging": frozenset({"open", "locked", "published"}),
     "display_screen": frozenset({"playlist"}),
+    # a sponsor or announcement image for the projector (services/slides.py)
+    "slide": frozenset({"upload", "delete"}),
     "user": frozenset({"create", "reset_password", "activate", "deactivate", "assign"}),
     # a device or API token withdrawn (`kejurda token revoke`)
     "token": frozenset({"revoke"}),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoreboard.errors import Invalid, NotFound
-from scoreboard.models import Category, DisplayScreen
+from scoreboard.models import Category, DisplayScreen, Slide
 from scoreboard.models.base import utcnow
 from scoreboard.services import callup, schedule
 from scoreboard.services.audit import audit
@@ -22,7 +22,8 @@ SCREEN = re.compile(r"^[a-z0-9-]{1,32}$")
 SCENES = {"live": False, "ranking": True, "bracket": True, "match": False, "callup": False,
           "announcement": False, "next": False,  # next: "Berikutnya", the schedule per place
           "medals": False,  # the juara umum table (services/awards.py)
-          "inspection": False}  # who still has to pass technical inspection (a category: one)
+          "inspection": False,  # who still has to pass technical inspection (a category: one)
+          "slide": False}  # an uploaded sponsor or announcement image (services/slides.py)
 MAX_SCENES = 30
 SECONDS = (3, 600)
 TEXT_MAX = 300
@@ -91,6 +92,14 @@ def _scene(session: Session, i: int, item: Any) -> dict[str, Any]:
             raise NotFound(f"{where}.category: {category[:40]!r} is not a category of "
                            "this event")
         out["category"] = category
+    slide = item.get("slide")
+    if kind == "slide" or slide is not None:
+        if isinstance(slide, bool) or not isinstance(slide, int):
+            raise Invalid(f"{where}.slide: the number of an uploaded slide "
+                          "(GET /api/v1/display/slides)")
+        if session.get(Slide, slide) is None:
+            raise NotFound(f"{where}.slide: {slide} is not an uploaded slide")
+        out["slide"] = slide
     if kind == "announcement":
         if not isinstance(text, str) or not text.strip() or len(text) > TEXT_MAX:
             raise Invalid(f"{where}.text: a text of 1 to {TEXT_MAX} characters")

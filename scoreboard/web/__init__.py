@@ -19,6 +19,7 @@ from scoreboard.web.registration import bp as registration_bp
 from scoreboard.web.registration_admin import bp as registration_admin_bp
 from scoreboard.web.results import bp as results_bp
 from scoreboard.web.schedule import bp as schedule_bp
+from scoreboard.web.slides import bp as slides_bp
 
 
 def register_pages(app: Flask) -> None:
@@ -40,3 +41,4 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(schedule_bp)
+    app.register_blueprint(slides_bp)

@@ -82,7 +82,8 @@ class PlaylistForm(FlaskForm):
 
 
 def _parse(lines: str) -> list[dict]:
-    """One scene a line: `scene | seconds | category, arena or text` (the last two optional)."""
+    """One scene a line: `scene | seconds | category, arena, text or slide number` (the last
+    two optional)."""
     scenes = []
     for line in lines.splitlines():
         if not line.strip():
@@ -93,8 +94,10 @@ def _parse(lines: str) -> list[dict]:
         if seconds:
             item["seconds"] = int(seconds) if seconds.isascii() and seconds.isdigit() else seconds
         if rest:
-            key = {"announcement": "text", "callup": "arena"}.get(kind, "category")
-            item[key] = rest
+            key = {"announcement": "text", "callup": "arena", "slide": "slide"}.get(kind,
+                                                                                 "category")
+            item[key] = int(rest) if key == "slide" and rest.isascii() and rest.isdigit() \
+                else rest
         scenes.append(item)
     return scenes
 
@@ -102,7 +105,8 @@ def _parse(lines: str) -> list[dict]:
 def _lines(playlist: list[dict]) -> str:
     return "\n".join(" | ".join(str(v) for v in (s["scene"], s["seconds"],
                                                   s.get("category") or s.get("arena")
-                                                  or s.get("text")) if v is not None)
+                                                  or s.get("text") or s.get("slide"))
+                                    if v is not None)
                      for s in playlist)
 
 

@@ -93,6 +93,7 @@ def admin_links() -> list[dict[str, str]]:
             _link("callup.index", _("Antrian panggilan")),
             _link("brackets.admin_index", _("Bagan pertandingan")),
             _link("display.admin", _("Layar proyektor: daftar putar")),
+            _link("slides.admin", _("Slide sponsor dan pengumuman")),
             _link("schedule.admin", _("Jadwal: susun dan terbitkan")),
             _link("devices.index", _("Perangkat dan gerbang")),
             _link("admin_users.index", _("Pengguna")),

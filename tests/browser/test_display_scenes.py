@@ -10,8 +10,9 @@ import sys
 import time
 
 import pytest
+from PIL import Image
 
-from tests.browser.conftest import watch_requests
+from tests.browser.conftest import sign_in, watch_requests
 from tests.support.venue import Venue
 
 pytestmark = pytest.mark.browser
@@ -110,6 +111,35 @@ def test_a_playlist_is_followed_live_and_its_ranking_changes_without_reload(
                            timeout=10000)
     assert page.locator("#announcement-text").inner_text() == "Makan siang"
     assert outside_requests == []
+
+
+def test_an_uploaded_sponsor_slide_fills_the_projector_between_scenes(browser, venue: Venue,
+                                                                     tmp_path):
+    venue.start_server()
+    venue.add_user("admin", "panitia", "slide-rahasia-123")
+    image = tmp_path / "sponsor.png"
+    Image.new("RGB", (1920, 1080), "navy").save(image)
+    admin = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(admin, venue.url, "panitia", "slide-rahasia-123", "/")
+    admin.goto(f"{venue.url}/admin/slide")
+    admin.fill("#title", "Sponsor Utama")
+    admin.set_input_files("#image", str(image))
+    admin.click("#slide-form button[type=submit]")
+    admin.wait_for_selector(".slide-item")
+    slide = int(admin.locator(".slide-item").get_attribute("data-slide"))
+    admin.goto(f"{venue.url}/admin/layar?layar=aula")
+    admin.fill("#lines", f"slide | 600 | {slide}")
+    admin.click("#playlist-form button[type=submit]")
+    admin.wait_for_url(f"{venue.url}/admin/layar?layar=aula")
+
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{venue.url}/display/aula")
+    page.wait_for_function("document.getElementById('display').dataset.scene === 'slide'"
+                           " && document.getElementById('slide-image').naturalWidth === 1920",
+                           timeout=10000)
+    box = page.locator("#slide-image").bounding_box()
+    assert box["width"] > 1000 and box["y"] + box["height"] <= 1080   # whole, on screen
+    assert page.locator("#slide-missing").is_hidden()
 
 
 def test_callup_scene_shows_the_queue_and_a_scene_without_data_says_so(browser, venue: Venue):

@@ -76,7 +76,7 @@ def test_a_bad_playlist_is_refused_whole_and_stores_nothing(api, snapshot):
         ("not a list", "playlist: a list of at most 30 scenes"),
         ([{"scene": "live"}] * 31, "playlist: a list of at most 30 scenes"),
         ([{"scene": "video"}], "playlist[0].scene: one of live, ranking, bracket, match, "
-                               "callup, announcement, next, medals, inspection"),
+                               "callup, announcement, next, medals, inspection, slide"),
         ([{"scene": "live"}, "live"], "playlist[1]: must be an object with 'scene'"),
         ([{"scene": "ranking"}], "playlist[0].category: a category slug of this event"),
         ([{"scene": "live", "seconds": 2}], "playlist[0].seconds: an integer from 3 to 600"),

@@ -24,6 +24,8 @@
     dataTitle: document.getElementById("scene-data-title"),
     dataBody: document.getElementById("scene-data-body"),
     announcement: document.getElementById("announcement-text"),
+    slide: document.getElementById("slide-image"),
+    slideMissing: document.getElementById("slide-missing"),
     tracks: document.getElementById("live-tracks"),
     rankHead: document.getElementById("ranking-head"),
     sceneRankHead: document.getElementById("scene-ranking-head"),
@@ -426,6 +428,18 @@
     }
   }
 
+  /* A sponsor or announcement image; one that cannot be loaded says so instead. */
+  function showSlide(item) {
+    el.slideMissing.hidden = true;
+    el.slide.hidden = false;
+    el.slide.onerror = function () {
+      if (scene !== item) { return; }
+      el.slide.hidden = true;
+      el.slideMissing.hidden = false;
+    };
+    el.slide.src = "/display/slide/" + encodeURIComponent(item.slide);
+  }
+
   function play(i) {
     clearTimeout(sceneTimer);
     clearTimeout(dataTimer);
@@ -447,6 +461,9 @@
     } else if (item.scene === "announcement") {
       show("scene-announcement");
       el.announcement.textContent = item.text;
+    } else if (item.scene === "slide") {
+      show("scene-slide");
+      showSlide(item);
     } else {
       show("scene-data");
       el.dataBody.innerHTML = "";
