@@ -30,7 +30,7 @@ class Slide(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(80))
-    file: Mapped[str] = mapped_column(String(80), unique=True)
+    file: Mapped[str] = mapped_column(String(120), unique=True)  # under the upload folder
     media_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ Every inspection is kept; the latest one decides.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from judging import inspection as rules
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid, NotFound
 from scoreboard.models import Category, Inspection, Team
+from scoreboard.services import images
 from scoreboard.services.audit import audit
 from scoreboard.services.category_config import category_config
 from scoreboard.services.publish import publish
@@ -92,8 +94,10 @@ def _find(session: Session, slug: Any, code: Any) -> tuple[Category, Team]:
 
 
 def record(session: Session, slug: Any, code: Any, values: Any, notes: Any,
-           actor: str) -> dict[str, Any]:
-    """Store one inspection with its verdict; returns it as the API shows it."""
+           actor: str, photo: images.Upload | None = None,
+           folder: Path | None = None) -> dict[str, Any]:
+    """Store one inspection with its verdict (and its photo, kept in `folder`'s
+    `inspections/`); returns it as the API shows it."""
     category, team = _find(session, slug, code)
     items = checklist(category)
     if not items:
@@ -112,6 +116,8 @@ def record(session: Session, slug: Any, code: Any, values: Any, notes: Any,
     row = Inspection(category=category, team=team, item_values=values, passed=verdict.passed,
                      results=[{"key": r.key, "passed": r.passed, "reason": r.reason}
                               for r in verdict.items], notes=notes.strip(), created_by=actor)
+    if photo is not None and folder is not None:
+        row.photo_file = images.keep(photo, folder, "inspections", team.code)
     session.add(row)
     session.flush()
     audit(session, actor, "inspect", "team", team.code,
@@ -130,7 +136,7 @@ def inspection_dict(row: Inspection) -> dict[str, Any]:
     return {"id": row.id, "category": row.category.slug, "team": row.team.code,
             "status": "passed" if row.passed else "failed", "values": row.item_values,
             "items": row.results, "notes": row.notes, "by": row.created_by,
-            "at": row.created_at.isoformat()}
+            "at": row.created_at.isoformat(), "photo": row.photo_file is not None}
 
 
 def board(session: Session, slug: str | None = None) -> list[dict[str, Any]]:

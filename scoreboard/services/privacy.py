@@ -3,7 +3,8 @@
 Most participants are children (UU PDP No. 27/2022): public pages and the open data show
 team names and schools only; members' names appear on public pages only when the event
 file says `public_members = true`. After the event, `purge` deletes what is only needed
-to run it: phone numbers, coaches' names, source addresses and uploaded payment proofs.
+to run it: phone numbers, coaches' names, source addresses, uploaded payment proofs and
+the photos of inspections and protests.
 Members' names stay, because certificates and their verification page name them.
 See docs/privacy.md.
 """
@@ -22,7 +23,9 @@ from scoreboard.errors import Conflict, Invalid
 from scoreboard.models import (
     AuditRecord,
     Event,
+    Inspection,
     MatchRecord,
+    Protest,
     Registration,
     Run,
     ScoreSheetVersion,
@@ -55,6 +58,19 @@ class Purged:
     uploads: int
 
 
+def _purge_photos(session: Session, upload_dir: Path) -> int:
+    """Inspection and protest photos (they may show pupils): files deleted, records kept."""
+    deleted = 0
+    for model in (Inspection, Protest):
+        for row in session.scalars(select(model).where(model.photo_file.is_not(None))):
+            path = upload_dir / row.photo_file
+            if path.is_file():
+                path.unlink()
+                deleted += 1
+            row.photo_file = None
+    return deleted
+
+
 def purge(session: Session, upload_dir: Path, after_days: int, actor: str,
           now: datetime | None = None) -> Purged:
     """Delete contacts and uploads once the event is `after_days` days past its last record."""
@@ -81,6 +97,7 @@ def purge(session: Session, upload_dir: Path, after_days: int, actor: str,
                 path.unlink()
                 uploads += 1
             reg.proof_file, reg.proof_type = None, None
+    uploads += _purge_photos(session, upload_dir)
     audit(session, actor, "privacy_purge", "event", "*",
           new={"contacts": contacts, "uploads": uploads})
     session.commit()

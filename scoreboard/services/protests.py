@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -32,7 +33,7 @@ from scoreboard.models import (
     Team,
 )
 from scoreboard.models.base import utcnow
-from scoreboard.services import matches, result_final, runs
+from scoreboard.services import images, matches, result_final, runs
 from scoreboard.services.audit import audit
 from scoreboard.services.category_config import category_config
 from scoreboard.services.matches_state import load_view
@@ -115,8 +116,11 @@ def _target_result_at(session: Session, category: Category, team: Team, target: 
 # ------------------------------------------------------------------ filing and deciding
 
 
-def file_protest(session: Session, team: Team, body: Any, actor: str) -> dict[str, Any]:
-    """A team's protest against one of its results, inside the window."""
+def file_protest(session: Session, team: Team, body: Any, actor: str,
+                 photo: images.Upload | None = None,
+                 folder: Path | None = None) -> dict[str, Any]:
+    """A team's protest against one of its results, inside the window (its optional photo
+    kept in `folder`'s `protests/`)."""
     if not isinstance(body, dict):
         raise Invalid("body: an object with target, target_id and reason")
     target = body.get("target")
@@ -136,6 +140,8 @@ def file_protest(session: Session, team: Team, body: Any, actor: str) -> dict[st
         raise Conflict(f"{exc} ({window} menit / minutes)") from None
     row = Protest(category=category, team=team, target=target, target_id=target_id,
                   reason=reason, status=rules.ProtestStatus.OPEN.value, created_by=actor)
+    if photo is not None and folder is not None:
+        row.photo_file = images.keep(photo, folder, "protests", team.code)
     session.add(row)
     session.flush()
     audit(session, actor, "protest", "protest", row.id,
@@ -236,7 +242,8 @@ def protest_dict(row: Protest) -> dict[str, Any]:
             "reason": row.reason, "status": row.status,
             "filed_at": _aware(row.created_at).isoformat(), "decided_by": row.decided_by,
             "decided_at": _aware(row.decided_at).isoformat() if row.decided_at else None,
-            "decision_reason": row.decision_reason, "correction": row.correction}
+            "decision_reason": row.decision_reason, "correction": row.correction,
+            "photo": row.photo_file is not None}
 
 
 def list_protests(session: Session, status: str | None = None) -> list[dict[str, Any]]:

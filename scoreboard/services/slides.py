@@ -9,27 +9,19 @@ the app. A slide still in a screen's playlist cannot be deleted.
 
 from __future__ import annotations
 
-import io
-import secrets
 from pathlib import Path
 from typing import IO, Any
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from judging import registration as rules
-from judging.registration import Refusal
-from scoreboard.config import private_dir, write_private
 from scoreboard.errors import Conflict, Invalid, NotFound
 from scoreboard.models import DisplayScreen, Slide
+from scoreboard.services import images
 from scoreboard.services.audit import audit
 
 FOLDER = "slides"
 TITLE_MAX = 80
-HEAD = 16
-KINDS = {"png", "jpg", "webp"}
-ONLY_IMAGES = "image: only a PNG, JPEG or WebP image (hanya gambar PNG, JPEG atau WebP)"
 
 
 def slide_dict(row: Slide) -> dict[str, Any]:
@@ -53,50 +45,26 @@ def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def _checked(data: bytes) -> tuple[str, str]:
-    """(extension, media type) of an image a browser can show, judged by its content."""
-    try:
-        ext, mime = rules.sniff_upload(data[:HEAD])
-    except Refusal:
-        raise Invalid(ONLY_IMAGES) from None
-    if ext not in KINDS:
-        raise Invalid(ONLY_IMAGES)
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise Invalid("image: the file is damaged or not a whole image "
-                      "(berkas gambar rusak)") from None
-    return ext, mime
-
-
 def save_slide(session: Session, stream: IO[bytes] | None, title: Any, folder: Path,
                max_bytes: int, actor: str) -> Slide:
     """Keep an uploaded slide; nothing is stored when any part of it is refused."""
     if not isinstance(title, str) or not title.strip() or len(title.strip()) > TITLE_MAX:
         raise Invalid(f"title: a name of 1 to {TITLE_MAX} characters (judul slide)")
-    data = stream.read(max_bytes + 1) if stream is not None else b""
-    if not data:
-        raise Invalid("image: no file was sent (berkas belum dipilih)")
-    if len(data) > max_bytes:
-        raise Invalid(f"image: larger than {max_bytes} bytes (berkas terlalu besar)")
-    ext, mime = _checked(data)
-    target = private_dir(private_dir(folder) / FOLDER)
-    name = f"slide-{secrets.token_hex(8)}.{ext}"
-    write_private(target / name, data)
-    row = Slide(title=title.strip(), file=name, media_type=mime, size=len(data),
-                created_by=actor)
+    upload = images.read_image(stream, max_bytes, "image")
+    name = images.keep(upload, folder, FOLDER, "slide")
+    row = Slide(title=title.strip(), file=name, media_type=upload.media_type,
+                size=len(upload.data), created_by=actor)
     session.add(row)
     session.flush()
     audit(session, actor, "upload", "slide", str(row.id),
-          new={"title": row.title, "file": name, "bytes": len(data)})
+          new={"title": row.title, "file": name, "bytes": len(upload.data)})
     session.commit()
     return row
 
 
 def slide_path(row: Slide, folder: Path) -> Path:
-    path = folder / FOLDER / row.file
-    if not path.is_file():
+    path = images.stored(folder, row.file)
+    if path is None:
         raise NotFound(f"slide {row.id}: its file is missing (berkas slide hilang)")
     return path
 
@@ -117,4 +85,4 @@ def delete_slide(session: Session, slide_id: Any, folder: Path, actor: str) -> N
           old={"title": row.title, "file": row.file})
     session.delete(row)
     session.commit()
-    (folder / FOLDER / row.file).unlink(missing_ok=True)
+    (folder / row.file).unlink(missing_ok=True)

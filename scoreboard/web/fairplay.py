@@ -19,6 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,11 +28,12 @@ from sqlalchemy import select
 
 from judging.inspection import ItemKind
 from scoreboard.errors import KejurdaError, NotFound
-from scoreboard.models import Category, Team
-from scoreboard.services import awards, inspection, protests
+from scoreboard.models import Category, Inspection, Protest, Team
+from scoreboard.services import awards, images, inspection, protests
 from scoreboard.services import awards_script as awards_script_service
 from scoreboard.services import registration as registration_service
 from scoreboard.web.access import role_required
+from scoreboard.web.registration import upload_dir
 
 bp = Blueprint("fairplay", __name__)
 
@@ -94,7 +96,8 @@ def inspect(slug: str, code: str):
     if request.method == "POST":
         try:
             row = inspection.record(g.db.session, slug, code, _values_from_form(items),
-                                    request.form.get("notes", ""), f"user:{current_user.name}")
+                                    request.form.get("notes", ""), f"user:{current_user.name}",
+                                    _photo(), upload_dir())
         except KejurdaError as exc:
             g.db.session.rollback()
             error, status = _refusal_text(exc.message), 422
@@ -108,6 +111,38 @@ def inspect(slug: str, code: str):
                            history=list(reversed(history)), error=error,
                            status=inspection.status(g.db.session, category, team).value,
                            next_team=_next_uninspected(category, team)), status
+
+
+def _photo() -> images.Upload | None:
+    """The form's optional photo, checked (Invalid naming `photo` when it is not an image)."""
+    sent = request.files.get("photo")
+    if sent is None or not sent.filename:
+        return None
+    return images.read_image(sent.stream, int(current_app.config["KEJURDA_UPLOAD_MAX_BYTES"]),
+                             "photo")
+
+
+def _send_photo(name: str | None) -> Response:
+    path = images.stored(upload_dir(), name)
+    if path is None:
+        abort(404)
+    resp = send_file(path, mimetype=images.media_type(path.name), max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@bp.get("/pemeriksaan/foto/<int:inspection_id>")
+@role_required("inspector", "head_judge")
+def inspection_photo(inspection_id: int):
+    row = g.db.session.get(Inspection, inspection_id)
+    return _send_photo(row.photo_file if row else None)
+
+
+@bp.get("/sanggah/<int:protest_id>/foto")
+@role_required("head_judge")
+def protest_photo(protest_id: int):
+    row = g.db.session.get(Protest, protest_id)
+    return _send_photo(row.photo_file if row else None)
 
 
 def _next_uninspected(category: Category, team: Team) -> str | None:
@@ -183,7 +218,8 @@ def team_protest(token: str):
         target, _sep, target_id = body["target"].partition(":")
         body.update(target=target, target_id=target_id or team.code)
         try:
-            protests.file_protest(g.db.session, team, body, f"team:{team.code}")
+            protests.file_protest(g.db.session, team, body, f"team:{team.code}", _photo(),
+                                  upload_dir())
         except KejurdaError as exc:
             g.db.session.rollback()
             error, status = exc.message, 422

@@ -4,8 +4,10 @@ protest list, a team's protest form from its private link, the public medal page
 from __future__ import annotations
 
 import html
+import io
 import re
 
+from PIL import Image
 from sqlalchemy import select
 
 from tests.scoreboard.matches_support import add_match_categories
@@ -115,3 +117,73 @@ def test_the_awards_script_calls_each_category_from_the_last_place_up(app, api):
     assert text.index("Juara 3") < text.index("Juara 2") < text.index("Juara 1")
     assert text.index("Juara 1") < text.index(champion)
     assert app.test_client().get("/hasil/naskah-juara.pdf").status_code == 302  # to /login
+
+
+def _png(colour: str = "green") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_an_inspection_keeps_its_optional_photo_for_the_committee_only(app, tmp_path):
+    _sumo(app)
+    app.config["KEJURDA_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    add_user(app, "inspector", "pemeriksa")
+    inspector = sign_in(app, "pemeriksa")
+    page = "/pemeriksaan/sumo-4/SM-1"
+    values = {"v_massa": "2900", "v_ukuran_1": "20", "v_ukuran_2": "18", "v_ukuran_3": "10",
+              "v_tanpa_mcu": "ya", "csrf_token": inspector.csrf}
+    refused = inspector.client.post(page, data={**values, "photo": (io.BytesIO(b"MZ\x90\0"),
+                                                                    "robot.jpg")},
+                                    content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert "photo: only a PNG, JPEG or WebP image" in _text(refused)
+    assert not (tmp_path / "uploads" / "inspections").exists()       # nothing kept
+    assert "Belum diperiksa" in _text(inspector.get(page))
+    photo = _png()
+    sent = inspector.client.post(page, data={**values, "photo": (io.BytesIO(photo), "r.png")},
+                                 content_type="multipart/form-data")
+    assert sent.status_code == 303
+    link = re.search(r'href="(/pemeriksaan/foto/\d+)"', inspector.get(page).get_data(as_text=True))
+    shown = inspector.get(link.group(1))
+    assert (shown.status_code, shown.mimetype, shown.data) == (200, "image/png", photo)
+    assert shown.headers["Cache-Control"] == "private, no-store"
+    [kept] = (tmp_path / "uploads" / "inspections").iterdir()
+    assert kept.name.startswith("SM-1-") and kept.stat().st_mode & 0o777 == 0o600
+    assert app.test_client().get(link.group(1)).status_code == 302       # to the sign-in
+    add_user(app, "timekeeper", "waktu")
+    assert sign_in(app, "waktu").get(link.group(1)).status_code == 403
+    assert inspector.get("/pemeriksaan/foto/999").status_code == 404
+    # without a photo the form works as before
+    assert inspector.form(page, {k: v for k, v in values.items() if k != "csrf_token"}
+                          ).status_code == 303
+
+
+def test_a_protest_carries_its_optional_photo_to_the_head_judge(app, api, tmp_path):
+    _sumo(app)
+    app.config["KEJURDA_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    final = _final(_play_sumo(api))
+    loser = final["away"] if final["winner"] == final["home"] else final["home"]
+    link = _team_link(app, loser)
+    phone = app.test_client()
+    csrf = csrf_of(phone, f"{link}/sanggah")
+    body = {"csrf_token": csrf, "target": f"match:{final['id']}", "reason": "Lihat fotonya"}
+    damaged = phone.post(f"{link}/sanggah", data={**body, "photo": (io.BytesIO(_png()[:30]),
+                                                                    "bukti.png")},
+                         content_type="multipart/form-data")
+    assert damaged.status_code == 422
+    assert "photo: the file is damaged or not a whole image (berkas gambar rusak)" in _text(
+        damaged)
+    photo = _png("orange")
+    sent = phone.post(f"{link}/sanggah", data={**body, "photo": (io.BytesIO(photo), "b.png")},
+                      content_type="multipart/form-data")
+    assert sent.status_code == 303
+    add_user(app, "head_judge", "ketua")
+    head = sign_in(app, "ketua")
+    [protest] = api.get("/api/v1/protests", role="admin").get_json()
+    assert protest["photo"] is True and protest["reason"] == "Lihat fotonya"
+    listing = head.get("/sanggah").get_data(as_text=True)
+    assert f'href="/sanggah/{protest["id"]}/foto"' in listing
+    shown = head.get(f"/sanggah/{protest['id']}/foto")
+    assert (shown.status_code, shown.data) == (200, photo)
+    assert phone.get(f"/sanggah/{protest['id']}/foto").status_code == 302   # not public

@@ -139,7 +139,7 @@ def test_the_event_file_switch_is_checked(tmp_path):
 
 def test_purge_deletes_contacts_and_uploads_only_after_the_event(app, finished, tmp_path):
     from scoreboard.errors import Conflict
-    from scoreboard.models import Registration, Team
+    from scoreboard.models import Inspection, Registration, Team
     from scoreboard.models.base import utcnow
     from scoreboard.services.privacy import purge
 
@@ -155,19 +155,26 @@ def test_purge_deletes_contacts_and_uploads_only_after_the_event(app, finished, 
             members=["Sari Santoso"], consent=True, dup_key="x", team_id=team.id,
             team_code=team.code, proof_file="bukti-1.png", proof_type="image/png",
             source_ip="10.0.0.7"))
+        (uploads / "inspections").mkdir()
+        (uploads / "inspections" / "LF-SMP-001-ab.png").write_bytes(b"\x89PNG robot")
+        session.add(Inspection(category_id=team.category_id, team_id=team.id, passed=True,
+                               created_by="user:pemeriksa",
+                               photo_file="inspections/LF-SMP-001-ab.png"))
     with app.extensions["kejurda_db"].transaction() as session:
         with pytest.raises(Conflict, match="0 day\\(s\\) old, not yet 30"):
             purge(session, uploads, 30, "test")
     assert (uploads / "bukti-1.png").exists()
     with app.extensions["kejurda_db"].transaction() as session:
         done = purge(session, uploads, 30, "test", now=utcnow() + timedelta(days=31))
-    assert done.uploads == 1 and not (uploads / "bukti-1.png").exists()
+    assert done.uploads == 2 and not (uploads / "bukti-1.png").exists()
+    assert list((uploads / "inspections").iterdir()) == []
     with app.extensions["kejurda_db"].transaction() as session:
         assert set(session.scalars(select(Team.contact))) == {""}
         reg = session.scalar(select(Registration))
         assert (reg.coach_phone, reg.coach_name, reg.source_ip, reg.proof_file) == \
             ("", "", "", None)
         assert reg.members == ["Sari Santoso"]  # certificates still name them
+        assert session.scalar(select(Inspection.photo_file)) is None   # the record stays
 
 
 def test_purge_from_the_command_line(tmp_path):

@@ -18,7 +18,7 @@ def upgrade() -> None:
         "slide",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=80), nullable=False),
-        sa.Column("file", sa.String(length=80), nullable=False),
+        sa.Column("file", sa.String(length=120), nullable=False),
         sa.Column("media_type", sa.String(length=40), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
