@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import g, jsonify, request
+from sqlalchemy import select
 
 from scoreboard.api import bp, openapi
 from scoreboard.api.auth import current_caller, require
 from scoreboard.api.views import json_body
 from scoreboard.errors import Invalid, KejurdaError
-from scoreboard.services import matches
+from scoreboard.models import Category
+from scoreboard.services import matches, official_change
 from scoreboard.services.matches_entry import MOST
 from scoreboard.services.matches_state import bracket_dict, load_view
 
@@ -82,10 +84,18 @@ def get_match(slug: str, match_id: str):
 @bp.post("/categories/<slug>/matches/<match_id>/result")
 @require(*matches.RESULT_ROLES)
 def result(slug: str, match_id: str):
+    """A match's result, or its correction; once the category's result is official only the
+    head judge may change it, with a reason (services/official_change)."""
     body = json_body()
     key = request.headers.get("Idempotency-Key")
+    category = g.db.session.scalar(select(Category).where(Category.slug == slug))
+    reason = None if category is None else official_change.check(
+        g.db.session, category, g.caller.role, body.get("reason"))
     data, created = matches.record_result(g.db.session, slug, match_id, body, g.caller.name,
                                           key)
+    if reason is not None and created:
+        official_change.record(g.db.session, category, g.caller.name, reason,
+                               {"match": match_id, "action": "result"})
     return jsonify(data), 201 if created else 200
 
 

@@ -12,7 +12,7 @@ from scoreboard.api import bp
 from scoreboard.api.auth import require
 from scoreboard.errors import BadRequest, Invalid
 from scoreboard.models import Category, Run, Track
-from scoreboard.services import runs
+from scoreboard.services import official_change, runs
 from scoreboard.services.ranking import category_ranking
 
 
@@ -129,24 +129,39 @@ def abort(run_id: int):
     return jsonify(runs.run_dict(run))
 
 
+def _official(run_id: int, data: dict[str, Any], action: str):
+    """Run a correction of run `run_id`; if its category's result is already official, only
+    the head judge may, with a reason, and the change is recorded (services/official_change)."""
+    category = runs.get_run(g.db.session, run_id).category
+    reason = official_change.check(g.db.session, category, g.caller.role, data.get("reason"))
+
+    def done(run):
+        if reason is not None:
+            official_change.record(g.db.session, category, g.caller.name, reason,
+                                   {"run": run_id, "action": action})
+        return jsonify(runs.run_dict(run))
+    return done
+
+
 @bp.post("/runs/<int:run_id>/dsq")
-@require("timekeeper")
+@require("timekeeper", "head_judge")
 def disqualify(run_id: int):
     data = json_body()
-    run = runs.disqualify_run(g.db.session, run_id, g.caller.name, _reason(data, required=True))
-    return jsonify(runs.run_dict(run))
+    done = _official(run_id, data, "dsq")
+    return done(runs.disqualify_run(g.db.session, run_id, g.caller.name,
+                                    _reason(data, required=True)))
 
 
 @bp.post("/runs/<int:run_id>/resolve")
-@require("timekeeper")
+@require("timekeeper", "head_judge")
 def resolve(run_id: int):
     data = json_body()
     elapsed = data.get("elapsed_us")
     if isinstance(elapsed, bool) or not isinstance(elapsed, int) or not 0 <= elapsed < 2**63:
         raise Invalid("elapsed_us: an integer number of microseconds >= 0")
-    run = runs.resolve_review(g.db.session, run_id, g.caller.name, elapsed,
-                              _reason(data, required=True))
-    return jsonify(runs.run_dict(run))
+    done = _official(run_id, data, "resolve")
+    return done(runs.resolve_review(g.db.session, run_id, g.caller.name, elapsed,
+                                    _reason(data, required=True)))
 
 
 @bp.get("/time")
@@ -156,10 +171,10 @@ def server_time():
 
 
 @bp.post("/runs/<int:run_id>/penalty")
-@require("timekeeper")
+@require("timekeeper", "head_judge")
 def penalty(run_id: int):
     """Count a penalty of the category on a run (a negative count, with a reason, corrects)."""
     data = json_body()
-    run = runs.add_penalty(g.db.session, run_id, g.caller.name, data.get("penalty"),
-                                data.get("count", 1), _reason(data))
-    return jsonify(runs.run_dict(run))
+    done = _official(run_id, data, "penalty")
+    return done(runs.add_penalty(g.db.session, run_id, g.caller.name, data.get("penalty"),
+                                 data.get("count", 1), _reason(data)))

@@ -75,5 +75,8 @@ class Finalisation(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None: the result made official; else what changed in the official result, e.g.
+    # {"run": 12, "action": "dsq"} (services/official_change.py)
+    change: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     category: Mapped[Category] = relationship()

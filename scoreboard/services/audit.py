@@ -26,7 +26,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "team": frozenset({"check_in", "inspect", "callup:join", "callup:no_show", "callup:leave"}),
     "protest": frozenset({"protest", "protest:accepted", "protest:rejected"}),
     # a category's results declared final (after its protests are decided)
-    "category": frozenset({"finalise", "result_final"}),
+    "category": frozenset({"finalise", "result_final",
+                           # a correction of a result already official (official_change.py)
+                           "change_official"}),
     "draw": frozenset({"draw", "reseed", "publish"}),
     "score_sheet": frozenset({"score", "correct"}),
     # a judged category's state, named by the state it enters

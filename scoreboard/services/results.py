@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from scoreboard.errors import NotFound
 from scoreboard.models import Category, Event, Team, User
 from scoreboard.services import rounds
 from scoreboard.services.cells import neutralise_row, text_cells
+from scoreboard.services.protests import official_state
 from scoreboard.services.publication import is_final
 from scoreboard.services.ranking import category_ranking
 
@@ -81,8 +83,10 @@ def category_results(session: Session, slug: str) -> dict[str, Any]:
                                    .where(Team.category_id == category.id)).all())
     rows = [{**e, "institution": schools.get(e["team"], "")} for e in ranking["entries"]]
     event = session.get(Event, category.event_id)
+    final = is_final(session, category)
+    since = official_state(session, category)["official_at"] if final else None
     return {"event": event.name if event else "", "category": category, "rows": rows,
-            "final": is_final(session, category)}
+            "final": final, "official_at": datetime.fromisoformat(since) if since else None}
 
 
 def _csv_value(value: Any) -> Any:
@@ -177,7 +181,13 @@ def to_xlsx(results: dict[str, Any]) -> bytes:
 
 
 def _final_note(results: dict[str, Any]) -> str:
-    return _("Hasil resmi") if results.get("final") else _("Hasil sementara")
+    """"Hasil resmi sejak 06-12-2026 10:15" (the venue's local time), or "Hasil sementara"."""
+    if not results.get("final"):
+        return _("Hasil sementara")
+    since = results.get("official_at")
+    if since is None:
+        return _("Hasil resmi")
+    return _("Hasil resmi sejak %(when)s", when=since.astimezone().strftime("%d-%m-%Y %H:%M"))
 
 
 def pdf_fonts() -> tuple[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
     Blueprint,
     Response,
@@ -19,8 +21,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from scoreboard.errors import KejurdaError, NotFound
-from scoreboard.models import Category, ResultFinal
-from scoreboard.services import certificates, protests, publication, results
+from scoreboard.models import Category, ResultFinal, Team
+from scoreboard.services import certificates, official_change, protests, publication, results
 from scoreboard.web.access import role_required
 
 bp = Blueprint("results", __name__)
@@ -105,5 +107,13 @@ def verify(serial: str):
         serial, person = serial[:64], None
     else:
         person = certificates.verify(g.db.session, current_app.config["SECRET_KEY"], serial)
-    return (render_template("results/verify.html", person=person, serial=serial),
+    team = g.db.session.get(Team, int(serial.split("-", 1)[0])) if person else None
+    changes = official_change.changes(g.db.session, team.category_id) if team else []
+    return (render_template("results/verify.html", person=person, serial=serial,
+                            changes=[dict(c, at=local_time(c["at"])) for c in changes]),
             200 if person else 404)
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as the venue reads it: the server's local time, day first."""
+    return moment.astimezone().strftime("%d-%m-%Y %H:%M")
