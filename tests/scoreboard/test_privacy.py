@@ -20,7 +20,7 @@ PHONE = re.compile(r"(?:\+62|\b0)8\d{7,12}\b")
 # route parameters and where their real values come from; a public route with any other
 # parameter fails the crawl, so a new page cannot escape the scan unnoticed
 PARAMS = ("slug", "code", "run_id", "screen", "name", "match_id", "serial", "token",
-          "filename", "lang")
+          "filename", "lang", "slide_id")
 
 
 def _personal() -> tuple[set[str], set[str]]:
@@ -31,16 +31,17 @@ def _personal() -> tuple[set[str], set[str]]:
 
 
 def _values(app, api) -> dict[str, list]:
-    from scoreboard.models import Category, Run, Team
+    from scoreboard.models import Category, Run, Slide, Team
 
     with app.extensions["kejurda_db"].transaction() as session:
         slugs = list(session.scalars(select(Category.slug)))
         codes = list(session.scalars(select(Team.code)))
         runs = list(session.scalars(select(Run.id)))
+        slides = list(session.scalars(select(Slide.id)))   # images the admin chose to show
     matches = [m["id"] for m in api.get("/api/v1/matches").get_json()]
     return {"slug": slugs, "code": codes, "run_id": runs, "screen": ["utama"],
             "name": ["categories", "teams", "runs", "matches", "rankings", "medals"],
-            "match_id": matches or ["W1-1"]}
+            "match_id": matches or ["W1-1"], "slide_id": slides}
 
 
 def _public_urls(app, api) -> list[str]:

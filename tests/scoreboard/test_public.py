@@ -63,8 +63,14 @@ def test_public_pages_need_no_login_and_load_nothing_from_outside(client):
         assert resp.status_code in (200, 404), path
         page = resp.get_data(as_text=True)
         assert "/login?" not in page
-        srcs = re.findall(r'(?:src|href)="([^"]+)"', page)
-        assert [s for s in srcs if s.startswith(("http:", "https:", "//"))] == [], path
+        outside = ("http:", "https:", "//")
+        loads = re.findall(r'src="([^"]+)"', page) + re.findall(r'<link[^>]*href="([^"]+)"',
+                                                                page)
+        assert [s for s in loads if s.startswith(outside)] == [], path
+        # the only link out is WhatsApp's share address (a tap, nothing the page loads)
+        links = re.findall(r'<a[^>]*href="([^"]+)"', page)
+        assert [h for h in links if h.startswith(outside)
+                and not h.startswith("https://wa.me/?text=")] == [], path
 
 
 def test_public_pages_in_english(client):
