@@ -13,6 +13,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scoreboard.demo.fairplay import DemoHeadJudge, DemoInspector, DemoProtester
 from scoreboard.demo.players import DemoJudges, DemoReferees
 from scoreboard.errors import KejurdaError
 from scoreboard.models import Category, Track
@@ -23,7 +24,8 @@ EVENT_FILE = HERE / "event.toml"
 TEAMS_FILE = HERE / "teams.csv"
 # Shown on screen and in the README; valid only for the demo database.
 DEMO_USERS = (("admin", "admin", "demo-admin"), ("pencatat", "timekeeper", "demo-pencatat"),
-              ("ketua", "head_judge", "demo-ketua"), ("juri1", "judge", "demo-juri1"))
+              ("ketua", "head_judge", "demo-ketua"), ("juri1", "judge", "demo-juri1"),
+              ("pemeriksa", "inspector", "demo-pemeriksa"))
 DEMO_DRAWS = ("sumo-sma", "soccer-smp")  # drawn and published at load: public brackets
 
 
@@ -72,6 +74,7 @@ def prepare(db_url: str) -> str:
                           for source, _gate in track.gates()})
         token = create_token(session, "agent", "demo-sim", sources)
     with db.transaction() as session:
+        _inspect(session)  # before the draw: only robots that passed are drawn
         _draw_matches(session)
         _assign_judges(session)
     db.dispose()
@@ -88,6 +91,14 @@ def _assign_judges(session: Session) -> None:
     for cid in session.scalars(select(Category.id).where(Category.format == "judged")):
         if cid not in done:
             session.add(JudgeAssignment(user_id=judge.id, category_id=cid))
+
+
+def _inspect(session: Session) -> None:
+    """The demo inspector works through every robot of a category with a checklist (one
+    fails on the scale, is repaired and passes), so the sumo draw has its teams."""
+    inspector = DemoInspector(pause_s=0, seed=3)
+    while inspector.step(session) is not None:
+        pass
 
 
 def _draw_matches(session: Session) -> None:
@@ -127,6 +138,12 @@ def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
     judges = DemoJudges(pause_s=max(0.5, 3.0 * sim_scale))
     every(app, 0.5, lambda: referees.step(get_db(app).session), "demo referees")
     every(app, 0.5, lambda: judges.step(get_db(app).session), "demo judges")
+    # fair play: a team protests a lost bout, the head judge decides it and makes each
+    # finished category official (the inspector weighed the robots in prepare())
+    protester = DemoProtester(pause_s=max(0.5, 6.0 * sim_scale))
+    head_judge = DemoHeadJudge(pause_s=max(0.5, 8.0 * sim_scale))
+    every(app, 0.5, lambda: protester.step(get_db(app).session), "demo protest")
+    every(app, 0.5, lambda: head_judge.step(get_db(app).session), "demo head judge")
     base = f"http://{host}:{port}"
     agent = _start_agent(base, token, folder / "agent", sim_scale)
     _banner(base, folder)
@@ -169,6 +186,9 @@ AUDIENCES = (  # (who, path): every audience's page, printed by the demo
     ("Tablet juri / judge tablet (juri1)", "/juri"),
     ("Ketua juri / head judge (ketua)", "/juri/ketua"),
     ("Perangkat / devices (admin, pencatat)", "/admin/perangkat"),
+    ("Pemeriksaan / inspection (pemeriksa)", "/pemeriksaan"),
+    ("Sanggah / protests (ketua)", "/sanggah"),
+    ("Juara umum / medal table", "/juara-umum"),
     ("Panduan panitia / committee guide", "/panduan"),
     ("API", "/api/v1/openapi.json"),
 )

@@ -14,6 +14,7 @@ from scoreboard.models import Category, Run, Team
 from scoreboard.services import results, rounds
 from scoreboard.services.matches_state import bracket_dict, load_view
 from scoreboard.services.privacy import members_public
+from scoreboard.services.publication import is_final
 from scoreboard.services.ranking import category_ranking
 from scoreboard.services.result_card import card_facts
 from scoreboard.services.result_card import render as render_card
@@ -37,6 +38,7 @@ def ranking(slug: str):
         abort(404)
     return render_template("public/ranking.html", category=category, status_labels=_labels(),
                            ranking=category_ranking(g.db.session, slug),
+                           final=is_final(g.db.session, category),
                            headers=results.result_headers(category.format),
                            texts=result_texts())
 
@@ -59,6 +61,7 @@ def team(code: str):
     return render_template("public/team.html", team=row, entry=entry, status_labels=_labels(),
                            runs=[run_dict(r) for r in runs], texts=result_texts(),
                            members=members, share=share_link(row),
+                           final=is_final(session, row.category),
                            headers=results.result_headers(fmt),
                            matches=team_matches(session, row) if fmt == "match" else [])
 
