@@ -153,12 +153,14 @@ def board(session: Session, slug: str | None = None) -> list[dict[str, Any]]:
                 Inspection.category_id == category.id).order_by(Inspection.created_at,
                                                                 Inspection.id)):
             latest[row.team_id] = row
+        names = {item.key: item.name for item in checklist(category)}
         for team in session.scalars(select(Team).where(Team.category_id == category.id)
                                     .order_by(Team.code)):
             row = latest.get(team.id)
             state = "not_inspected" if row is None else ("passed" if row.passed else "failed")
+            failed = [r["key"] for r in row.results if not r["passed"]] if row is not None else []
+            # keys for programs, the checklist's own names for people (the projector)
             out.append({"category": category.slug, "team": team.code, "team_name": team.name,
-                        "institution": team.institution, "status": state,
-                        "failed": [r["key"] for r in row.results if not r["passed"]]
-                        if row is not None else []})
+                        "institution": team.institution, "status": state, "failed": failed,
+                        "failed_names": [names.get(key, key) for key in failed]})
     return out

@@ -29,6 +29,9 @@ from scoreboard.services.schedule_solver import generate as solve
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1)
+# the reason stored with a version the server made itself when new matches became known
+# (pages show it in their language: web/schedule.py)
+EXTENDED = "new matches known"
 
 
 def latest(session: Session) -> ScheduleVersion | None:
@@ -107,7 +110,7 @@ def extend(session: Session, actor: str, now: datetime | None = None) -> Schedul
     problem = Problem(calendar, built.problem.places, tuple(new), tuple(kept))
     plan = greedy(problem)
     built.problem = problem
-    return _store(session, built, plan, actor, "new matches known", {"extended": len(new)})
+    return _store(session, built, plan, actor, EXTENDED, {"extended": len(new)})
 
 
 @dataclass

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
 from scoreboard.models import Category, Event, Track
-from scoreboard.services.results import status_label
+from scoreboard.services.results import live_texts, status_label
 from scoreboard.web.public import STATUSES
 
 bp = Blueprint("overlay", __name__, url_prefix="/overlay")
@@ -23,7 +23,8 @@ def _page(kind: str, **data):
     event = g.db.session.scalar(select(Event).order_by(Event.id))
     tracks = {t.slug: t.name for t in g.db.session.scalars(select(Track))}
     return render_template("overlay/overlay.html", kind=kind, event=event, tracks=tracks,
-                           texts={s: status_label(s) for s in STATUSES}, **data)
+                           texts={**{s: status_label(s) for s in STATUSES},
+                                  "results": live_texts()}, **data)
 
 
 def _category(slug: str, fmt: str | None = None) -> Category:

@@ -107,6 +107,13 @@ def announcer_pdf():
     return _pdf(schedule_print.announcer_pdf(g.db.session, day), "lembar-mc.pdf")
 
 
+def reason_label(reason: str | None) -> str:
+    """A version's reason: the server's own in the page's language, a person's as typed."""
+    if reason == schedule.EXTENDED:
+        return _("pertandingan baru sudah diketahui")
+    return reason or ""
+
+
 @bp.route("/admin/jadwal", methods=["GET", "POST"])
 @role_required()
 def admin():
@@ -128,5 +135,5 @@ def admin():
     current = schedule.latest(session)
     made = local(current.created_at) if current is not None else None
     return render_template("schedule/admin.html", form=form, current=current, made=made,
-                           message=message,
+                           message=message, reason=reason_label(current and current.reason),
                            places=load_places(session), title=_("Jadwal")), status

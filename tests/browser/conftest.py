@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
-from tests.support.venue import venue  # noqa: F401  (the fixture)
+from tests.support.venue import ROOT, free_port, venue  # noqa: F401  (the fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -67,3 +71,45 @@ def sign_in(page, base: str, name: str, password: str, landing: str) -> None:
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}{landing}")
+
+
+def _has_result(base: str, category: dict) -> bool:
+    if category["format"] == "match":
+        return bool(requests.get(f"{base}/api/v1/matches", timeout=5,
+                                 params={"category": category["slug"], "status": "done"}).json())
+    entries = requests.get(f"{base}/api/v1/categories/{category['slug']}/ranking",
+                           timeout=5).json()["entries"]
+    key = "score" if category["format"] == "judged" else "best_us"
+    return any(e.get(key) is not None for e in entries)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """`kejurda demo` itself, waited on until every category has a result."""
+    folder = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (folder / "demo.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "scoreboard.cli", "demo", "--port", str(port),
+                             "--dir", str(folder), "--sim-scale", "0.2"], cwd=ROOT,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 240
+        pending = None
+        while pending != []:
+            assert proc.poll() is None, (folder / "demo.log").read_text()
+            assert time.monotonic() < deadline, f"no result yet for {pending}"
+            try:
+                categories = requests.get(f"{base}/api/v1/categories", timeout=5).json()
+                pending = [c["slug"] for c in categories if not _has_result(base, c)]
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

@@ -6,15 +6,11 @@ word, and axe-core (from npm, run in the page) finds no serious or critical viol
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
 
 import pytest
-import requests
 
 from tests.browser.conftest import sign_in
-from tests.support.venue import ROOT, free_port
+from tests.support.venue import ROOT
 
 pytestmark = pytest.mark.browser
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -35,48 +31,6 @@ RAW = re.compile(r"(?<![\w-])(armed|running|finished|timeout|dnf|dsq|review|not_
                  r"grand_final|third_place|pending|approved|waitlisted|rejected|home_yuko|"
                  r"away_yuko|home_goals|away_goals|open|locked|published|ready|done|"
                  r"head_judge|timekeeper|None|null|undefined|NaN)(?![\w-])")
-
-
-def _has_result(base: str, category: dict) -> bool:
-    if category["format"] == "match":
-        return bool(requests.get(f"{base}/api/v1/matches", timeout=5,
-                                 params={"category": category["slug"], "status": "done"}).json())
-    entries = requests.get(f"{base}/api/v1/categories/{category['slug']}/ranking",
-                           timeout=5).json()["entries"]
-    key = "score" if category["format"] == "judged" else "best_us"
-    return any(e.get(key) is not None for e in entries)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """`kejurda demo` itself, waited on until every category has a result."""
-    folder = tmp_path_factory.mktemp("demo")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (folder / "demo.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "scoreboard.cli", "demo", "--port", str(port),
-                             "--dir", str(folder), "--sim-scale", "0.2"], cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 240
-        pending = None
-        while pending != []:
-            assert proc.poll() is None, (folder / "demo.log").read_text()
-            assert time.monotonic() < deadline, f"no result yet for {pending}"
-            try:
-                categories = requests.get(f"{base}/api/v1/categories", timeout=5).json()
-                pending = [c["slug"] for c in categories if not _has_result(base, c)]
-            except requests.RequestException:
-                pass
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 VISIBLE_TEXT = """() => {

@@ -56,6 +56,14 @@ def test_an_uninspected_sumo_team_cannot_be_drawn_until_it_passes(sumo):
     assert sorted(drawn["seeded"]) == ["SM-1", "SM-2", "SM-3", "SM-4"]
 
 
+def test_the_inspection_board_names_what_failed_for_the_projector(sumo):
+    inspect(sumo, "sumo-4", "SM-4", {**HEAVY, "tanpa_mcu": False})
+    row = [r for r in sumo.get("/api/v1/inspections?category=sumo-4").get_json()
+           if r["team"] == "SM-4"][0]
+    assert (row["status"], row["failed"]) == ("failed", ["massa", "tanpa_mcu"])
+    assert row["failed_names"] == ["Massa", "Tanpa mikrokontroler"]
+
+
 def test_an_uninspected_timed_team_cannot_be_armed_and_a_failed_reinspection_blocks_again(
         app, api):
     set_options(app, "lf-smp", inspection=[

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 
 import pytest
@@ -26,3 +28,12 @@ def test_each_overlay_is_served_with_its_own_assets_only(client, path, kind):
                                   "/overlay/pertandingan/lf-smp"])
 def test_an_unknown_or_wrong_category_is_404(client, path):
     assert client.get(path).status_code == 404
+
+
+def test_the_match_bug_gets_the_round_names_in_the_page_language(client):
+    """overlay.js names a round with results.js and these labels, never by its key."""
+    page = client.get("/overlay/pertandingan/sumo-sma").get_data(as_text=True)
+    assert "/static/js/results.js" in page
+    texts = json.loads(html.unescape(re.search(r"data-texts='([^']*)'", page).group(1)))
+    assert texts["results"]["rounds"]["fixed"]["final"] == "Final"
+    assert texts["results"]["rounds"]["numbered"]["winners"] == "Babak atas {n}"

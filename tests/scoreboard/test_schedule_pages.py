@@ -117,3 +117,16 @@ def test_a_team_subscribes_to_its_schedule_as_a_calendar(planned):
     assert len(set(uids)) == len(uids)
     assert any(line.startswith("LOCATION:") for line in lines)
     assert client.get("/jadwal/tim/TIDAK-ADA.ics").status_code == 404
+
+
+def test_a_version_the_server_made_shows_its_reason_in_the_page_language(planned):
+    """The server's own reason ("new matches known") is stored as a key, never shown as is."""
+    db = planned.extensions["kejurda_db"]
+    with db.transaction() as session:
+        session.scalar(select(ScheduleVersion).order_by(ScheduleVersion.id.desc())).reason = (
+            schedule.EXTENDED)
+    add_user(planned, "admin", "admin1")
+    admin = sign_in(planned, "admin1")
+    page = admin.get("/admin/jadwal").get_data(as_text=True)
+    assert '<em id="schedule-reason">pertandingan baru sudah diketahui</em>' in page
+    assert "new matches known" not in page

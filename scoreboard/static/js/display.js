@@ -332,7 +332,7 @@
     }
     if ("failed" in row && "institution" in row) {  // still to pass inspection
       return [row.team_name + " (" + row.institution + ")", (T.inspect || {})[row.status] || row.status,
-        row.failed.join(", ")];
+        (row.failed_names || row.failed).join(", ")];
     }
     if ("next" in row && Array.isArray(row.next)) {  // "Berikutnya": a place's next slots
       return [row.name].concat(row.next.map(function (n) {
@@ -342,6 +342,16 @@
     return Object.keys(row).filter(function (k) {
       return (typeof row[k] === "string" || typeof row[k] === "number") && !/(^id$|_id$|_us$)/.test(k);
     }).slice(0, 6).map(function (k) { return String(row[k]); });
+  }
+
+  /* As many matches as fit at 1920×1080 and 1280×720: a few finished ones, then those
+     still to play (all finished: the last ones). */
+  var MATCH_ROWS = 12;
+  function isOver(match) { return ["done", "bye", "skipped", "empty"].indexOf(match.status) >= 0; }
+  function matchWindow(rows) {
+    var open = rows.map(isOver).indexOf(false);
+    var start = open < 0 ? Math.max(0, rows.length - MATCH_ROWS) : Math.max(0, open - 3);
+    return rows.slice(start, start + MATCH_ROWS);
   }
 
   function renderData(item, data) {
@@ -357,6 +367,7 @@
     var table = document.createElement("table");
     table.className = "scene-table";
     if (item.scene === "callup") { table.appendChild(callupHead()); table.className += " callup-table"; }
+    if (item.scene === "match") { rows = matchWindow(rows); table.className += " match-table"; }
     rows.slice(0, 15).forEach(function (row) {
       var tr = document.createElement("tr");
       if (row.team) { tr.dataset.team = row.team; }
@@ -404,12 +415,23 @@
     });
   }
 
+  /* The sizes the server chose, from data-* attributes: the policy refuses style attributes. */
+  function sizeBracket(body) {
+    Array.prototype.forEach.call(body.querySelectorAll(".bx[data-tallest]"), function (bx) {
+      bx.style.setProperty("--bx-tallest", String(Number(bx.dataset.tallest) || 1));
+    });
+    Array.prototype.forEach.call(body.querySelectorAll(".bx-row[data-grow]"), function (row) {
+      row.style.flexGrow = String(Number(row.dataset.grow) || 1);
+    });
+  }
+
   function loadBracket(item, stillAsked) {
     KJApi.getHtml(SOURCES.bracket(item))
       .then(function (html) {
         if (!stillAsked()) { return; }
         if (html === null) { renderData(item, null); return; }
         el.dataBody.innerHTML = html;
+        sizeBracket(el.dataBody);
         Array.prototype.forEach.call(el.dataBody.querySelectorAll(".bx-part"), drawLines);
       }).catch(function () { if (stillAsked()) { renderData(item, null); } });
   }

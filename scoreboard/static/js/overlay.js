@@ -81,7 +81,8 @@
   function showMatch(m) {
     if (!m || m.category !== category || !m.home || !m.away) { return; }
     var result = m.result || {};
-    $("bug-round").textContent = T["round:" + m.stage] ? T["round:" + m.stage] + " " + m.round : "#" + m.id;
+    // the round by its name in the page's language ("Semifinal"), as on the projector
+    $("bug-round").textContent = KJResults.roundName(m.round_key, T.results) || "#" + m.id;
     $("bug-home").textContent = m.home_name || m.home;
     $("bug-away").textContent = m.away_name || m.away;
     $("bug-home-score").textContent = result.home_score !== undefined ? result.home_score : "";
