@@ -19,7 +19,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 
 @pytest.fixture(scope="session")
-def browser():
+def _chromium():
+    """One Chromium for the whole session (starting it costs seconds)."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run must install Debian's chromium")
@@ -28,8 +29,17 @@ def browser():
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield HarnessBrowser(browser)
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser(_chromium):
+    """The session's Chromium for one test: every page and context the test opened is closed
+    after it, so no page of an earlier test keeps running its clocks and sockets."""
+    harness = HarnessBrowser(_chromium)
+    yield harness
+    harness.close_all()
 
 
 class HarnessBrowser:
@@ -40,12 +50,25 @@ class HarnessBrowser:
 
     def __init__(self, browser):
         self._browser = browser
+        self._contexts: list = []
 
     def new_context(self, **kwargs):
-        return self._browser.new_context(**{"bypass_csp": True, **kwargs})
+        context = self._browser.new_context(**{"bypass_csp": True, **kwargs})
+        self._contexts.append(context)
+        return context
 
     def new_page(self, **kwargs):
-        return self._browser.new_page(**{"bypass_csp": True, **kwargs})
+        page = self._browser.new_page(**{"bypass_csp": True, **kwargs})
+        self._contexts.append(page.context)
+        return page
+
+    def close_all(self) -> None:
+        for context in self._contexts:
+            try:
+                context.close()
+            except Exception:  # already closed by the test, or the browser went away
+                pass
+        self._contexts.clear()
 
     def __getattr__(self, name):
         return getattr(self._browser, name)
