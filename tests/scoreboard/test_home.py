@@ -20,7 +20,7 @@ ROLES = {"admin": "admin1", "timekeeper": "waktu1", "judge": "juri1", "head_judg
 # Pages reached from another page rather than from `/`: one team's, one match's, one file's.
 DEEPER = {"callup.queue", "schedule.place_pdf", "registration_admin.proof", "registration_admin.export_csv",
           "registration_admin.export_xlsx", "brackets.admin", "judge.history", "pads.pad",
-          "fairplay.inspect"}
+          "fairplay.inspect", "fairplay.inspection_photo", "fairplay.protest_photo"}
 
 
 def _links(html: str) -> set[str]:

@@ -196,9 +196,12 @@ def test_the_eta_moves_when_a_place_runs_late_and_the_queue_follows(demo_db, bar
 
 
 def test_bracket_matches_get_slots_as_soon_as_their_teams_are_known(demo_db):
+    from scoreboard.demo import _inspect
     from scoreboard.services import matches
 
     _generate(demo_db)  # before any draw: no match is known
+    with demo_db.transaction() as session:
+        _inspect(session)  # the demo's sumo robots pass inspection first, as in the demo
     with demo_db.transaction() as session:
         matches.generate_draw(session, "sumo-sma", "admin")
         matches.publish_draw(session, "sumo-sma", "admin")  # round 1 becomes known
