@@ -8,16 +8,15 @@ import secrets
 import socket
 import threading
 import time
-import uuid
 
 import pytest
 import socketio
 
+from tests.support.pgdb import pg_database
 from tests.support.venue import free_port, ground_truth, make_venue
 
 pytestmark = pytest.mark.e2e
 
-PG = ("127.0.0.1", 5432)
 REDIS = ("127.0.0.1", 6379)
 
 
@@ -31,15 +30,8 @@ def _reachable(addr: tuple[str, int]) -> bool:
 
 @pytest.fixture
 def pg_url():
-    if not _reachable(PG):
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (scale-out mode needs it)")
-    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
-    name = f"kejurda_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_database("kejurda_scale") as url:
+        yield url
 
 
 @pytest.fixture

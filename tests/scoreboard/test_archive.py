@@ -73,8 +73,12 @@ def test_next_years_event_takes_only_the_settings(exported, tmp_path):
     proc = kejurda("archive", "import", str(path), "--settings-only", "--db", url)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1].endswith("rows (settings only)")
-    counts = tables.row_counts(Database(url).engine.connect())
-    before = tables.row_counts(db.engine.connect())
+    copy = Database(url)
+    with copy.engine.connect() as conn:
+        counts = tables.row_counts(conn)
+    copy.dispose()
+    with db.engine.connect() as conn:
+        before = tables.row_counts(conn)
     for name in archive.SETTINGS_TABLES:
         assert counts[name] == before[name], name
     assert counts["category"] > 0 and counts["track"] > 0
@@ -119,4 +123,7 @@ def test_import_refuses_a_non_empty_database_a_damaged_file_and_a_newer_schema(e
         archive.import_archive(rewrite("col.zip", extra_column), f"sqlite:///{tmp_path / 'z.db'}")
     assert unknown.value.message == ("archive: column team.shirt_colour is unknown to this "
                                      "kejurda; upgrade kejurda first")
-    assert not tables.row_counts(Database(f"sqlite:///{tmp_path / 'z.db'}").engine.connect())["team"]
+    empty = Database(f"sqlite:///{tmp_path / 'z.db'}")
+    with empty.engine.connect() as conn:
+        assert not tables.row_counts(conn)["team"]
+    empty.dispose()

@@ -61,7 +61,8 @@ def _follow_a_championship(source_url: str, target_url: str) -> None:
         championship_changes(source)
         follow(source, target, first["last"])
         assert tables.snapshot(target.engine) == tables.snapshot(source.engine)
-        assert tables.row_counts(target.engine.connect())["gate_event"] == 3
+        with target.engine.connect() as conn:
+            assert tables.row_counts(conn)["gate_event"] == 3
     finally:
         source.dispose()
         target.dispose()
