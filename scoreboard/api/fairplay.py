@@ -10,7 +10,7 @@ from scoreboard.api.auth import require
 from scoreboard.api.views import json_body
 from scoreboard.errors import NotFound
 from scoreboard.models import Category
-from scoreboard.services import inspection, protests
+from scoreboard.services import inspection, protests, schedule
 
 
 @bp.get("/inspections")
@@ -24,6 +24,7 @@ def record_inspection():
     data = json_body()
     row = inspection.record(g.db.session, data.get("category"), data.get("team"),
                             data.get("values"), data.get("notes"), g.caller.name)
+    schedule.extend_known(g.db.session, g.caller.name)  # slots for a team that passed
     return jsonify(row), 201
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from scoreboard.demo.players import Pacer
 from scoreboard.models import Category, MatchRecord, Protest, Run, Team
-from scoreboard.services import inspection, matches, protests
+from scoreboard.services import inspection, matches, protests, schedule
 from scoreboard.services.category_config import timed_config
 from scoreboard.services.publication import is_final
 from scoreboard.services.runs import HOLDS_TRACK
@@ -61,6 +61,7 @@ class DemoInspector:
         values = self.measure(inspection.checklist(category), heavy)
         out = inspection.record(session, row["category"], row["team"], values,
                                 REPAIR_NOTE if repaired else "", INSPECTOR)
+        schedule.extend_known(session, INSPECTOR)
         log.info("demo inspector: %s %s %s", row["category"], row["team"], out["status"])
         return out
 

@@ -49,16 +49,18 @@ def status(session: Session, category: Category, team: Team) -> rules.Status:
                         for i in history(session, category, team))
 
 
+# the same reason in both languages, as the desk shows it to the timekeeper
+REASONS = {"not yet inspected": "belum lolos pemeriksaan teknis / not yet inspected",
+           "failed technical inspection":
+               "tidak lolos pemeriksaan teknis / failed technical inspection"}
+
+
 def refusal(session: Session, category: Category, team: Team) -> str | None:
     """Why the team may not compete in the category now, or None if it may."""
     reason = rules.may_compete(bool(checklist(category)), status(session, category, team))
     if reason is None:
         return None
-    # the same reason in both languages, as the desk shows it to the timekeeper
-    text = {"not yet inspected": "belum lolos pemeriksaan teknis / not yet inspected",
-            "failed technical inspection":
-                "tidak lolos pemeriksaan teknis / failed technical inspection"}[reason]
-    return f"team: {team.code!r} ({team.name}) {text}"
+    return f"team: {team.code!r} ({team.name}) {REASONS[reason]}"
 
 
 def check_may_compete(session: Session, category: Category, team: Team) -> None:
@@ -68,15 +70,34 @@ def check_may_compete(session: Session, category: Category, team: Team) -> None:
         raise Conflict(reason)
 
 
-def passed_team_ids(session: Session, category: Category) -> set[int] | None:
-    """Ids of the teams that passed (None: the category needs no inspection)."""
-    if not checklist(category):
-        return None
+def _latest(session: Session, category: Category) -> dict[int, Inspection]:
     latest: dict[int, Inspection] = {}
     for row in session.scalars(select(Inspection).where(Inspection.category_id == category.id)
                                .order_by(Inspection.created_at, Inspection.id)):
         latest[row.team_id] = row
-    return {team_id for team_id, row in latest.items() if row.passed}
+    return latest
+
+
+def passed_team_ids(session: Session, category: Category) -> set[int] | None:
+    """Ids of the teams that passed (None: the category needs no inspection)."""
+    if not checklist(category):
+        return None
+    return {team_id for team_id, row in _latest(session, category).items() if row.passed}
+
+
+def waiting(session: Session, category: Category, teams: list[Team]) -> dict[str, str]:
+    """Team code -> why it may not compete yet, for each of the category's `teams` that has
+    not passed (empty when the category needs no inspection); one query for the category."""
+    if not checklist(category):
+        return {}
+    latest = _latest(session, category)
+    out = {}
+    for team in teams:
+        row = latest.get(team.id)
+        if row is None or not row.passed:
+            out[team.code] = REASONS["not yet inspected" if row is None
+                                   else "failed technical inspection"]
+    return out
 
 
 def _find(session: Session, slug: Any, code: Any) -> tuple[Category, Team]:

@@ -22,7 +22,7 @@ from judging.brackets.groups import draw_groups, group_names
 from judging.brackets.swiss import default_rounds, pair_round
 from judging.categories import BracketType
 from judging.errors import RuleViolation
-from scoreboard.errors import Conflict, Invalid, KejurdaError, NotFound
+from scoreboard.errors import Conflict, Invalid, NotFound
 from scoreboard.live import live
 from scoreboard.models import Category, MatchDraw, MatchRecord, Team
 from scoreboard.models.base import utcnow
@@ -196,7 +196,7 @@ def publish_draw(session: Session, slug: str, actor: str) -> View:
             audit(session, actor, "publish", "draw", slug, new={"published": True})
             session.commit()
     view = _announce_draw(session, slug)
-    schedule_known_matches(session, actor)  # after the screens have the draw
+    schedule.extend_known(session, actor)  # after the screens have the draw
     return view
 
 
@@ -268,18 +268,8 @@ def record_result(session: Session, slug: str, match_id: str, body: dict[str, An
         session.commit()
         log.info("match %s/%s v%d by %s: %s", slug, match_id, record.version, actor, result)
     data = _announce_result(session, slug, match_id)
-    schedule_known_matches(session, actor)  # after the screens have the result
+    schedule.extend_known(session, actor)  # after the screens have the result
     return data, True
-
-
-def schedule_known_matches(session: Session, actor: str) -> None:
-    """Matches whose teams just became known get slots in the schedule (if there is one)."""
-    try:
-        if schedule.extend(session, actor) is not None:
-            session.commit()
-    except KejurdaError as exc:  # no [schedule] in the event file: nothing to plan
-        session.rollback()
-        log.debug("schedule not extended: %s", exc.message)
 
 
 def _replay(session: Session, view: View, match_id: str, key: str) -> dict[str, Any] | None:

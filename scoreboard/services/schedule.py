@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from judging.schedule import Fixed, Plan, Problem
 from judging.schedule_greedy import greedy
 from judging.schedule_live import LiveSlot, project
-from scoreboard.errors import Invalid, NotFound
+from scoreboard.errors import Invalid, KejurdaError, NotFound
 from scoreboard.models import Category, Team
 from scoreboard.models.schedule import ScheduleSlot, ScheduleVersion
 from scoreboard.services import schedule_build as build_mod
@@ -45,7 +45,7 @@ def _store(session: Session, built: Built, plan: Plan, actor: str, reason: str |
     impossible = {k: v for k, v in sorted(plan.impossible.items())}
     version = ScheduleVersion(created_by=actor, reason=reason, report={
         **report, "placed": len(plan.placed), "kept": len(built.problem.fixed),
-        "impossible": impossible})
+        "impossible": impossible, "waiting": dict(sorted(built.waiting.items()))})
     session.add(version)
     session.flush()
     rows = [(f.key, f.place, f.start, f.end, True) for f in built.problem.fixed]
@@ -88,8 +88,9 @@ def generate(session: Session, actor: str, now: datetime | None = None,
 
 
 def extend(session: Session, actor: str, now: datetime | None = None) -> ScheduleVersion | None:
-    """Give slots to what became known (a bracket's next matches) without moving anyone
-    else: every slot of the current version stays; only new slots are placed (greedy)."""
+    """Give slots to what became known (a bracket's next matches, a team that passed its
+    inspection) without moving anyone else: every slot of the current version stays, but
+    those of a team that failed a re-inspection; only new slots are placed (greedy)."""
     current = latest(session)
     if current is None:
         return None
@@ -97,7 +98,10 @@ def extend(session: Session, actor: str, now: datetime | None = None) -> Schedul
     previous = _previous_places(session)
     built = build_mod.build(session, now, {k: (s.place, s.start) for k, s in previous.items()})
     new = [n for n in built.problem.needs if n.key not in previous]
-    if not new:
+    known = {n.key for n in built.problem.needs} | {f.key for f in built.problem.fixed}
+    gone = [k for k, s in previous.items()
+            if k not in known and set(s.teams) & set(built.waiting)]
+    if not new and not gone:
         return None
     calendar = built.problem.calendar
     kept = list(built.problem.fixed)
@@ -111,6 +115,17 @@ def extend(session: Session, actor: str, now: datetime | None = None) -> Schedul
     plan = greedy(problem)
     built.problem = problem
     return _store(session, built, plan, actor, EXTENDED, {"extended": len(new)})
+
+
+def extend_known(session: Session, actor: str) -> None:
+    """Extend the schedule in force (if there is one) after a draw, a result or an
+    inspection, and commit; an event without a [schedule] table has nothing to plan."""
+    try:
+        if extend(session, actor) is not None:
+            session.commit()
+    except KejurdaError as exc:
+        session.rollback()
+        log.debug("schedule not extended: %s", exc.message)
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """From the stored championship to the schedule's `Problem`, and what already happened.
 
 Every attempt of every timed team, every bracket match whose two teams are known, and
-every interview of a judged category is a `judging.schedule.Need`. What already
+every interview of a judged category is a `judging.schedule.Need`, for the teams that
+may compete (a category with an inspection checklist: those that passed; the others are
+`Built.waiting`, with the reason). What already
 happened (a run armed, a match result, a score sheet) is a fact: it is never planned
 again, and it stays where it was (`Fixed`).
 """
@@ -22,6 +24,7 @@ from scoreboard.errors import Conflict, Invalid
 from scoreboard.models import Category, Event, MatchRecord, Run, ScoreSheetVersion, Team, Track
 from scoreboard.models.schedule import Place as PlaceRow
 from scoreboard.models.schedule import ScheduleCalendar
+from scoreboard.services import inspection
 from scoreboard.services.category_config import timed_config
 from scoreboard.services.event_file_schedule import calendar_of
 from scoreboard.services.matches_state import load_view
@@ -54,6 +57,8 @@ class Built:
     problem: Problem
     meta: dict[str, Meta] = field(default_factory=dict)
     facts: dict[str, Fact] = field(default_factory=dict)
+    # team code -> why it gets no slot: it has not passed its category's inspection
+    waiting: dict[str, str] = field(default_factory=dict)
 
 
 def local(moment: datetime | None) -> datetime | None:
@@ -156,7 +161,9 @@ def build(session: Session, now: datetime,
             p.slug for p in places if p.kind == rules["kind"])
         if category.format == "timed":
             allowed = (category.track.slug,) if category.track else ()
-        members = by_category[category.id]
+        waiting = inspection.waiting(session, category, by_category[category.id])
+        out.waiting.update(waiting)
+        members = [t for t in by_category[category.id] if t.code not in waiting]
         if category.format == "timed":
             made = _attempts(category, rules, members, allowed, calendar, pupils)
         elif category.format == "match":
@@ -200,6 +207,8 @@ def _matches(session, category, rules, teams, allowed, calendar, pupils):
                 continue
             if not match.home or not match.away:
                 continue
+            if match.status is MatchStatus.READY and not {match.home, match.away} <= set(levels):
+                continue  # a team failed a re-inspection after the draw: not until it passes
             pair = (match.home, match.away)
             days = set(_days(rules, levels.get(pair[0], ""), calendar))
             days &= set(_days(rules, levels.get(pair[1], ""), calendar))

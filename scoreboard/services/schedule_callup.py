@@ -18,7 +18,7 @@ from scoreboard.models import Category, Team
 from scoreboard.models.callup import CallUpEntry
 from scoreboard.models.schedule import ScheduleVersion
 from scoreboard.services import callup
-from scoreboard.services.schedule import LiveRow, generate, live
+from scoreboard.services.schedule import LiveRow, generate, latest, live
 from scoreboard.services.schedule_build import load_places
 
 log = logging.getLogger(__name__)
@@ -86,10 +86,15 @@ def came(session: Session, arena: str, code: str, actor: str) -> None:
 
 
 def next_turn(session: Session, code: str, now: datetime | None = None) -> dict | None:
-    """The team's next slot still to come: where, and when by the measured pace."""
+    """The team's next slot still to come: where, and when by the measured pace; or
+    `{"waiting": ...}` while the team has no slot because it has not passed inspection."""
     names = {p.slug: p.name for p in load_places(session)}
     rows = [r for r in live(session, now) if code in r.slot.teams and r.status != "done"]
     if not rows:
+        current = latest(session)
+        waiting = (current.report or {}).get("waiting", {}) if current is not None else {}
+        if code in waiting:
+            return {"waiting": "failed" if waiting[code].startswith("tidak") else "not_inspected"}
         return None
     row = min(rows, key=lambda r: (r.eta or r.slot.start, r.slot.start))
     eta = row.eta or row.slot.start

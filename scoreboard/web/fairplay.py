@@ -29,7 +29,7 @@ from sqlalchemy import select
 from judging.inspection import ItemKind
 from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.models import Category, Inspection, Protest, Team
-from scoreboard.services import awards, images, inspection, protests
+from scoreboard.services import awards, images, inspection, protests, schedule
 from scoreboard.services import awards_script as awards_script_service
 from scoreboard.services import registration as registration_service
 from scoreboard.web.access import role_required
@@ -102,6 +102,7 @@ def inspect(slug: str, code: str):
             g.db.session.rollback()
             error, status = _refusal_text(exc.message), 422
         else:
+            schedule.extend_known(g.db.session, f"user:{current_user.name}")
             flash(_("Lolos pemeriksaan teknis.") if row["status"] == "passed"
                   else _("Tidak lolos: perbaiki lalu periksa ulang."),
                   "info" if row["status"] == "passed" else "error")
