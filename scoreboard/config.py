@@ -159,4 +159,7 @@ def default_config(db_url: str | None = None) -> dict:
         # the projector: a live run holds a playlist's screen at most this long (or its live
         # scene's own seconds, if longer), so back-to-back runs never stop the rotation
         "KEJURDA_DISPLAY_LIVE_MAX_S": _int("KEJURDA_DISPLAY_LIVE_MAX_S", 60),
+        # the admin's "Buat jadwal" button: how long (s) the solver may improve the greedy
+        # plan while the page waits (the command line has --time-limit)
+        "KEJURDA_SCHEDULE_TIME_LIMIT_S": _float("KEJURDA_SCHEDULE_TIME_LIMIT_S", 30.0),
     }

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,7 +30,6 @@ from scoreboard.services.schedule_build import load_places, local
 from scoreboard.web.access import role_required
 
 bp = Blueprint("schedule", __name__)
-ADMIN_TIME_LIMIT_S = 30.0  # the admin waits for the page: a little less than the CLI default
 
 
 class GenerateForm(FlaskForm):
@@ -125,7 +134,7 @@ def admin():
             abort(400)
         try:
             schedule_callup.generate_and_call(session, current_user.name,
-                                              time_limit_s=ADMIN_TIME_LIMIT_S,
+                                              time_limit_s=current_app.config["KEJURDA_SCHEDULE_TIME_LIMIT_S"],
                                               reason=form.reason.data or None)
             session.commit()
             return redirect(url_for("schedule.admin"), 303)

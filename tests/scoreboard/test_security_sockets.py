@@ -63,8 +63,11 @@ def test_socketio_malformed_packets_log_one_line_not_a_traceback(app, caplog):
     assert [r.getMessage().split(" ignored")[0] for r in warned] == [
         f"socket.io: malformed packet from {sid}"]
     assert all(r.exc_info is None for r in caplog.records)
-    # the connection still works afterwards
-    assert client.get(f"{HANDSHAKE}&sid={sid}").status_code == 200
+    # the connection still works afterwards: a good packet is answered at once (an empty
+    # poll would wait for the next ping instead)
+    assert client.post(f"{HANDSHAKE}&sid={sid}", data="40/live,").status_code == 200
+    answer = client.get(f"{HANDSHAKE}&sid={sid}")
+    assert answer.status_code == 200 and b'40/live,{"sid":' in answer.data.split(b"\x1e")[-1]
 
 
 def test_socketio_malformed_packets_reported_again_after_the_quiet_time(app, caplog):

@@ -5,12 +5,15 @@ The e2e and browser conftests take the `venue` fixture from here."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,15 +159,37 @@ def ground_truth(data_dir: Path) -> dict[int, dict]:
     return {row["run_id"]: row for row in rows}
 
 
-def make_venue(tmp_path: Path, db_url: str | None = None) -> Venue:
-    """A database with the e2e event, its teams and one token per role; no process yet."""
-    db_url = db_url or f"sqlite:///{tmp_path / 'venue.db'}"
+def _prepare(db_url: str) -> dict[str, str]:
+    """The e2e event, its teams and one token per role, through the real commands."""
     kejurda("event", "load", str(DATA / "event.toml"), "--db", db_url)
     kejurda("teams", "import", str(DATA / "teams.csv"), "--db", db_url)
-    tokens = {role: kejurda("token", "create", "--role", role, "--name", f"e2e-{role}",
-                            "--db", db_url).strip().splitlines()[-1]
-              for role in ("agent", "timekeeper", "admin")}
-    return Venue(tmp_path, free_port(), db_url, tokens)
+    return {role: kejurda("token", "create", "--role", role, "--name", f"e2e-{role}",
+                          "--db", db_url).strip().splitlines()[-1]
+            for role in ("agent", "timekeeper", "admin")}
+
+
+# the prepared SQLite venue, made once per test session (five commands, ~4 s) and copied
+_PREPARED: dict[str, tuple[Path, dict[str, str]]] = {}
+
+
+def make_venue(tmp_path: Path, db_url: str | None = None) -> Venue:
+    """A database with the e2e event, its teams and one token per role; no process yet.
+
+    Without `db_url`: a SQLite file, a copy of one prepared for the session (each venue
+    still has its own file; the tokens are the same in every copy)."""
+    if db_url is not None:
+        return Venue(tmp_path, free_port(), db_url, _prepare(db_url))
+    if "sqlite" not in _PREPARED:
+        folder = Path(tempfile.mkdtemp(prefix="kejurda-venue-"))
+        atexit.register(shutil.rmtree, folder, True)
+        tokens = _prepare(f"sqlite:///{folder / 'venue.db'}")
+        _PREPARED["sqlite"] = (folder / "venue.db", tokens)
+    source, tokens = _PREPARED["sqlite"]
+    target = tmp_path / "venue.db"
+    for suffix in ("", "-wal"):  # the commands ended: a -wal left behind is part of the file
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+    return Venue(tmp_path, free_port(), f"sqlite:///{target}", dict(tokens))
 
 
 @pytest.fixture
