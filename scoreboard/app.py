@@ -14,9 +14,11 @@ from scoreboard import config as cfg
 from scoreboard import fanout
 from scoreboard.api.routes import bp as api_bp
 from scoreboard.db import Database
+from scoreboard.duties import StartDuties
 from scoreboard.extensions import babel, csrf, login_manager
 from scoreboard.live import Live, live
 from scoreboard.models import User
+from scoreboard.secret import shared_secret_key
 from scoreboard.services import publish
 from scoreboard.services.devices import ReportHistory
 from scoreboard.sockets import AgentRegistry, register_namespaces
@@ -57,10 +59,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = cfg.default_config()
     settings.update(config or {})
     app.config.update(settings)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = cfg.secret_key()
     db = Database(app.config["DATABASE_URL"])
     app.extensions["kejurda_db"] = db
+    if not app.config.get("SECRET_KEY"):
+        # one key for every server and worker on this database (scoreboard/secret.py)
+        app.config["SECRET_KEY"] = shared_secret_key(db)
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
@@ -85,6 +88,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         state.flusher = fanout.Flusher()
         app.extensions["kejurda_fanout"] = fanout.install(socketio.server.eio, state.flusher)
     publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"), app)
+    duties = app.config.get("KEJURDA_DUTIES")
+    if duties if duties is not None else not app.config.get("TESTING"):
+        app.wsgi_app = StartDuties(app, app.wsgi_app)  # duties start with the app
 
     @app.teardown_appcontext
     def _remove_session(_exc):

@@ -148,11 +148,10 @@ def serve(host: str, port: int, event_file: str | None, tls_cert: str | None,
           tls_key: str | None, db_url: str | None) -> None:
     """Run the scoreboard server."""
     from scoreboard.server import run_server
-    from scoreboard.tls import server_context
 
-    tls = server_context(tls_cert, tls_key)  # a bad file fails before anything starts
     logging.getLogger().setLevel(logging.INFO)
-    run_server(host, port, cfg.database_url(db_url), event_file=event_file, ssl_context=tls)
+    run_server(host, port, cfg.database_url(db_url), event_file=event_file, tls_cert=tls_cert,
+               tls_key=tls_key)
 
 
 @cli.command()

@@ -9,7 +9,6 @@ left undocumented.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from scoreboard.errors import KejurdaError
@@ -66,15 +65,24 @@ def database_url(cli_value: str | None = None) -> str:
     return f"sqlite:///{instance_dir() / 'kejurda.db'}"
 
 
-def secret_key() -> str:
-    """Env `KEJURDA_SECRET_KEY`, else a random key kept in the instance folder."""
-    env = os.environ.get("KEJURDA_SECRET_KEY")
-    if env:
-        return env
-    path = instance_dir() / "secret_key"
-    if not path.exists():
-        write_private(path, secrets.token_hex(32).encode())
-    return path.read_text().strip()
+def secret_key_override() -> str | None:
+    """Env `KEJURDA_SECRET_KEY` when set; otherwise the database keeps the key that every
+    server and worker on it shares (scoreboard/secret.py)."""
+    return os.environ.get("KEJURDA_SECRET_KEY") or None
+
+
+def server_threads() -> int:
+    """`KEJURDA_THREADS`: the most connections one server process holds open at once (one
+    OS thread each; a WebSocket holds its thread for its life). A ceiling, not a cost."""
+    threads = _int("KEJURDA_THREADS", 4000)
+    if threads < 1:
+        raise KejurdaError(f"KEJURDA_THREADS: must be at least 1, got {threads}")
+    return threads
+
+
+def server_loglevel() -> str:
+    """`KEJURDA_SERVER_LOGLEVEL`: what gunicorn itself logs (default: warnings and worse)."""
+    return os.environ.get("KEJURDA_SERVER_LOGLEVEL") or "warning"
 
 
 # Settings read where the app config is not at hand (a command line, the backup duty's
@@ -115,6 +123,7 @@ def _float(name: str, default: float) -> float:
 def default_config(db_url: str | None = None) -> dict:
     """The app's settings: these defaults, each overridden by its environment variable."""
     env = os.environ.get
+    duties = env("KEJURDA_DUTIES", "")
     return {
         "DATABASE_URL": database_url(db_url),
         "SECRET_KEY": None,
@@ -130,6 +139,9 @@ def default_config(db_url: str | None = None) -> dict:
         # how often each server process asks the database whether the tokens of its open
         # /timing connections were revoked (scoreboard/sockets.py RevokeWatch)
         "KEJURDA_TOKEN_CHECK_S": _float("KEJURDA_TOKEN_CHECK_S", 1.0),
+        # background duties (run expiry, backups) start with the app under any WSGI server;
+        # None: on unless TESTING (scoreboard/duties.py)
+        "KEJURDA_DUTIES": None if duties == "" else duties not in ("0", "false", "False"),
         # set by `kejurda demo` only (arms the next team on every free track)
         "KEJURDA_DEMO_AUTOARM": False,
         # scale-out: several server processes share broadcasts through this queue (Redis)

@@ -49,8 +49,19 @@ def _private_sqlite_file(engine: Engine) -> None:
         private_file(path)
 
 
+def engine_url(url: str) -> str:
+    """`postgresql://` (and `postgres://`) mean psycopg 3, the driver the `scale` extra
+    installs: SQLAlchemy 2.0 would ask for psycopg2, 2.1 for psycopg, whichever is
+    installed. An explicit driver (`postgresql+psycopg2://`) is kept as written."""
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare):]
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine with the settings a venue needs for `url`."""
+    url = engine_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         _private_sqlite_file(engine)

@@ -1,59 +1,44 @@
-"""Running the scoreboard server: the app plus its background duties."""
+"""Running the scoreboard server: the app on a production WSGI server, plus its duties.
+
+`kejurda serve` and `kejurda demo` run the app on gunicorn with its threaded worker
+(`gthread`) in Flask-SocketIO's threading mode: one process, one OS thread per open
+connection, the broadcast path of scoreboard/fanout.py. It was chosen by measurement
+against Werkzeug and gevent (docs/performance.md, "Choosing the server"). gunicorn is
+embedded (scoreboard/gunicorn_app.py), so the command line, the port check and the TLS
+flags stay ours; the app is built inside the worker process (after the fork), so its threads
+and database pool are its own, and its duties (scoreboard/duties.py) start there.
+"""
 
 from __future__ import annotations
 
 import logging
-import signal
 import socket
-import ssl
 from collections.abc import Callable
 
 from flask import Flask
 
+from scoreboard import config as cfg
 from scoreboard.app import create_app, get_db
 from scoreboard.errors import KejurdaError
-from scoreboard.services import backup_duty, replication, runs
+from scoreboard.gunicorn_app import serve
 from scoreboard.services.event_file import load_event
-from scoreboard.web.security import PlainServerHandler
+from scoreboard.tls import server_context
 
 log = logging.getLogger(__name__)
-
-
-def every(app: Flask, seconds: float, duty: Callable[[], object], name: str) -> None:
-    """Run `duty` every `seconds` in a background task, logging (not dying on) failures."""
-
-    def loop() -> None:
-        while True:
-            app.extensions["socketio"].sleep(seconds)
-            with app.app_context():
-                try:
-                    duty()
-                except Exception:
-                    log.exception("%s failed", name)
-                    get_db(app).session.rollback()
-                finally:
-                    get_db(app).remove()
-
-    app.extensions["socketio"].start_background_task(loop)
-
-
-def start_duties(app: Flask) -> None:
-    """Time out runs that never finish, on the server's own clock; back up automatically."""
-    grace = float(app.config["KEJURDA_EXPIRE_GRACE_S"])
-    every(app, float(app.config["KEJURDA_EXPIRE_INTERVAL_S"]),
-          lambda: runs.expire_runs(get_db(app).session, grace), "expire")
-    # a standby follows this server's change feed; verified backups while serving
-    replication.install_triggers(get_db(app).engine)
-    backup_duty.install(app)
+GRACE_S = 3  # SIGTERM: open WebSockets get this long before the worker is stopped
 
 
 def build(db_url: str, event_file: str | None = None, extra: dict | None = None) -> Flask:
     app = create_app({"DATABASE_URL": db_url, **(extra or {})})
     if event_file:
-        with get_db(app).transaction() as session:
-            ev = load_event(session, event_file)
-            log.info("event %s loaded from %s", ev.slug, event_file)
+        load_event_file(app, event_file)
     return app
+
+
+def load_event_file(app: Flask, event_file: str) -> None:
+    with get_db(app).transaction() as session:
+        ev = load_event(session, event_file)
+        log.info("event %s loaded from %s", ev.slug, event_file)
 
 
 def check_port(host: str, port: int) -> None:
@@ -76,22 +61,23 @@ def check_port(host: str, port: int) -> None:
 
 
 def run_server(host: str, port: int, db_url: str, event_file: str | None = None,
-               app: Flask | None = None, ssl_context: ssl.SSLContext | None = None) -> None:
-    """Serve until SIGTERM/SIGINT; HTTPS with `ssl_context` (scoreboard/tls.py)."""
+               make_app: Callable[[], Flask] | None = None, tls_cert: str | None = None,
+               tls_key: str | None = None) -> None:
+    """Serve until SIGTERM/SIGINT; HTTPS with `tls_cert`/`tls_key` (checked first, with
+    scoreboard/tls.py's wording). `make_app` builds the app inside the server process
+    (default: `build(db_url)`); the schema and the event file are done here first, once."""
     check_port(host, port)
-    app = app or build(db_url, event_file)
-    start_duties(app)
-    signal.signal(signal.SIGTERM, lambda *_: _stop())
-    scheme = "https" if ssl_context else "http"
-    log.info("kejurda server on %s://%s:%s/ (database %s)", scheme, host, port,
-             _safe_url(db_url))
-    app.extensions["socketio"].run(app, host=host, port=port, allow_unsafe_werkzeug=True,
-                                   use_reloader=False, log_output=False,
-                                   request_handler=PlainServerHandler, ssl_context=ssl_context)
-
-
-def _stop() -> None:
-    raise KeyboardInterrupt
+    server_context(tls_cert, tls_key)  # a bad file fails before anything starts
+    threads = cfg.server_threads()
+    if event_file:  # loaded once, before anything listens (the worker migrates otherwise)
+        app = build(db_url, event_file, {"KEJURDA_DUTIES": False})
+        get_db(app).dispose()
+    factory = make_app or (lambda: build(db_url))
+    scheme = "https" if tls_cert else "http"
+    shown = f"[{host}]" if ":" in host else host
+    log.info("kejurda server on %s://%s:%s/ (database %s)", scheme, shown, port, _safe_url(db_url))
+    serve(factory, host, port, threads=threads, grace_s=GRACE_S, tls_cert=tls_cert,
+          tls_key=tls_key, loglevel=cfg.server_loglevel())
 
 
 def _safe_url(url: str) -> str:

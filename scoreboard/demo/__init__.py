@@ -116,7 +116,8 @@ def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
              db_url: str | None) -> None:
     """Prepare the demo, then serve it with a simulated agent until interrupted."""
     from scoreboard.app import get_db
-    from scoreboard.server import build, check_port, every, run_server
+    from scoreboard.duties import every
+    from scoreboard.server import build, check_port, run_server
 
     check_port(host, port)  # before a database, an agent and a banner for a server that cannot start
     folder = Path(workdir or tempfile.mkdtemp(prefix="kejurda-demo-"))
@@ -130,25 +131,30 @@ def run_demo(host: str, port: int, workdir: str | None, sim_scale: float,
     from scoreboard.demo import schedule as demo_schedule
 
     demo_schedule.start(db_url)  # the demo has a schedule from its first minute
-    app = build(db_url)
-    auto = demo_schedule.ScheduledArm(pause_s=max(0.5, 3.0 * sim_scale))
-    every(app, 0.5, lambda: auto.step(get_db(app).session), "demo auto-arm")
-    # every format plays: referees enter match results, judges score the creative robots
-    referees = DemoReferees(pause_s=max(0.5, 4.0 * sim_scale))
-    judges = DemoJudges(pause_s=max(0.5, 3.0 * sim_scale))
-    every(app, 0.5, lambda: referees.step(get_db(app).session), "demo referees")
-    every(app, 0.5, lambda: judges.step(get_db(app).session), "demo judges")
-    # fair play: a team protests a lost bout, the head judge decides it and makes each
-    # finished category official (the inspector weighed the robots in prepare())
-    protester = DemoProtester(pause_s=max(0.5, 6.0 * sim_scale))
-    head_judge = DemoHeadJudge(pause_s=max(0.5, 8.0 * sim_scale))
-    every(app, 0.5, lambda: protester.step(get_db(app).session), "demo protest")
-    every(app, 0.5, lambda: head_judge.step(get_db(app).session), "demo head judge")
+
+    def make_app():  # built inside the server process, with the demo's own duties
+        app = build(db_url)
+        auto = demo_schedule.ScheduledArm(pause_s=max(0.5, 3.0 * sim_scale))
+        every(app, 0.5, lambda: auto.step(get_db(app).session), "demo auto-arm", once=True)
+        # every format plays: referees enter match results, judges score the creative robots
+        referees = DemoReferees(pause_s=max(0.5, 4.0 * sim_scale))
+        judges = DemoJudges(pause_s=max(0.5, 3.0 * sim_scale))
+        every(app, 0.5, lambda: referees.step(get_db(app).session), "demo referees", once=True)
+        every(app, 0.5, lambda: judges.step(get_db(app).session), "demo judges", once=True)
+        # fair play: a team protests a lost bout, the head judge decides it and makes each
+        # finished category official (the inspector weighed the robots in prepare())
+        protester = DemoProtester(pause_s=max(0.5, 6.0 * sim_scale))
+        head_judge = DemoHeadJudge(pause_s=max(0.5, 8.0 * sim_scale))
+        every(app, 0.5, lambda: protester.step(get_db(app).session), "demo protest", once=True)
+        every(app, 0.5, lambda: head_judge.step(get_db(app).session), "demo head judge",
+              once=True)
+        return app
+
     base = f"http://{host}:{port}"
     agent = _start_agent(base, token, folder / "agent", sim_scale)
     _banner(base, folder)
     try:
-        run_server(host, port, db_url, app=app)
+        run_server(host, port, db_url, make_app=make_app)
     finally:
         agent.terminate()
         try:

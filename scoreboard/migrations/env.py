@@ -5,6 +5,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from scoreboard.config import database_url
+from scoreboard.db import engine_url
 from scoreboard.models import Base
 
 config = context.config
@@ -14,7 +15,7 @@ target_metadata = Base.metadata
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url") or database_url())
+        engine = create_engine(engine_url(config.get_main_option("sqlalchemy.url") or database_url()))
         with engine.begin() as conn:
             _migrate(conn)
         return

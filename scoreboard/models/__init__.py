@@ -11,6 +11,7 @@ from scoreboard.models.people import ApiToken, Team, User
 from scoreboard.models.registration import Registration, RegistrationChange, ResultFinal  # noqa: F401
 from scoreboard.models.replication import ReplicationChange, ReplicationCursor  # noqa: F401
 from scoreboard.models.schedule import Place, ScheduleCalendar, ScheduleSlot, ScheduleVersion  # noqa: F401
+from scoreboard.models.server import ServerSetting
 from scoreboard.models.timing import AuditRecord, GateEvent, Run
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Registration",
     "Run",
     "ScoreSheetVersion",
+    "ServerSetting",
     "Slide",
     "Team",
     "Track",

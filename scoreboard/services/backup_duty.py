@@ -23,7 +23,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 RESULT_EVENTS = frozenset({"run", "ranking", "match", "judging_state"})
 HOURLY_FOR = timedelta(days=2)
 STALE_PART_S = 3600
+LEADER_CHECK_S = 1.0  # a process without the duty lock asks again this often
 
 
 def setting(config: dict[str, Any] | None, key: str, default: Any = None) -> Any:
@@ -81,8 +82,12 @@ class BackupDuty:
     """One server's automatic backups: a thread that writes, verifies and rotates them."""
 
     def __init__(self, engine, folder: Path, upload_dir: Path | None, every_s: float,
-                 min_gap_s: float = 10.0, keep: int = 50, warn_after_s: float | None = None):
+                 min_gap_s: float = 10.0, keep: int = 50, warn_after_s: float | None = None,
+                 leader: Callable[[], bool] | None = None):
         self.engine = engine
+        # several server processes on one database: only the one for which `leader()` is
+        # true (the holder of the duty lock, scoreboard/duties.py) writes the backups
+        self.leader = leader
         self.folder = Path(folder)
         self.upload_dir = upload_dir
         self.every_s = every_s
@@ -117,6 +122,9 @@ class BackupDuty:
     def _loop(self) -> None:
         self.last_attempt = time.monotonic() - self.every_s  # the first one comes at once
         while not self._stop.is_set():
+            if self.leader is not None and not self.leader():
+                self._stop.wait(LEADER_CHECK_S)
+                continue
             since = time.monotonic() - self.last_attempt
             if since >= self.every_s or (self._dirty.is_set() and since >= self.min_gap_s):
                 self._dirty.clear()
@@ -248,8 +256,9 @@ def folder_status(folder: Path, warn_after_s: float, duty: BackupDuty | None = N
             "error": duty.last_error if duty else None}
 
 
-def install(app: Flask) -> BackupDuty | None:
-    """Start automatic backups for `app` (called once per server process)."""
+def install(app: Flask, leader: Callable[[], bool] | None = None) -> BackupDuty | None:
+    """Start automatic backups for `app` (called once per server process); with `leader`,
+    only while it answers true. A backup follows the results `app` publishes."""
     config = app.config
     every_min = float(setting(config, "KEJURDA_BACKUP_EVERY_MIN", 5))
     if every_min <= 0:
@@ -263,9 +272,9 @@ def install(app: Flask) -> BackupDuty | None:
     duty = BackupDuty(app.extensions["kejurda_db"].engine, folder, upload_folder(config), every_min * 60,
                       float(setting(config, "KEJURDA_BACKUP_MIN_GAP_S", 10)),
                       int(setting(config, "KEJURDA_BACKUP_KEEP", 50)),
-                      float(warn) * 60 if warn else None)
+                      float(warn) * 60 if warn else None, leader)
     app.extensions["kejurda_backup"] = duty
-    publish.connect(duty.notify)
+    publish.connect(duty.notify, app)  # the app's live state, not the detached one
     duty.start()
     return duty
 

@@ -18,8 +18,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from scoreboard.models import Base
 
-# Bookkeeping tables that belong to one installation, never to the championship's facts.
-LOCAL_TABLES = frozenset({"replication_change", "replication_cursor"})
+# Bookkeeping tables that belong to one installation, never to the championship's facts
+# (server_setting holds the session-signing key: it is not copied into backups or standbys).
+LOCAL_TABLES = frozenset({"replication_change", "replication_cursor", "server_setting"})
 CHUNK = 500
 
 

@@ -3,8 +3,8 @@ limit, the end of sessions (version and idle time) and the origins Socket.IO acc
 
 Headers are set by a WSGI middleware rather than Flask's `after_request`, so the
 Socket.IO endpoint and the error pages of the routing layer carry them too. The web
-server's own `Server` header named its version and Python's: `PlainServerHandler` says
-only "kejurda".
+server's own `Server` header would name its version: the server of `kejurda serve`
+(scoreboard/gunicorn_app.py) says only `SERVER`, "kejurda".
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, abort, current_app, request, session
-from werkzeug.serving import WSGIRequestHandler
 
 log = logging.getLogger(__name__)
 Wsgi = Callable[[dict[str, Any], Callable], Iterable[bytes]]
@@ -61,14 +60,6 @@ class SecurityHeaders:
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)
-
-
-class PlainServerHandler(WSGIRequestHandler):
-    """Werkzeug's request handler without its version and Python's in `Server`
-    (http.server writes that header itself, whatever the application sent)."""
-
-    def version_string(self) -> str:
-        return SERVER
 
 
 def body_limit(app: Flask) -> int:

@@ -123,7 +123,7 @@ def test_files_server_creates_are_private_and_server_names_no_version(tmp_path):
         assert resp.headers["Server"] == "kejurda"
         assert resp.headers["Content-Security-Policy"].startswith("default-src 'self'")
         assert _mode(instance) == 0o700
-        assert _mode(instance / "secret_key") == 0o600
+        assert not (instance / "secret_key").exists()  # the key is kept in the database
         assert _mode(instance / "kejurda.db") == 0o600
         assert _mode(instance / "kejurda.db-wal") == 0o600
     finally:
