@@ -84,9 +84,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("KEJURDA_WS_COMPRESSION"):  # per-client deflate: scoreboard/wsgi.py
         app.wsgi_app = NoWebSocketCompression(app.wsgi_app)
     if app.config.get("KEJURDA_WS_FANOUT", True):  # broadcasts framed once: scoreboard/fanout.py
-        state = live(app)
-        state.flusher = fanout.Flusher()
-        app.extensions["kejurda_fanout"] = fanout.install(socketio.server.eio, state.flusher)
+        flusher = fanout.Flusher()
+        app.extensions["kejurda_fanout"] = fanout.install(socketio.server.eio, flusher)
+        if app.extensions["kejurda_fanout"] is not None:  # None: versions it was not tested with
+            live(app).flusher = flusher
     publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"), app)
     duties = app.config.get("KEJURDA_DUTIES")
     if duties if duties is not None else not app.config.get("TESTING"):

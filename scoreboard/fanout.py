@@ -30,14 +30,18 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from importlib.metadata import version
 from typing import Any
 
+import simple_websocket
 from engineio import packet as eio_packet
+from engineio import socket as eio_socket_mod
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from engineio.exceptions import SocketIsClosedError
 from wsproto.frame_protocol import FrameProtocol
 
 log = logging.getLogger(__name__)
+SOCKET_KEYS = ("werkzeug.socket", "gunicorn.socket")  # in simple-websocket's order
 MAX_PENDING = 4 << 20  # a client this far behind and not reading for STALL_S is cut off
 STALL_S = 2.0          # (or 8 × this far behind, reading or not)
 CLOSE_GRACE_S = 5.0    # after its session ended, a client's pending bytes get this long
@@ -235,7 +239,9 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         eio_socket = getattr(self.app, "__self__", None)
-        raw = environ.get("werkzeug.socket")
+        # the connection's socket, where the server puts it (simple-websocket looks there)
+        key = next((k for k in SOCKET_KEYS if k in environ), None)
+        raw = environ.get(key) if key else None
         # a plain TCP socket without a timeout: MSG_DONTWAIT means what it says (with a
         # timeout CPython would wait; TLS sockets refuse flags)
         direct = (eio_socket is not None and not eio_socket.connected
@@ -245,7 +251,7 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
         out = self.out = FrameSocket(raw, self.flusher)
         out.alive = lambda: not eio_socket.closed and getattr(
             getattr(self, "ws", None), "connected", False)
-        environ["werkzeug.socket"] = out  # simple-websocket writes through it too
+        environ[key] = out  # simple-websocket writes through it too
         self.registry[eio_socket.sid] = out
         try:
             return super().__call__(environ, start_response)
@@ -263,10 +269,62 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
             self.out.deadline = time.monotonic() + CLOSE_GRACE_S
 
 
-def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket]:
+# The fan-out reaches into engine.io's and simple-websocket's internals (the `_async`
+# table of the server, its private WebSocket wrapper, a socket's ping check and state). It is
+# used only with the versions it was tested with (the same ranges as pyproject.toml); with
+# any other, or if one of those internals is missing, the server keeps engine.io's own path
+# (one writer thread per client: correct, slower at hundreds of screens) and says so once.
+TESTED = {"python-engineio": ((4, 15), (4, 16)), "simple-websocket": ((1, 1), (1, 2))}
+
+
+def _version(dist: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version(dist).split(".")[:2] if part.isdigit())
+
+
+def _shown(numbers: tuple[int, ...]) -> str:
+    return ".".join(map(str, numbers))
+
+
+def incompatibility(eio_server: Any) -> str | None:
+    """Why the fan-out cannot be installed on `eio_server`, or None if it can."""
+    for dist, (low, high) in TESTED.items():
+        found = _version(dist)
+        if not low <= found < high:
+            return (f"{dist} {_shown(found)} is outside the tested range {_shown(low)} to "
+                    f"below {_shown(high)}")
+    table = getattr(eio_server, "_async", None)
+    if getattr(eio_server, "async_mode", None) != "threading":
+        return "engine.io is not in threading mode"
+    if not isinstance(table, dict) or not (isinstance(table.get("websocket"), type) and issubclass(
+            table["websocket"], SimpleWebSocketWSGI)):
+        return "engine.io's WebSocket wrapper is not the one the fan-out extends"
+    if not callable(getattr(eio_server, "send_packet", None)) or not isinstance(
+            getattr(eio_server, "sockets", None), dict):
+        return "engine.io's server has no send_packet or sockets table"
+    for name in ("check_ping_timeout", "send", "close"):
+        if not callable(getattr(eio_socket_mod.Socket, name, None)):
+            return f"engine.io's Socket has no {name}()"
+    probe = eio_socket_mod.Socket.__init__.__code__.co_names
+    if "closed" not in probe or "connected" not in probe:
+        return "engine.io's Socket no longer keeps closed/connected"
+    if "connected" not in simple_websocket.ws.Base.__init__.__code__.co_names:
+        return "simple-websocket's connection no longer keeps `connected`"
+    for name in SOCKET_KEYS:
+        if name not in simple_websocket.ws.Server.__init__.__code__.co_consts:
+            return f"simple-websocket no longer takes its socket from {name}"
+    return None
+
+
+def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket] | None:
     """Make `eio_server` (an engineio.Server in threading mode) write MESSAGE packets to
     direct WebSocket clients itself, what they cannot take at once through `flusher`.
-    Returns the registry of those clients, by sid."""
+    Returns the registry of those clients, by sid; or None (nothing changed) when the
+    installed engine.io or simple-websocket is not one it was tested with."""
+    reason = incompatibility(eio_server)
+    if reason is not None:
+        log.warning("broadcast fan-out off (%s): engine.io's own writer threads are used",
+                    reason)
+        return None
     registry: dict[str, FrameSocket] = {}
     wrapper = type("FanoutWebSocketForServer", (FanoutWebSocket,),
                    {"registry": registry, "flusher": flusher})

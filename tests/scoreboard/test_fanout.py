@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ import requests
 import socketio
 from wsproto.frame_protocol import FrameProtocol, Opcode
 
+from scoreboard import fanout
+from scoreboard.app import create_app
 from scoreboard.fanout import Flusher, FrameSocket, ws_frame
 
 
@@ -237,3 +240,27 @@ def test_direct_websocket_clients_get_the_fast_path_and_the_same_events_in_order
     while registry:  # a closed connection leaves the registry
         assert time.monotonic() < deadline
         time.sleep(0.02)
+
+
+def test_the_installed_engineio_and_simple_websocket_are_the_ones_the_fan_out_was_tested_with(app):
+    """Fails when engine.io or simple-websocket moves out of the tested range or changes an
+    internal the fan-out relies on: re-test the fan-out, then widen fanout.TESTED and the
+    ranges in pyproject.toml together."""
+    assert fanout.incompatibility(app.extensions["socketio"].server.eio) is None
+    assert app.extensions["kejurda_fanout"] is not None
+    pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
+    for dist, (low, high) in fanout.TESTED.items():
+        pin = f'"{dist}>={low[0]}.{low[1]},<{high[0]}.{high[1]}"'
+        assert pin in pyproject, pin
+
+
+def test_an_untested_engineio_leaves_engineio_s_own_path_in_place(monkeypatch, tmp_path, caplog):
+    monkeypatch.setattr(fanout, "_version", lambda dist: (9, 0))
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'f.db'}", "SECRET_KEY": "t",
+                      "TESTING": True})
+    assert app.extensions["kejurda_fanout"] is None
+    eio = app.extensions["socketio"].server.eio
+    assert eio._async["websocket"].__name__ == "SimpleWebSocketWSGI"
+    assert "send_packet" not in vars(eio)  # engine.io's own method, not ours
+    assert ("broadcast fan-out off (python-engineio 9.0 is outside the tested range 4.15 "
+            "to below 4.16): engine.io's own writer threads are used") in caplog.text
