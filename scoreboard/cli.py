@@ -143,13 +143,20 @@ def user_create(role: str, name: str, password_stdin: bool, db_url: str | None,
 @click.option("--tls-cert", default=None, metavar="FILE",
               help="Serve HTTPS with this certificate (kejurda tls init makes one).")
 @click.option("--tls-key", default=None, metavar="FILE", help="The certificate's private key.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes, on --port, --port+1, ... (behind nginx; needs Redis).")
 @db_option
 def serve(host: str, port: int, event_file: str | None, tls_cert: str | None,
-          tls_key: str | None, db_url: str | None) -> None:
+          tls_key: str | None, workers: int, db_url: str | None) -> None:
     """Run the scoreboard server."""
     from scoreboard.server import run_server
 
     logging.getLogger().setLevel(logging.INFO)
+    if workers > 1:
+        from scoreboard.workers import run_workers
+
+        return run_workers(host, port, workers, cfg.database_url(db_url), event_file,
+                           tls_cert, tls_key)
     run_server(host, port, cfg.database_url(db_url), event_file=event_file, tls_cert=tls_cert,
                tls_key=tls_key)
 
@@ -194,6 +201,9 @@ register_tls_commands(cli, db_option)
 from scoreboard.cli_rehearse import register as _register_rehearse  # noqa: E402
 
 _register_rehearse(cli)
+from scoreboard.cli_deploy import nginx_config  # noqa: E402 (a command of its own module)
+
+cli.add_command(nginx_config)
 
 
 DATA_SAFETY = {  # docs/data-safety.md

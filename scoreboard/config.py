@@ -71,6 +71,12 @@ def secret_key_override() -> str | None:
     return os.environ.get("KEJURDA_SECRET_KEY") or None
 
 
+def message_queue() -> str | None:
+    """`KEJURDA_SOCKETIO_MESSAGE_QUEUE`: the Redis URL several server processes share
+    broadcasts through (None: one process, no queue)."""
+    return os.environ.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE") or None
+
+
 def server_threads() -> int:
     """`KEJURDA_THREADS`: the most connections one server process holds open at once (one
     OS thread each; a WebSocket holds its thread for its life). A ceiling, not a cost."""
@@ -145,7 +151,7 @@ def default_config(db_url: str | None = None) -> dict:
         # set by `kejurda demo` only (arms the next team on every free track)
         "KEJURDA_DEMO_AUTOARM": False,
         # scale-out: several server processes share broadcasts through this queue (Redis)
-        "KEJURDA_SOCKETIO_MESSAGE_QUEUE": os.environ.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
+        "KEJURDA_SOCKETIO_MESSAGE_QUEUE": message_queue(),
         # permessage-deflate on WebSockets costs a compressor per client (scoreboard/wsgi.py)
         "KEJURDA_WS_COMPRESSION": os.environ.get("KEJURDA_WS_COMPRESSION", "") == "1",
         "KEJURDA_SOCKETIO_CHANNEL": os.environ.get("KEJURDA_SOCKETIO_CHANNEL"),

@@ -1,0 +1,92 @@
+"""The nginx configuration in front of `kejurda serve --workers N` (docs/deployment.md).
+
+Sticky sessions with the open-source nginx (which has no `sticky` directive): the first
+response a browser gets names the worker that served it in a cookie (`kejurda_w`), set by
+nginx itself from `$upstream_addr`; every later request with that cookie goes to the same
+worker, so a Socket.IO session (and its long-polling fallback) stays where it began. Each
+worker's group has the other workers as backups: when a worker dies, its browsers reach
+another at once (their Socket.IO client reconnects there and resyncs from its snapshot),
+and the cookie follows them to the worker that answered.
+"""
+
+from __future__ import annotations
+
+import resource
+
+COOKIE = "kejurda_w"
+
+
+def site(listen: str, backends: list[str], server_name: str = "_") -> str:
+    """The `http {}`-level part: upstreams, maps and the server block."""
+    lines = [f"# kejurda: {len(backends)} workers behind one address (kejurda nginx-config)",
+             "upstream kejurda {"]
+    lines += [f"    server {b} max_fails=1 fail_timeout=2s;" for b in backends]
+    lines += ["}"]
+    for i, own in enumerate(backends):
+        lines += [f"upstream kejurda_w{i} {{", f"    server {own} max_fails=1 fail_timeout=2s;"]
+        lines += [f"    server {b} backup;" for b in backends if b != own]
+        lines += ["}"]
+    lines += [f"map $cookie_{COOKIE} $kejurda_upstream {{", "    default kejurda;"]
+    lines += [f"    w{i} kejurda_w{i};" for i in range(len(backends))]
+    lines += ["}",
+              "# the worker that answered (the last one tried) becomes the browser's worker",
+              "map $upstream_addr $kejurda_sticky {", '    default "";']
+    lines += [f'    "~(^|, ){_regex(b)}$" "{COOKIE}=w{i}; Path=/; HttpOnly; SameSite=Lax";'
+              for i, b in enumerate(backends)]
+    lines += ["}",
+              "map $http_upgrade $kejurda_connection {",
+              "    default upgrade;",
+              "    '' '';",
+              "}",
+              "server {",
+              f"    listen {listen};",
+              f"    server_name {server_name};",
+              "    client_max_body_size 20m;",
+              "    location / {",
+              "        proxy_pass http://$kejurda_upstream;",
+              "        proxy_http_version 1.1;",
+              "        proxy_set_header Upgrade $http_upgrade;",
+              "        proxy_set_header Connection $kejurda_connection;",
+              "        proxy_set_header Host $http_host;",
+              "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+              "        proxy_set_header X-Forwarded-Proto $scheme;",
+              "        # a screen's WebSocket is quiet between runs; Socket.IO pings every 25 s",
+              "        proxy_read_timeout 1h;",
+              "        proxy_send_timeout 1h;",
+              "        proxy_connect_timeout 2s;",
+              "        proxy_next_upstream error timeout http_502 http_503;",
+              "        add_header Set-Cookie $kejurda_sticky always;",
+              "    }",
+              "}"]
+    return "\n".join(lines) + "\n"
+
+
+def _regex(backend: str) -> str:
+    return backend.replace(".", r"\.").replace("[", r"\[").replace("]", r"\]")
+
+
+def standalone(listen: str, backends: list[str], run_dir: str) -> str:
+    """A whole nginx.conf that runs as an ordinary user in the foreground, with every
+    path of its own under `run_dir` (how the tests and benchmarks start nginx)."""
+    # each proxied viewer holds two descriptors in one nginx worker: spread the viewers over
+    # four workers (reuseport) and ask for no more descriptors than this user may have
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    nofile = 65536 if hard == resource.RLIM_INFINITY else min(65536, hard)
+    body = site(f"{listen} reuseport", backends).replace("\n", "\n    ").rstrip()
+    return "\n".join([
+        "daemon off;",
+        "worker_processes 4;",
+        f"worker_rlimit_nofile {nofile};",
+        f"pid {run_dir}/nginx.pid;",
+        f"error_log {run_dir}/error.log warn;",
+        "events { worker_connections 32768; }",
+        "http {",
+        "    access_log off;",
+        f"    client_body_temp_path {run_dir}/body;",
+        f"    proxy_temp_path {run_dir}/proxy;",
+        f"    fastcgi_temp_path {run_dir}/fastcgi;",
+        f"    uwsgi_temp_path {run_dir}/uwsgi;",
+        f"    scgi_temp_path {run_dir}/scgi;",
+        f"    {body}",
+        "}",
+        ""])
