@@ -60,10 +60,15 @@ def free_port() -> int:
 
 
 def rss_kib(pid: int) -> int:
+    """RSS of the server: the process and its children (gunicorn's worker holds the clients)."""
+    total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+            total += int(line.split()[1])
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in (children.read_text().split() if children.exists() else []):
+        total += rss_kib(int(child))
+    return total
 
 
 def pct(values: list[float], p: float) -> float:

@@ -23,6 +23,7 @@ from scoreboard.services import publish
 from scoreboard.services.devices import ReportHistory
 from scoreboard.sockets import AgentRegistry, register_namespaces
 from scoreboard.web import register_pages
+from scoreboard.web.caching import init_public_cache
 from scoreboard.web.errors import register_error_pages
 from scoreboard.web.limits import init_login_limit
 from scoreboard.web.security import (
@@ -72,12 +73,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # through the current app's database: the login manager is shared by every app
     login_manager.user_loader(lambda uid: _signed_in(get_db(), uid))
     socketio = _live_state(app)
+    publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"), app)
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_pages(app)
     register_error_pages(app)
     init_login_limit(app)
+    init_public_cache(app)  # after the screens' emitter: a screen's update never waits for it
     init_security(app)
     register_namespaces(socketio)
     guard_socket_packets(app, socketio.server)
@@ -88,7 +91,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.extensions["kejurda_fanout"] = fanout.install(socketio.server.eio, flusher)
         if app.extensions["kejurda_fanout"] is not None:  # None: versions it was not tested with
             live(app).flusher = flusher
-    publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"), app)
     duties = app.config.get("KEJURDA_DUTIES")
     if duties if duties is not None else not app.config.get("TESTING"):
         app.wsgi_app = StartDuties(app, app.wsgi_app)  # duties start with the app

@@ -1,0 +1,78 @@
+"""Public pages and reads are cached per change and revalidated (scoreboard/web/caching.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scoreboard.test_results import finish
+
+
+@pytest.mark.parametrize("path", ["/kategori/lf-smp", "/api/v1/categories/lf-smp/ranking",
+                                  "/kategori", "/tim/LF-SMP-002", "/hasil",
+                                  "/kategori/sumo-sma/bagan",
+                                  "/api/v1/categories/sumo-sma/bracket"])
+def test_a_public_read_is_rendered_once_and_revalidated_with_304(app, client, path):
+    cache = app.extensions["kejurda_public_cache"]
+    first = client.get(path)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "public, max-age=1"
+    assert first.headers["Last-Modified"]
+    assert "Set-Cookie" not in first.headers  # one page for everybody: no session made
+    hits = cache.hits
+    again = client.get(path)
+    assert (again.status_code, again.headers["ETag"], again.data) == (200, etag, first.data)
+    assert cache.hits == hits + 1
+    # answered by the fast path before Flask, with every security header all the same
+    assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+    assert again.headers["X-Frame-Options"] == "DENY"
+    by_tag = client.get(path, headers={"If-None-Match": etag})
+    assert (by_tag.status_code, by_tag.data) == (304, b"")
+    by_date = client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert (by_date.status_code, by_date.data) == (304, b"")
+
+
+def test_a_published_result_outdates_its_category_at_once(api, agent, client):
+    before = client.get("/kategori/lf-smp")
+    api_before = client.get("/api/v1/categories/lf-smp/ranking")
+    other = client.get("/kategori/lf-sd")
+    finish(api, agent, "LF-SMP-004", 1_000_000, 12_345_999)
+    after = client.get("/kategori/lf-smp", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    assert "11.345" in after.get_data(as_text=True)
+    ranking = client.get("/api/v1/categories/lf-smp/ranking",
+                         headers={"If-None-Match": api_before.headers["ETag"]})
+    assert ranking.status_code == 200
+    assert ranking.get_json()["entries"][0]["best_us"] == 11_345_999
+    # another category's page did not change: still revalidates
+    same = client.get("/kategori/lf-sd", headers={"If-None-Match": other.headers["ETag"]})
+    assert same.status_code == 304
+
+
+def test_shared_pages_carry_no_visitor_s_csrf_token(client):
+    page = client.get("/kategori/lf-smp").get_data(as_text=True)
+    assert '<meta name="csrf-token" content="">' in page
+
+
+def test_a_token_or_a_signed_in_person_gets_the_uncached_response(app, client, tokens):
+    client.get("/api/v1/categories/lf-smp/ranking")
+    with_token = client.get("/api/v1/categories/lf-smp/ranking",
+                            headers={"Authorization": f"Bearer {tokens['admin']}"})
+    assert with_token.status_code == 200
+    assert "ETag" not in with_token.headers and "Cache-Control" not in with_token.headers
+    with client.session_transaction() as sess:
+        sess["_user_id"] = "1"
+    page = client.get("/kategori/lf-smp")
+    assert page.status_code == 200 and "ETag" not in page.headers
+
+
+def test_each_language_has_its_own_cached_page(client):
+    indonesian = client.get("/kategori/lf-smp")
+    client.set_cookie("lang", "en")
+    english = client.get("/kategori/lf-smp")
+    english_again = client.get("/kategori/lf-smp")
+    assert '<html lang="id">' in indonesian.get_data(as_text=True)
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert english_again.data == english.data
+    assert english.headers["ETag"] != indonesian.headers["ETag"]
+    assert english_again.headers["Vary"] == english.headers["Vary"] == "Cookie, Authorization"
