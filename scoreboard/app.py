@@ -13,6 +13,7 @@ from flask_socketio import SocketIO
 from scoreboard import config as cfg
 from scoreboard import fanout
 from scoreboard.api.routes import bp as api_bp
+from scoreboard.broadcast import BackgroundEmitter, ResyncingRedisManager, resync_screens
 from scoreboard.db import Database
 from scoreboard.duties import StartDuties
 from scoreboard.extensions import babel, csrf, login_manager
@@ -73,7 +74,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # through the current app's database: the login manager is shared by every app
     login_manager.user_loader(lambda uid: _signed_in(get_db(), uid))
     socketio = _live_state(app)
-    publish.connect(lambda event, data: socketio.emit(event, data, namespace="/live"), app)
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
@@ -112,15 +112,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _live_state(app: Flask) -> SocketIO:
     """The app's own Socket.IO server and live state (`scoreboard.live`): nothing of it is
-    shared with another app in the same process."""
+    shared with another app in the same process. Its publishes go to the `/live` screens."""
     app.extensions["kejurda_live"] = Live(agents=AgentRegistry(), reports=ReportHistory())
     socketio = SocketIO()  # init_app keeps it in app.extensions["socketio"]
+    queue_url = app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE")
+    manager = None
+    if queue_url:  # several servers: broadcasts through Redis, resynced after its faults
+        manager = ResyncingRedisManager(
+            queue_url, app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda",
+            on_reconnect=lambda: resync_screens(app))
     # async_handlers=False: one client's events are handled in the order it sent them, so a
     # beam's bounce can never overtake the edge that started a run.
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=socket_origins(app),
-                      async_handlers=False,
-                      message_queue=app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE"),
-                      channel=app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda")
+                      async_handlers=False, client_manager=manager)
+    emit = lambda event, data: socketio.emit(event, data, namespace="/live")  # noqa: E731
+    if queue_url:  # a slow or absent Redis never holds up a write or an agent's ack
+        emit = BackgroundEmitter(emit)
+    publish.connect(emit, app)
     return socketio
 
 

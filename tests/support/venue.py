@@ -88,7 +88,7 @@ class Venue:
         proc = Proc([sys.executable, "-m", "scoreboard.cli", "serve", "--port", str(port),
                      "--db", self.db_url], self.tmp / f"{name}.log", env=env or {}).start()
         self.procs.append(proc)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a loaded machine: imports alone can take long
         while time.monotonic() < deadline:
             try:
                 if requests.get(f"http://127.0.0.1:{port}/api/v1/categories", timeout=1).ok:
