@@ -16,7 +16,7 @@ import requests
 import socketio
 import websocket
 
-from tests.support.venue import ROOT, Proc, free_port, make_venue
+from tests.support.venue import ROOT, Proc, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +32,7 @@ def _wait_stopped(proc: Proc, timeout: float = 15) -> int:
 
 
 @pytest.mark.parametrize("how", ["SIGTERM", "Ctrl+C"])
-def test_serve_runs_a_production_server_and_stops_cleanly(tmp_path, how):
-    venue = make_venue(tmp_path)
+def test_serve_runs_a_production_server_and_stops_cleanly(tmp_path, venue, how):
     proc = venue.start_server()
     screen = _live_client(venue.url)  # an open WebSocket must not hold up the stop
     assert screen.connected
@@ -67,8 +66,7 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def test_serve_with_tls_serves_https_and_secure_websockets(tmp_path):
-    venue = make_venue(tmp_path)
+def test_serve_with_tls_serves_https_and_secure_websockets(tmp_path, venue):
     cert, key = _self_signed(tmp_path)
     proc = Proc([sys.executable, "-m", "scoreboard.cli", "serve", "--port", str(venue.port),
                  "--db", venue.db_url, "--tls-cert", str(cert), "--tls-key", str(key)],
@@ -125,8 +123,7 @@ def _login(base: str, session: requests.Session, name: str, password: str) -> No
     assert resp.status_code == 302, resp.text
 
 
-def test_two_servers_on_one_database_sign_with_one_key(tmp_path):
-    venue = make_venue(tmp_path)
+def test_two_servers_on_one_database_sign_with_one_key(tmp_path, venue):
     venue.add_user("admin", "ketua-panitia", "sandi-rahasia-123")
     port_b = free_port()
     venue.start_server(name="server-a")  # each server has its own instance folder
@@ -152,10 +149,9 @@ def test_two_servers_on_one_database_sign_with_one_key(tmp_path):
     assert anonymous.status_code == 302
 
 
-def test_runs_time_out_under_any_wsgi_server(tmp_path):
+def test_runs_time_out_under_any_wsgi_server(tmp_path, venue):
     """Deployed as `gunicorn 'scoreboard.app:create_app()'` (no `kejurda serve`): the duty
     that times out runs still runs, started with the app."""
-    venue = make_venue(tmp_path)
     venue.load_event_with("time_limit_s = 4", "time_limit_s = 1")
     proc = Proc([sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "50",
                  "-b", f"127.0.0.1:{venue.port}", "scoreboard.app:create_app()"],
@@ -178,8 +174,7 @@ def test_runs_time_out_under_any_wsgi_server(tmp_path):
     assert (final["status"], final["elapsed_us"]) == ("timeout", None)
 
 
-def test_ordinary_websocket_closes_log_no_errors(tmp_path):
-    venue = make_venue(tmp_path)
+def test_ordinary_websocket_closes_log_no_errors(tmp_path, venue):
     proc = venue.start_server()
     for transports in (["websocket"], ["polling"], ["polling", "websocket"]):
         client = socketio.Client(reconnection=False)

@@ -14,7 +14,7 @@ import requests
 import socketio
 
 from tests.e2e.test_workers_nginx import Screen, _wait
-from tests.support.venue import Proc, free_port, make_venue
+from tests.support.venue import Proc, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -85,11 +85,20 @@ class Rankings:
         return next((e["best_us"] for e in entries if e["team"] == team), None)
 
 
-def test_a_frozen_or_dead_redis_blocks_no_write_and_screens_catch_up(tmp_path):
-    venue = make_venue(tmp_path)
+def test_a_frozen_or_dead_redis_blocks_no_write_and_screens_catch_up(tmp_path, venue):
     venue.load_event_with("time_limit_s = 4", "time_limit_s = 120")
     redis_port = free_port()
     redis = Redis(tmp_path, redis_port).start()
+    try:
+        _frozen_then_dead(venue, redis_port, redis)
+    finally:  # the venue fixture stops the servers; this test's own Redis is stopped here
+        redis.proc.stop()
+    for proc in venue.procs:
+        assert "Traceback" not in proc.log.read_text(), proc.tail(80)
+
+
+def _frozen_then_dead(venue, redis_port: int, redis: Redis) -> None:
+    tmp_path = venue.tmp
     env = {"KEJURDA_SOCKETIO_MESSAGE_QUEUE": f"redis://127.0.0.1:{redis_port}/0",
            "KEJURDA_SOCKETIO_CHANNEL": "kejurda-faults"}
     port_b = free_port()
@@ -125,9 +134,6 @@ def test_a_frozen_or_dead_redis_blocks_no_write_and_screens_catch_up(tmp_path):
         assert screen.client.connected
     finally:
         screen.client.disconnect()
-        for proc in reversed(venue.procs):
+        for proc in reversed(venue.procs):  # stopped before their logs are read
             proc.stop()
-        redis.proc.stop()
-    for proc in venue.procs:
-        assert "Traceback" not in proc.log.read_text(), proc.tail(80)
-
+        redis.proc.stop()  # the latest one (a new process after the restart)
