@@ -5,7 +5,11 @@ ranking API (/api/v1/categories/<slug>/ranking); wrk (Debian's) with 200 connect
 15 s each, plain GETs (no revalidation headers, so every answer carries the whole body).
 Prints wrk's summary lines (requests/s, latency percentiles, timeouts) and the load average.
 
+With `--proxy`, wrk goes through nginx (Debian's, the configuration `kejurda nginx-config`
+writes, its public-page cache included) in front of the same server.
+
 Run: python benchmarks/bench_public_pages.py [--teams 150] [--seconds 15] [--connections 200]
+     [--proxy]
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=150)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=200)
+    parser.add_argument("--proxy", action="store_true",
+                        help="through nginx and its public-page cache")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -71,8 +77,18 @@ def main() -> None:
                         break
                 except requests.RequestException:
                     time.sleep(0.1)
-            for path in ("/kategori/c", "/api/v1/categories/c/ranking"):
-                print(wrk(base + path, args.seconds, args.connections), flush=True)
+            proxy = None
+            if args.proxy:
+                from tests.support.nginx import Nginx
+
+                proxy = Nginx(tmp / "nginx", free_port(), [f"127.0.0.1:{port}"]).start()
+                base = proxy.url
+            try:
+                for path in ("/kategori/c", "/api/v1/categories/c/ranking"):
+                    print(wrk(base + path, args.seconds, args.connections), flush=True)
+            finally:
+                if proxy is not None:
+                    proxy.stop()
         finally:
             server.terminate()
             server.wait(30)

@@ -11,13 +11,19 @@ and the cookie follows them to the worker that answered.
 
 from __future__ import annotations
 
+import os
 import resource
 
 COOKIE = "kejurda_w"
 
 
-def site(listen: str, backends: list[str], server_name: str = "_") -> str:
-    """The `http {}`-level part: upstreams, maps and the server block."""
+CACHE_DIR = "/var/cache/nginx/kejurda"
+
+
+def site(listen: str, backends: list[str], server_name: str = "_",
+         cache_dir: str = CACHE_DIR) -> str:
+    """The `http {}`-level part: upstreams, maps, the public-page cache and the server
+    block."""
     lines = [f"# kejurda: {len(backends)} workers behind one address (kejurda nginx-config)",
              "upstream kejurda {"]
     lines += [f"    server {b} max_fails=1 fail_timeout=2s;" for b in backends]
@@ -38,6 +44,7 @@ def site(listen: str, backends: list[str], server_name: str = "_") -> str:
               "    default upgrade;",
               "    '' '';",
               "}",
+              *_cache_zone(cache_dir),
               "server {",
               f"    listen {listen};",
               f"    server_name {server_name};",
@@ -56,9 +63,39 @@ def site(listen: str, backends: list[str], server_name: str = "_") -> str:
               "        proxy_connect_timeout 2s;",
               "        proxy_next_upstream error timeout http_502 http_503;",
               "        add_header Set-Cookie $kejurda_sticky always;",
+              *_cache_use(),
               "    }",
               "}"]
     return "\n".join(lines) + "\n"
+
+
+def _cache_zone(cache_dir: str) -> list[str]:
+    """The public pages' cache and the page language its entries are kept by."""
+    return [f"proxy_cache_path {cache_dir} levels=1:2 keys_zone=kejurda_public:10m",
+            "                 max_size=256m inactive=10m use_temp_path=off;",
+            "map $cookie_lang $kejurda_lang {",
+            "    default id;",
+            "    en en;",
+            "}"]
+
+
+def _cache_use() -> list[str]:
+    """Public pages and reads (what the app answers with `Cache-Control: public,
+    max-age=1`: web/caching.py) are answered from nginx's cache for that second, so one
+    request per page per second reaches a worker however many phones reload it. Nothing
+    else is kept (no `proxy_cache_valid`: an answer without such a header is never
+    cached); signed-in people and tokens always reach a worker."""
+    return ["        proxy_cache kejurda_public;",
+            '        proxy_cache_key "$scheme$host$request_uri $kejurda_lang";',
+            "        proxy_ignore_headers Vary;  # the key names the language instead",
+            "        proxy_cache_methods GET HEAD;",
+            "        proxy_cache_lock on;",
+            "        proxy_cache_lock_timeout 2s;",
+            "        proxy_cache_use_stale updating;",
+            "        proxy_cache_revalidate on;",
+            "        proxy_cache_bypass $cookie_session $cookie_remember_token $http_authorization;",
+            "        proxy_no_cache $cookie_session $cookie_remember_token $http_authorization;",
+            "        add_header X-Cache $upstream_cache_status always;"]
 
 
 def _regex(backend: str) -> str:
@@ -72,8 +109,13 @@ def standalone(listen: str, backends: list[str], run_dir: str) -> str:
     # four workers (reuseport) and ask for no more descriptors than this user may have
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     nofile = 65536 if hard == resource.RLIM_INFINITY else min(65536, hard)
-    body = site(f"{listen} reuseport", backends).replace("\n", "\n    ").rstrip()
+    body = site(f"{listen} reuseport", backends, cache_dir=f"{run_dir}/cache").replace(
+        "\n", "\n    ").rstrip()
+    # started by root (a test machine), nginx would run its workers as `nobody`, who may
+    # not write the cache under `run_dir` (a private temp folder): keep the starting user
+    user = ["user root;"] if os.geteuid() == 0 else []
     return "\n".join([
+        *user,
         "daemon off;",
         "worker_processes 4;",
         f"worker_rlimit_nofile {nofile};",

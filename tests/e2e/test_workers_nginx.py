@@ -217,3 +217,52 @@ def test_a_worker_killed_mid_run_its_screens_reconnect_and_miss_nothing(farm):
     finally:
         for s in screens:
             s.client.disconnect()
+
+
+def _until_hit(url: str, **kwargs) -> requests.Response:
+    """GET until nginx answers from its cache (a first request fills it; on a loaded machine
+    the one second an entry is fresh may pass before the next request)."""
+    deadline = time.monotonic() + 20
+    while True:
+        resp = requests.get(url, timeout=10, **kwargs)
+        assert resp.status_code == 200, resp.text
+        if resp.headers.get("X-Cache") == "HIT":
+            return resp
+        assert time.monotonic() < deadline, dict(resp.headers)
+        time.sleep(0.05)
+
+
+def test_nginx_answers_public_pages_from_its_cache_never_private_ones(farm):
+    venue, _sup, _proxy = farm
+    page = f"{venue.url}/kategori/lf-smp"
+    hit = _until_hit(page)
+    assert hit.headers["Cache-Control"] == "public, max-age=1"
+    assert '<html lang="id"' in hit.text
+    english = _until_hit(page, cookies={"lang": "en"})  # kept apart by language
+    assert '<html lang="en"' in english.text
+    assert _until_hit(f"{venue.url}/api/v1/categories/lf-smp/ranking").json()["entries"]
+    # a token (an admin may see drafts) and a signed-in browser always reach a worker
+    with_token = requests.get(f"{venue.url}/api/v1/categories/lf-smp/ranking", timeout=10,
+                              headers={"Authorization": f"Bearer {venue.tokens['admin']}"})
+    assert with_token.headers["X-Cache"] == "BYPASS"
+    signed_in = requests.get(page, cookies={"session": "x"}, timeout=10)
+    assert signed_in.headers["X-Cache"] == "BYPASS"
+    # what is not marked public is never kept: the runs API, writes
+    runs = [requests.get(f"{venue.url}/api/v1/runs?category=lf-smp", timeout=10)
+            for _ in range(3)]
+    assert {r.headers.get("X-Cache") for r in runs} == {"MISS"}
+    # a result reaches the cached reads within the second nginx keeps them
+    run = venue.api("POST", "/runs", json={"category": "lf-smp", "team": "SMP-03"})
+    assert run.status_code == 201, run.text
+    rid = run.json()["id"]
+    edge = {"source": "esp32-a", "boot": "cache-1", "gate": 0, "edge": "B"}
+    for seq, gate, t_us in ((1, 0, 1_000_000), (2, 1, 3_250_000)):
+        assert _edge(venue.url, venue.tokens["agent"],
+                     {**edge, "seq": seq, "gate": gate, "t_us": t_us}) == {"ok": True}
+
+    def best() -> int | None:
+        entries = requests.get(f"{venue.url}/api/v1/categories/lf-smp/ranking",
+                               timeout=10).json()["entries"]
+        return next((e.get("best_us") for e in entries if e["team"] == "SMP-03"), None)
+
+    _wait(lambda: best() == 2_250_000, 10, lambda: venue.api("GET", f"/runs/{rid}").text)
