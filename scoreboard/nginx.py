@@ -92,6 +92,7 @@ def _cache_use() -> list[str]:
             "        proxy_cache_lock on;",
             "        proxy_cache_lock_timeout 2s;",
             "        proxy_cache_use_stale updating;",
+            "        proxy_cache_background_update on;",
             "        proxy_cache_revalidate on;",
             "        proxy_cache_bypass $cookie_session $cookie_remember_token $http_authorization;",
             "        proxy_no_cache $cookie_session $cookie_remember_token $http_authorization;",
