@@ -73,6 +73,11 @@ class _Robot:
         self.plan = plan
         self.start_mono_us = start_mono_us
         self.stopped_at_us: int | None = None
+        self.recorded = False  # its ground truth is written
+        # the break of the finish beam that decides the result (None: it never finishes)
+        self.finish_edge = next(
+            (e for e in plan.edges if (e.source, e.gate) == plan.finish and e.edge == "B"
+             and e.offset_us == plan.elapsed_us), None)
 
 
 class SimulatedTracks:
@@ -297,13 +302,19 @@ class SimulatedTracks:
         self.health.edge_seen()
         log.debug("sim edge source=%s boot=%s seq=%d gate=%d edge=%s t_us=%d",
                   source, device.boot, edge["seq"], gate, kind, edge["t_us"])
+        if planned is robot.finish_edge:
+            # The result is decided at the finish beam, not when it clears 50-200 ms later:
+            # an agent killed in between must not take the truth of a timed run with it.
+            self._finish(robot)
 
     def _finish(self, robot: _Robot, *, scheduled: bool = False) -> None:
-        """The robot's last edge is out (or it was taken off): write its ground truth."""
+        """Write the robot's ground truth, once: when its finish beam breaks, or when its
+        last edge is out (a robot that does not finish), or when it is taken off."""
         with self._lock:
             self._robots.pop(robot.run.get("id"), None)
-        if scheduled and robot.stopped_at_us is not None:
-            return
+            if robot.recorded or (scheduled and robot.stopped_at_us is not None):
+                return
+            robot.recorded = True
         plan = robot.plan
         outcome, elapsed_us, checkpoints_us = plan.outcome, plan.elapsed_us, plan.checkpoints_us
         start_device = self.devices[plan.start[0]]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from hardware.sim_plan import plan_robot
 from judging.awards import Ranked, medal_table, podium
 from judging.brackets import resolve
 from judging.brackets.placements import placements
@@ -30,7 +31,7 @@ from scoreboard.models import (
     Team,
     User,
 )
-from scoreboard.rehearsal.event import CRITERIA
+from scoreboard.rehearsal.event import CRITERIA, SIM_DNF_RATE, sim_scale
 
 SERVER_ERROR = re.compile(r"Traceback \(most recent call last\)|\bERROR\b")
 
@@ -88,10 +89,12 @@ def check_edges(rep: Report, session, truth: dict[int, dict], box_rows: list[tup
 
 
 def check_run_times(rep: Report, ledger, truth: dict[int, dict],
-                    agent_kills: list[float]) -> Counter:
+                    agent_kills: list[float], planned=None) -> Counter:
     """Every run's time equals the simulator's truth, or the run is in review with a
-    reason. A robot killed with its agent (-9) leaves no truth: its run, in flight at the
-    kill, may have finished from the edges already out, or timed out."""
+    reason. A robot killed with its agent (-9) before its finish leaves no truth: its run,
+    in flight at the kill, timed out, or finished from edges already out, and then with
+    exactly its robot's planned times (`planned(run)`: `hardware.sim_plan`, a pure
+    function of the seed), never with another robot's edge."""
     problems, outcome = [], Counter()
     for run_id, run in ledger.runs.items():
         gt = truth.get(run_id)
@@ -100,10 +103,16 @@ def check_run_times(rep: Report, ledger, truth: dict[int, dict],
             continue
         if gt is None:
             start, end = ledger.run_window[run_id]
-            if any(start <= kill <= end for kill in agent_kills):
-                outcome["lost with its agent"] += 1
-            elif run["status"] not in ("timeout", "aborted"):
-                problems.append(f"run {run_id}: {run['status']} without a simulated robot")
+            if not any(start <= kill <= end for kill in agent_kills):
+                if run["status"] not in ("timeout", "aborted"):
+                    problems.append(f"run {run_id}: {run['status']} without a simulated robot")
+                continue
+            outcome["lost with its agent"] += 1
+            plan = planned(run) if planned is not None and run["status"] == "finished" else None
+            if plan is not None and (run["elapsed_us"], run["checkpoints_us"]) != (
+                    plan.elapsed_us, list(plan.checkpoints_us)):
+                problems.append(f"run {run_id}: finished {run['elapsed_us']} µs with its "
+                                f"agent killed, its robot's plan {plan.elapsed_us} µs")
         elif gt["outcome"] == "finished":
             if (run["status"], run["elapsed_us"], run["checkpoints_us"]) != (
                     "finished", gt["elapsed_us"], gt["checkpoints_us"]):
@@ -115,6 +124,19 @@ def check_run_times(rep: Report, ledger, truth: dict[int, dict],
               ", ".join(f"{k} {v}" for k, v in sorted(outcome.items())) + ")",
               len(ledger.runs), problems)
     return outcome
+
+
+def robot_plans(r):
+    """`planned(run)`: the plan of the simulated robot of a run on the Pi's track, as the
+    simulated agent made it (same seed, scale and DNF rate); None on another track."""
+    tracks = {t["slug"]: t for t in r.venue.api("GET", "/tracks").json()}
+
+    def planned(run: dict):
+        if run["track"] != "lintasan-pi":
+            return None
+        return plan_robot(tracks[run["track"]], run["team"], run["attempt"], r.options.seed,
+                          float(sim_scale(r.options.speed)), SIM_DNF_RATE)
+    return planned
 
 
 def check_entries(rep: Report, session, ledger) -> None:
@@ -259,7 +281,7 @@ def check_all(r) -> list[str]:
     try:
         with db.transaction() as session:
             check_edges(rep, session, truth, r.esp32.expected_rows())
-            check_run_times(rep, r.ledger, truth, r.agent_kills)
+            check_run_times(rep, r.ledger, truth, r.agent_kills, robot_plans(r))
             check_entries(rep, session, r.ledger)
             check_rankings(rep, session, r)
     finally:

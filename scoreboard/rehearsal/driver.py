@@ -122,8 +122,9 @@ def start_agents(r: Rehearsal) -> None:
         r.proxy = WifiProxy(v.port, delay_s=0.005)
         url = r.proxy.url
     v.start_agent("pi-1", "--simulate", "--sim-seed", str(o.seed), "--sim-scale",
-                  f"{1 / o.speed:.6f}", "--sim-dnf-rate", "0.05", "--sim-tracks",
-                  "lintasan-pi", server_url=url)
+                  event_builder.sim_scale(o.speed), "--sim-dnf-rate",
+                  str(event_builder.SIM_DNF_RATE), "--sim-tracks", "lintasan-pi",
+                  server_url=url)
     r.esp32 = Esp32Track(o.folder, o.speed, o.seed, o.faults)
     v.start_agent("esp32-host", "--serial", r.esp32.box.link)
     deadline = time.monotonic() + 60

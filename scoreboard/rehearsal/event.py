@@ -52,6 +52,14 @@ def split(total: int) -> dict[str, int]:
     return counts
 
 
+SIM_DNF_RATE = 0.05  # the simulated robots that stop on the track
+
+
+def sim_scale(speed: float) -> str:
+    """`--sim-scale` of the simulated agents at this speed (as the agent parses it)."""
+    return f"{1 / speed:.6f}"
+
+
 def time_limit_s(speed: float) -> int:
     """A timed run's limit at this speed: the slowest simulated robot (20 s) must fit."""
     return max(2, math.ceil(30 / speed))

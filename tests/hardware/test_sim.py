@@ -1,5 +1,6 @@
 """The simulator: robot plans are a pure function of their inputs; robots play for real."""
 
+import heapq
 import json
 import threading
 import time
@@ -8,7 +9,7 @@ from collections import defaultdict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hardware.sim import SimulatedTracks
+from hardware.sim import SimDevice, SimulatedTracks
 from hardware.sim_plan import PlannedEdge, plan_robot, team_base_run_s
 from judging.timed import GateRef, RunStatus, TrackRules, apply_edge, arm, parse_edge
 from tests.hardware.test_agent_support import TinyServer, wait_for
@@ -193,7 +194,10 @@ def test_armed_runs_play_robots_in_real_time_with_ground_truth(tmp_path):
     srv.emit_run(armed(10, "X", "unknown-track"))
     truth_path = tmp_path / "ground_truth.jsonl"
     assert wait_for(lambda: len(read_truth(truth_path)) == 2, timeout=15)
-    time.sleep(0.3)
+    # the truth is written at the finish beam; the beams clear up to 200 ms later
+    planned = sum(len(plan_robot(track, team, 1, seed=5, scale=0.01, dnf_rate=0.0).edges)
+                  for track, team in ((TRACK_A, "LF-SD-001"), (SPLIT_C, "LF-SD-002")))
+    assert wait_for(lambda: len(sink.edges) == planned, timeout=5)
     stop.set()
     thread.join(timeout=5)
     srv.stop()
@@ -291,6 +295,8 @@ def test_an_aborted_run_takes_the_robot_off_the_track(tmp_path):
     taken_off = len(sink.edges)
     srv.emit_run(armed(2, "LF-SD-001", "lintasan-a", attempt=2))
     assert wait_for(lambda: len(read_truth(truth_path)) == 2, timeout=10)
+    plan = plan_robot(TRACK_A, "LF-SD-001", 2, seed=5, scale=0.1, dnf_rate=0.0)
+    assert wait_for(lambda: len(sink.edges) == taken_off + len(plan.edges), timeout=5)
     stop.set()
     thread.join(timeout=5)
     srv.stop()
@@ -301,7 +307,6 @@ def test_an_aborted_run_takes_the_robot_off_the_track(tmp_path):
         None, None, [None])
     assert first["start_t_us"] == sink.edges[0]["t_us"]
     assert {e["gate"] for e in sink.edges[:taken_off]} == {0}
-    plan = plan_robot(TRACK_A, "LF-SD-001", 2, seed=5, scale=0.1, dnf_rate=0.0)
     assert second["taken_off"] is False
     assert second["elapsed_us"] == plan.elapsed_us
     assert len(sink.edges) == taken_off + len(plan.edges)
@@ -321,3 +326,35 @@ def test_an_armed_run_in_the_connect_snapshot_gets_a_robot(tmp_path):
     assert (truth["run_id"], truth["team"], truth["outcome"]) == (4, "LF-SD-005", "finished")
     assert truth["elapsed_us"] == plan_robot(TRACK_A, "LF-SD-005", 1, seed=5, scale=0.01,
                                              dnf_rate=0.0).elapsed_us
+
+
+def play_until(sim, done):
+    """Run the simulator's queued actions in their order, without waiting for their
+    times, until `done()`; the rest stays queued, as when the agent is killed -9."""
+    while not done():
+        _due, _n, action = heapq.heappop(sim._queue)
+        action()
+
+
+def test_the_truth_is_written_when_the_finish_beam_breaks_not_when_it_clears(tmp_path):
+    # The rehearsal's fault: the agent was killed -9 between a robot's finish and its
+    # finish beam clearing; the server had timed the run from edges already out, and the
+    # run's true time died with the process.
+    sim = SimulatedTracks("http://unused", tmp_path, seed=5, scale=0.01, dnf_rate=0.0)
+    sim.tracks = {"lintasan-b": LAP_B}
+    sim.devices = {"pi-b": SimDevice("pi-b")}
+    sink = Collector()
+    sim._sink = sink
+    plan = plan_robot(LAP_B, "LF-SD-006", 1, seed=5, scale=0.01, dnf_rate=0.0)
+    sim.place(armed(12, "LF-SD-006", "lintasan-b"), plan)
+    play_until(sim, lambda: len(sink.edges) > 1 and sink.edges[-1]["t_us"]
+               - sink.edges[0]["t_us"] == plan.elapsed_us)
+    (truth,) = read_truth(tmp_path / "ground_truth.jsonl")
+    assert (truth["run_id"], truth["outcome"], truth["elapsed_us"]) == (
+        12, "finished", plan.elapsed_us)
+    assert truth["finish_t_us"] == sink.edges[-1]["t_us"]
+    assert sink.edges[-1]["edge"] == "B" and len(sink.edges) < len(plan.edges)
+    # played to the end (beam cleared, the robot's last action): still one truth
+    play_until(sim, lambda: not sim._queue)
+    assert len(sink.edges) == len(plan.edges)
+    assert read_truth(tmp_path / "ground_truth.jsonl") == [truth]

@@ -1,0 +1,50 @@
+"""The rehearsal's run-times check: a run whose time is not its robot's fails it, even
+when its agent was killed while it ran."""
+
+from hardware.sim_plan import plan_robot
+from scoreboard.rehearsal.checks import Report, check_run_times
+from scoreboard.rehearsal.play import Ledger
+
+LAP = {"slug": "lintasan-pi", "start": {"source": "pi-1", "gate": 0},
+       "finish": {"source": "pi-1", "gate": 0}, "checkpoints": [], "min_run_ms": 80}
+PLAN = plan_robot(LAP, "LF-SD-006", 1, seed=1, scale=0.02, dnf_rate=0.0)
+
+
+def run(status, elapsed_us):
+    return {"id": 12, "track": "lintasan-pi", "team": "LF-SD-006", "attempt": 1,
+            "status": status, "elapsed_us": elapsed_us, "checkpoints_us": [],
+            "reason": None}
+
+
+def check(final, kills, truth=None):
+    ledger = Ledger()
+    ledger.runs[12] = final
+    ledger.run_window[12] = (10.0, 11.0)
+    rep = Report()
+    outcome = check_run_times(rep, ledger, truth or {}, kills, lambda _run: PLAN)
+    return rep.failed, outcome
+
+
+def test_a_run_lost_with_its_agent_passes_with_its_robots_planned_time():
+    failed, outcome = check(run("finished", PLAN.elapsed_us), kills=[10.5])
+    assert failed == []
+    assert outcome["lost with its agent"] == 1
+
+
+def test_a_run_lost_with_its_agent_that_timed_out_passes():
+    assert check(run("timeout", None), kills=[10.5])[0] == []
+
+
+def test_a_run_lost_with_its_agent_timed_by_another_edge_fails():
+    failed, _ = check(run("finished", PLAN.elapsed_us + 1), kills=[10.5])
+    assert failed and failed[0].startswith("run times equal the ground truth")
+
+
+def test_a_finished_run_without_truth_and_no_kill_while_it_ran_fails():
+    assert check(run("finished", PLAN.elapsed_us), kills=[11.2])[0]
+
+
+def test_a_finished_run_equal_to_its_truth_passes_and_another_time_fails():
+    truth = {12: {"outcome": "finished", "elapsed_us": PLAN.elapsed_us, "checkpoints_us": []}}
+    assert check(run("finished", PLAN.elapsed_us), kills=[], truth=truth)[0] == []
+    assert check(run("finished", PLAN.elapsed_us - 5), kills=[], truth=truth)[0]
