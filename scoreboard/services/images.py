@@ -31,13 +31,14 @@ class Upload:
 
 
 def read_image(stream: IO[bytes] | None, max_bytes: int, field: str) -> Upload:
-    """The image sent as `field`, or Invalid naming the field and what is wrong."""
+    """The image sent as `field`, or Invalid naming the field and what is wrong (in the
+    API's words; pages show it translated: scoreboard/refusals.py)."""
     data = stream.read(max_bytes + 1) if stream is not None else b""
     if not data:
-        raise Invalid(f"{field}: no file was sent (berkas belum dipilih)")
+        raise Invalid(f"{field}: no file was sent")
     if len(data) > max_bytes:
-        raise Invalid(f"{field}: larger than {max_bytes} bytes (berkas terlalu besar)")
-    only = f"{field}: only a PNG, JPEG or WebP image (hanya gambar PNG, JPEG atau WebP)"
+        raise Invalid(f"{field}: larger than {max_bytes} bytes")
+    only = f"{field}: only a PNG, JPEG or WebP image"
     try:
         ext, mime = rules.sniff_upload(data[:HEAD])
     except Refusal:
@@ -48,8 +49,7 @@ def read_image(stream: IO[bytes] | None, max_bytes: int, field: str) -> Upload:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise Invalid(f"{field}: the file is damaged or not a whole image "
-                      "(berkas gambar rusak)") from None
+        raise Invalid(f"{field}: the file is damaged or not a whole image") from None
     return Upload(data, ext, mime)
 
 

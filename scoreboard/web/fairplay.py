@@ -29,6 +29,7 @@ from sqlalchemy import select
 from judging.inspection import ItemKind
 from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.models import Category, Inspection, Protest, Team
+from scoreboard.refusals import explain
 from scoreboard.services import awards, images, inspection, protests, schedule
 from scoreboard.services import awards_script as awards_script_service
 from scoreboard.services import registration as registration_service
@@ -155,6 +156,8 @@ def _next_uninspected(category: Category, team: Team) -> str | None:
 def _refusal_text(message: str) -> str:
     """The service's message as a person reads it: the item's reason, translated."""
     field, _sep, reason = message.partition(": ")
+    if field == "photo":
+        return explain(message)["message"]
     reasons = {"a number": _("isi dengan angka"), "three numbers >= 0": _("isi tiga angka"),
                "yes or no": _("pilih ya atau tidak")}
     key = field.removeprefix("values.")
@@ -223,7 +226,7 @@ def team_protest(token: str):
                                   upload_dir())
         except KejurdaError as exc:
             g.db.session.rollback()
-            error, status = exc.message, 422
+            error, status = _refusal_text(exc.message), 422
         else:
             flash(_("Sanggah terkirim. Ketua juri akan memutuskan."), "info")
             return redirect(url_for("fairplay.team_protest", token=token), 303)

@@ -24,6 +24,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from scoreboard.errors import KejurdaError
+from scoreboard.refusals import explain
 from scoreboard.services import slides
 from scoreboard.web.access import role_required
 from scoreboard.web.registration import upload_dir
@@ -76,7 +77,7 @@ def admin():
             return redirect(url_for("slides.admin"), 303)
         except KejurdaError as exc:
             session.rollback()
-            form.image.errors = [exc.message]
+            form.image.errors = [explain(exc.message)["message"]]
             status = exc.status
     elif request.method == "POST":
         if form.errors.get("csrf_token"):

@@ -137,7 +137,7 @@ def test_an_inspection_keeps_its_optional_photo_for_the_committee_only(app, tmp_
                                                                     "robot.jpg")},
                                     content_type="multipart/form-data")
     assert refused.status_code == 422
-    assert "photo: only a PNG, JPEG or WebP image" in _text(refused)
+    assert "Hanya gambar PNG, JPEG atau WebP." in _text(refused)
     assert not (tmp_path / "uploads" / "inspections").exists()       # nothing kept
     assert "Belum diperiksa" in _text(inspector.get(page))
     photo = _png()
@@ -172,7 +172,7 @@ def test_a_protest_carries_its_optional_photo_to_the_head_judge(app, api, tmp_pa
                                                                     "bukti.png")},
                          content_type="multipart/form-data")
     assert damaged.status_code == 422
-    assert "photo: the file is damaged or not a whole image (berkas gambar rusak)" in _text(
+    assert "Berkas gambar rusak atau terpotong; kirim ulang." in _text(
         damaged)
     photo = _png("orange")
     sent = phone.post(f"{link}/sanggah", data={**body, "photo": (io.BytesIO(photo), "b.png")},

@@ -70,20 +70,26 @@ def test_an_uploaded_slide_is_listed_served_and_kept_private(app, api, admin, up
 
 @pytest.mark.parametrize(("data", "name", "message"), [
     (b"%PDF-1.7\n1 0 obj\n", "brosur.pdf",
-     "image: only a PNG, JPEG or WebP image (hanya gambar PNG, JPEG atau WebP)"),
+     "Hanya gambar PNG, JPEG atau WebP."),
     (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "logo.png",
-     "image: only a PNG, JPEG or WebP image (hanya gambar PNG, JPEG atau WebP)"),
-    (png()[:40], "terpotong.png", "image: the file is damaged or not a whole image "
-                                  "(berkas gambar rusak)"),
-    (b"", "kosong.png", "image: no file was sent (berkas belum dipilih)"),
+     "Hanya gambar PNG, JPEG atau WebP."),
+    (png()[:40], "terpotong.png", "Berkas gambar rusak atau terpotong; kirim ulang."),
+    (b"", "kosong.png", "Pilih berkasnya dulu."),
 ])
 def test_a_file_that_is_not_a_whole_image_is_refused_and_nothing_is_kept(
         admin, uploads, snapshot, data, name, message):
     before = snapshot()
     resp = upload(admin, data, name=name)
     assert resp.status_code == 422
-    assert message in resp.get_data(as_text=True)
+    page = resp.get_data(as_text=True)
+    assert message in page and "image:" not in page  # in the page's words, at its field
     assert snapshot() == before and slide_files(uploads) == []
+
+
+def test_a_refused_image_is_told_in_english_on_an_english_page(admin, uploads):
+    admin.client.set_cookie("lang", "en")
+    page = upload(admin, b"%PDF-1.7\n1 0 obj\n", name="brosur.pdf").get_data(as_text=True)
+    assert "Only a PNG, JPEG or WebP image." in page and "Hanya gambar" not in page
 
 
 def test_a_slide_over_the_upload_limit_or_without_a_title_is_refused(app, admin, uploads,
@@ -92,7 +98,7 @@ def test_a_slide_over_the_upload_limit_or_without_a_title_is_refused(app, admin,
     before = snapshot()
     resp = upload(admin, png((400, 400), "white") + b"\0" * 1000)
     assert resp.status_code == 422
-    assert "image: larger than 1000 bytes (berkas terlalu besar)" in resp.get_data(as_text=True)
+    assert "Berkas terlalu besar: paling besar 1000 bita." in resp.get_data(as_text=True)
     assert upload(admin, png(), title="").status_code == 400
     assert upload(admin, png(), title="x" * 81).status_code == 400
     assert upload(admin, png(), csrf="palsu").status_code == 400
