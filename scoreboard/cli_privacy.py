@@ -27,7 +27,7 @@ def purge(after_days: int, upload_dir: str | None, db_url: str | None) -> None:
     from scoreboard.db import Database
     from scoreboard.services.privacy import purge as purge_data
 
-    folder = Path(upload_dir) if upload_dir else cfg.instance_dir() / "uploads"
+    folder = Path(upload_dir) if upload_dir else cfg.upload_dir()
     db = Database(cfg.database_url(db_url))
     try:
         with db.transaction() as session:

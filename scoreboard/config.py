@@ -98,6 +98,14 @@ LOOSE_SETTINGS = ("KEJURDA_TOKEN", "KEJURDA_BACKUP_DIR", "KEJURDA_BACKUP_EVERY_M
                   "KEJURDA_UPLOAD_DIR")
 
 
+def upload_dir(configured: str | os.PathLike | None = None) -> Path:
+    """Where uploaded files are kept (payment proofs, photos, slides): `configured` (the
+    app's `KEJURDA_UPLOAD_DIR`), else env `KEJURDA_UPLOAD_DIR`, else `<instance>/uploads`;
+    never under the static folder."""
+    value = configured or setting("KEJURDA_UPLOAD_DIR")
+    return Path(value) if value else instance_dir() / "uploads"
+
+
 def setting(name: str) -> str | None:
     """One of `LOOSE_SETTINGS` from the environment as text (None when unset)."""
     if name not in LOOSE_SETTINGS:

@@ -31,7 +31,7 @@ from typing import Any
 
 from flask import Flask
 
-from scoreboard.config import instance_dir
+from scoreboard.config import instance_dir, upload_dir
 from scoreboard.config import setting as cfg_setting
 from scoreboard.services import backup, publish
 
@@ -55,8 +55,8 @@ def backup_folder(config: dict[str, Any] | None = None) -> Path:
 
 
 def upload_folder(config: dict[str, Any] | None = None) -> Path:
-    """Where payment proofs are kept (`KEJURDA_UPLOAD_DIR`, default `<instance>/uploads`)."""
-    return Path(setting(config, "KEJURDA_UPLOAD_DIR") or instance_dir() / "uploads")
+    """Where uploaded files are kept (scoreboard/config.py `upload_dir`)."""
+    return upload_dir((config or {}).get("KEJURDA_UPLOAD_DIR"))
 
 
 def to_delete(names: Iterable[str], now: datetime, keep: int) -> list[str]:

@@ -32,7 +32,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import TooManyRequests
 
 from judging.registration import Status, wa_me
-from scoreboard.config import instance_dir
+from scoreboard.config import upload_dir as config_upload_dir
 from scoreboard.errors import KejurdaError, NotFound
 from scoreboard.extensions import csrf
 from scoreboard.services import callup, certificates
@@ -58,9 +58,8 @@ DEFAULTS = {"KEJURDA_REGISTRATION_LIMIT": "20 per hour",
 
 
 def upload_dir() -> Path:
-    """`KEJURDA_UPLOAD_DIR`, default `<instance>/uploads`: never under the static folder."""
-    configured = current_app.config.get("KEJURDA_UPLOAD_DIR")
-    return Path(configured) if configured else instance_dir() / "uploads"
+    """The app's upload folder (scoreboard/config.py `upload_dir`)."""
+    return config_upload_dir(current_app.config.get("KEJURDA_UPLOAD_DIR"))
 
 
 @bp.errorhandler(TooManyRequests)

@@ -186,3 +186,28 @@ def test_purge_from_the_command_line(tmp_path):
                   "--db", db)
     assert out.strip().splitlines()[-1] == (
         "privacy purge: 10 contacts and 0 uploaded files deleted")
+
+
+def test_purge_from_the_command_line_finds_the_uploads_where_the_setting_says(
+        app, finished, tmp_path, monkeypatch):
+    """Without --uploads, `privacy purge` deletes in KEJURDA_UPLOAD_DIR (it used to look in
+    <instance>/uploads whatever the setting said, and left the files where they were)."""
+    from scoreboard.models import Registration, Team
+
+    uploads = tmp_path / "elsewhere"
+    uploads.mkdir()
+    (uploads / "bukti-9.png").write_bytes(b"\x89PNG proof")
+    with app.extensions["kejurda_db"].transaction() as session:
+        team = session.scalar(select(Team).where(Team.code == "LF-SMP-002"))
+        session.add(Registration(
+            code="R9", edit_key="k" * 32, status="approved", team_name=team.name,
+            institution=team.institution, level="SMP", category_id=team.category_id,
+            robot_name="R", coach_name="Bu Guru", coach_phone="+6281234567899",
+            members=["Ani"], consent=True, dup_key="y", team_id=team.id,
+            team_code=team.code, proof_file="bukti-9.png", proof_type="image/png",
+            source_ip="10.0.0.9"))
+    monkeypatch.setenv("KEJURDA_UPLOAD_DIR", str(uploads))
+    url = app.extensions["kejurda_db"].engine.url.render_as_string(False)
+    out = kejurda("privacy", "purge", "--after", "0", "--db", url)
+    assert out.strip().splitlines()[-1].endswith("contacts and 1 uploaded files deleted")
+    assert not (uploads / "bukti-9.png").exists()
