@@ -18,7 +18,7 @@ import requests
 import socketio
 
 from tests.e2e.test_scale_out import pg_url, redis_url  # noqa: F401 (fixtures)
-from tests.support.nginx import Nginx
+from tests.support.nginx import Nginx, require_nginx
 from tests.support.venue import Proc, free_port, make_venue
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +56,7 @@ def _wait_up(url: str, proc: Proc) -> None:
 
 @pytest.fixture
 def farm(tmp_path, pg_url, redis_url):  # noqa: F811
+    require_nginx()
     venue = make_venue(tmp_path, pg_url)
     venue.load_event_with("time_limit_s = 4", "time_limit_s = 120")
     port = _two_free_ports()

@@ -3,15 +3,27 @@ free ports, its own temp folders and pid file, run as a foreground child process
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from scoreboard.nginx import standalone
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def require_nginx() -> None:
+    """Skip where Debian's nginx is not installed (CI installs it: .ci/run), fail in CI."""
+    if Path(NGINX).exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{NGINX} is missing in CI: .ci/run must install Debian's nginx")
+    pytest.skip(f"{NGINX} not installed (apt-get install -y nginx)")
 
 
 class Nginx:
