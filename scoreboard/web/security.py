@@ -10,6 +10,7 @@ server's own `Server` header would name its version: the server of `kejurda serv
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -160,7 +161,8 @@ class MalformedPackets:
 
 class _EngineIOPacketFilter(logging.Filter):
     """python-engineio logs an undecodable polling body with a traceback ("post request
-    handler error"): that record becomes a `MalformedPackets` line, or nothing."""
+    handler error"): that record becomes a `MalformedPackets` line, or nothing. A request
+    for a session that has just ended is logged at INFO, not as an error."""
 
     MESSAGES = ("post request handler error", "Unknown receive error")
 
@@ -168,7 +170,14 @@ class _EngineIOPacketFilter(logging.Filter):
         super().__init__()
         self.bad = bad
 
+    # a request for a session that has just ended: a client's last long-poll or POST racing
+    # its own close, or a screen coming back after a restart. Answered 400; not an error.
+    ENDED = re.compile(r"^'?(Session is disconnected|Session not found|Invalid session)'? ")
+
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and self.ENDED.match(record.msg):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return True
         if record.msg not in self.MESSAGES or not record.exc_info:
             return True
         exc = record.exc_info[1]

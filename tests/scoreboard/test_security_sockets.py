@@ -70,6 +70,21 @@ def test_socketio_malformed_packets_log_one_line_not_a_traceback(app, caplog):
     assert answer.status_code == 200 and b'40/live,{"sid":' in answer.data.split(b"\x1e")[-1]
 
 
+def test_a_request_racing_its_sessions_close_is_not_an_error(app, caplog):
+    """A client's last long-poll arriving after its own close packet (an ordinary close, as
+    python-socketio's client does it) is answered 400 and logged at INFO, not as ERROR."""
+    client = app.test_client()
+    sid = _session(client)
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    assert client.post(f"{HANDSHAKE}&sid={sid}", data="1").status_code == 200  # close
+    assert client.get(f"{HANDSHAKE}&sid={sid}").status_code == 400
+    assert client.get(f"{HANDSHAKE}&sid=neverwas").status_code == 400
+    ended = [r for r in caplog.records if r.name == "engineio.server"]
+    assert ended and {r.levelname for r in ended} == {"INFO"}, [r.getMessage() for r in ended]
+    assert all(r.levelno < logging.WARNING for r in caplog.records)
+
+
 def test_socketio_malformed_packets_reported_again_after_the_quiet_time(app, caplog):
     from scoreboard.web.security import MalformedPackets
 
