@@ -80,7 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_pages(app)
     register_error_pages(app)
     init_login_limit(app)
-    init_public_cache(app)  # after the screens' emitter: a screen's update never waits for it
+    init_public_cache(app)  # outdates cached pages before any screen is told (web/caching)
     init_security(app)
     register_namespaces(socketio)
     guard_socket_packets(app, socketio.server)

@@ -15,10 +15,15 @@ from scoreboard.live import live
 log = logging.getLogger(__name__)
 
 
-def connect(emitter: Callable[[str, Any], None], app: Flask | None = None) -> None:
+def connect(emitter: Callable[[str, Any], None], app: Flask | None = None,
+            first: bool = False) -> None:
     """Send every (event, payload) that `app` (default: the current app) publishes to
-    `emitter` as well."""
-    live(app).emitters.append(emitter)
+    `emitter` as well; `first`: before every emitter connected so far."""
+    emitters = live(app).emitters
+    if first:
+        emitters.insert(0, emitter)
+    else:
+        emitters.append(emitter)
 
 
 def disconnect_all(app: Flask | None = None) -> None:

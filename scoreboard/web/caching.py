@@ -131,7 +131,9 @@ def init_public_cache(app: Flask) -> PublicCache:
     `app`. Call it before the security headers are added (web/security.py), so the fast
     path's answers carry them as every other answer does."""
     cache = app.extensions["kejurda_public_cache"] = PublicCache()
-    publish.connect(cache.changed, app)
+    # first: a screen told of a change and asking for the page at once must not be
+    # answered from before it (the bump is a counter under a lock: no screen waits on it)
+    publish.connect(cache.changed, app, first=True)
     app.wsgi_app = FastPath(cache, app.wsgi_app, app.config.get("SESSION_COOKIE_NAME",
                                                                    "session"))
 

@@ -76,3 +76,25 @@ def test_each_language_has_its_own_cached_page(client):
     assert english_again.data == english.data
     assert english.headers["ETag"] != indonesian.headers["ETag"]
     assert english_again.headers["Vary"] == english.headers["Vary"] == "Cookie, Authorization"
+
+
+def test_a_screen_told_of_a_change_is_never_answered_from_before_it(app, monkeypatch):
+    """The cached pages are outdated before any screen hears of the change: a screen that
+    asks for its page the moment it is told gets the new one (a browser test once waited
+    in vain for a match row: it was told, asked, and got the page cached before)."""
+    from scoreboard.services.publish import publish
+
+    cache = app.extensions["kejurda_public_cache"]
+    socketio = app.extensions["socketio"]
+    told: list[tuple[str, int, int]] = []
+    real = socketio.emit
+
+    def spy(event, *args, **kwargs):
+        told.append((event, cache.version("*"), cache.version("sumo-4")))
+        return real(event, *args, **kwargs)
+
+    monkeypatch.setattr(socketio, "emit", spy)
+    before = (cache.version("*"), cache.version("sumo-4"))
+    with app.app_context():
+        publish("match", {"category": "sumo-4", "match_id": "W1-1"})
+    assert told == [("match", before[0] + 1, before[1] + 1)]
