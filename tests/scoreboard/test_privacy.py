@@ -138,6 +138,20 @@ def test_the_event_file_switch_is_checked(tmp_path):
         parse_event_file(bad)
 
 
+def _approved(session, code: str, proof: str):
+    """An approved registration of team `code` with its payment proof `proof`."""
+    from scoreboard.models import Registration, Team
+
+    team = session.scalar(select(Team).where(Team.code == code))
+    session.add(Registration(
+        code=f"R-{code}", edit_key="k" * 32, status="approved", team_name=team.name,
+        institution=team.institution, level="SMP", category_id=team.category_id,
+        robot_name="R", coach_name="Pak Guru", coach_phone="+6281234567890",
+        members=["Sari Santoso"], consent=True, dup_key=code, team_id=team.id,
+        team_code=team.code, proof_file=proof, proof_type="image/png", source_ip="10.0.0.7"))
+    return team
+
+
 def test_purge_deletes_contacts_and_uploads_only_after_the_event(app, finished, tmp_path):
     from scoreboard.errors import Conflict
     from scoreboard.models import Inspection, Registration, Team
@@ -148,14 +162,7 @@ def test_purge_deletes_contacts_and_uploads_only_after_the_event(app, finished, 
     uploads.mkdir()
     (uploads / "bukti-1.png").write_bytes(b"\x89PNG proof")
     with app.extensions["kejurda_db"].transaction() as session:
-        team = session.scalar(select(Team).where(Team.code == "LF-SMP-001"))
-        session.add(Registration(
-            code="R1", edit_key="k" * 32, status="approved", team_name=team.name,
-            institution=team.institution, level="SMP", category_id=team.category_id,
-            robot_name="R", coach_name="Pak Guru", coach_phone="+6281234567890",
-            members=["Sari Santoso"], consent=True, dup_key="x", team_id=team.id,
-            team_code=team.code, proof_file="bukti-1.png", proof_type="image/png",
-            source_ip="10.0.0.7"))
+        team = _approved(session, "LF-SMP-001", "bukti-1.png")
         (uploads / "inspections").mkdir()
         (uploads / "inspections" / "LF-SMP-001-ab.png").write_bytes(b"\x89PNG robot")
         session.add(Inspection(category_id=team.category_id, team_id=team.id, passed=True,
@@ -192,20 +199,11 @@ def test_purge_from_the_command_line_finds_the_uploads_where_the_setting_says(
         app, finished, tmp_path, monkeypatch):
     """Without --uploads, `privacy purge` deletes in KEJURDA_UPLOAD_DIR (it used to look in
     <instance>/uploads whatever the setting said, and left the files where they were)."""
-    from scoreboard.models import Registration, Team
-
     uploads = tmp_path / "elsewhere"
     uploads.mkdir()
     (uploads / "bukti-9.png").write_bytes(b"\x89PNG proof")
     with app.extensions["kejurda_db"].transaction() as session:
-        team = session.scalar(select(Team).where(Team.code == "LF-SMP-002"))
-        session.add(Registration(
-            code="R9", edit_key="k" * 32, status="approved", team_name=team.name,
-            institution=team.institution, level="SMP", category_id=team.category_id,
-            robot_name="R", coach_name="Bu Guru", coach_phone="+6281234567899",
-            members=["Ani"], consent=True, dup_key="y", team_id=team.id,
-            team_code=team.code, proof_file="bukti-9.png", proof_type="image/png",
-            source_ip="10.0.0.9"))
+        _approved(session, "LF-SMP-002", "bukti-9.png")
     monkeypatch.setenv("KEJURDA_UPLOAD_DIR", str(uploads))
     url = app.extensions["kejurda_db"].engine.url.render_as_string(False)
     out = kejurda("privacy", "purge", "--after", "0", "--db", url)
