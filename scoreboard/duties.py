@@ -163,8 +163,14 @@ def start_duties(app: Flask) -> None:
             return
         app.extensions["kejurda_duties_started"] = True
     grace = float(app.config["KEJURDA_EXPIRE_GRACE_S"])
-    every(app, float(app.config["KEJURDA_EXPIRE_INTERVAL_S"]),
-          lambda: runs.expire_runs(_db(app).session, grace), "expire", once=True)
+    heard_since: list[int] = []  # when this process began the duty (runs.expire_runs)
+
+    def expire() -> object:
+        if not heard_since:
+            heard_since.append(runs.now_us())
+        return runs.expire_runs(_db(app).session, grace, heard_since[0])
+
+    every(app, float(app.config["KEJURDA_EXPIRE_INTERVAL_S"]), expire, "expire", once=True)
     replication.install_triggers(_db(app).engine)
     backup_duty.install(app, leader=duty_lock(app).held)
     for start in app.extensions.get("kejurda_more_duties", []):

@@ -263,8 +263,13 @@ def resolve_review(session: Session, run_id: int, actor: str, elapsed_us: int, r
                    lambda s: timed.resolve_review(s, elapsed_us, reason, limit))
 
 
-def expire_runs(session: Session, grace_s: float = 0.0) -> list[Run]:
-    """Time out running runs whose limit has passed on the server's clock."""
+def expire_runs(session: Session, grace_s: float = 0.0, heard_since_us: int = 0) -> list[Run]:
+    """Time out running runs whose limit has passed on the server's clock.
+
+    `heard_since_us`: since when this server could hear the agents (when it began this
+    duty). A run that was in flight while no server listened (killed, restarting) is
+    counted from then, not from its start: its finish may be waiting in an agent's outbox,
+    and a server that could not hear it must not invent a timeout."""
     changed = []
     with live().run_lock:
         running = session.scalars(select(Run).where(Run.status == "running")).all()
@@ -273,7 +278,8 @@ def expire_runs(session: Session, grace_s: float = 0.0) -> list[Run]:
             limit = time_limit_us(run.category)
             if limit is None or run.started_server_us is None:
                 continue
-            if now - run.started_server_us <= limit + grace_s * 1_000_000:
+            counted_from = max(run.started_server_us, heard_since_us)
+            if now - counted_from <= limit + grace_s * 1_000_000:
                 continue
             _store_state(session, run, timed.expire(_state(session, run)))
             _audit(session, "server", "expire", run, {"status": "running"}, "time limit reached")

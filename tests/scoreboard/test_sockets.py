@@ -317,6 +317,41 @@ def test_a_run_that_never_finishes_times_out_on_the_server_clock(app, api, agent
     assert api.arm("lf-cepat", "LF-CPT-001")["attempt"] == 2
 
 
+def _until(moment_us: int) -> None:
+    """Until the server's clock (time.time) reaches `moment_us`."""
+    time.sleep(max(0.0, moment_us / 1e6 - time.time()))
+
+
+def test_a_run_in_flight_while_no_server_listened_is_counted_from_when_one_did(
+        app, api, agent, db):
+    """A server that starts (or takes the duty over) with a run in flight past its limit
+    gives it a whole limit and grace from then: its finish may wait in an agent's outbox
+    (the rehearsal saw a run timed out at a restart whose finish came 0.3 s later)."""
+    run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]   # time_limit_s = 1
+    agent.send("esp32-d", 0, "B", T0)
+    _until(api.run(run_id)["started_server_us"] + 1_200_000)  # past the limit: a restart
+    try:
+        with app.app_context():
+            assert runs.expire_runs(db.session, 0.0, heard_since_us=runs.now_us()) == []
+        assert api.run(run_id)["status"] == "running"
+        agent.send("esp32-d", 1, "B", T0 + 800_000)  # the finish, from the outbox
+        run = api.run(run_id)
+        assert (run["status"], run["elapsed_us"]) == ("finished", 800_000)
+        # a run nobody finishes still times out: a limit after the server began to listen
+        other = api.arm("lf-cepat", "LF-CPT-001")["id"]  # its next attempt
+        agent.send("esp32-d", 0, "B", T0 + 10_000_000)
+        heard = api.run(other)["started_server_us"] + 500_000
+        _until(heard - 500_000 + 1_200_000)
+        with app.app_context():
+            assert runs.expire_runs(db.session, 0.0, heard_since_us=heard) == []
+        _until(heard + 1_100_000)
+        with app.app_context():
+            assert [r.id for r in runs.expire_runs(db.session, 0.0, heard_since_us=heard)
+                    ] == [other]
+    finally:
+        db.remove()
+
+
 def expired_run(api, agent, db) -> int:
     """A run started on lf-cepat (time_limit_s = 1) that the server's clock timed out."""
     run_id = api.arm("lf-cepat", "LF-CPT-001")["id"]
