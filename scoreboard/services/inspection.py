@@ -86,8 +86,8 @@ def passed_team_ids(session: Session, category: Category) -> set[int] | None:
 
 
 def waiting(session: Session, category: Category, teams: list[Team]) -> dict[str, str]:
-    """Team code -> why it may not compete yet, for each of the category's `teams` that has
-    not passed (empty when the category needs no inspection); one query for the category."""
+    """Team code -> its status (`not_inspected` or `failed`), for each of the category's
+    `teams` that has not passed (empty when the category needs no inspection); one query."""
     if not checklist(category):
         return {}
     latest = _latest(session, category)
@@ -95,8 +95,7 @@ def waiting(session: Session, category: Category, teams: list[Team]) -> dict[str
     for team in teams:
         row = latest.get(team.id)
         if row is None or not row.passed:
-            out[team.code] = REASONS["not yet inspected" if row is None
-                                   else "failed technical inspection"]
+            out[team.code] = "not_inspected" if row is None else "failed"
     return out
 
 

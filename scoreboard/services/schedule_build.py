@@ -57,7 +57,7 @@ class Built:
     problem: Problem
     meta: dict[str, Meta] = field(default_factory=dict)
     facts: dict[str, Fact] = field(default_factory=dict)
-    # team code -> why it gets no slot: it has not passed its category's inspection
+    # team code -> its inspection status (not_inspected, failed): it gets no slot
     waiting: dict[str, str] = field(default_factory=dict)
 
 

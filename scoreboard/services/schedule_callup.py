@@ -94,7 +94,7 @@ def next_turn(session: Session, code: str, now: datetime | None = None) -> dict 
         current = latest(session)
         waiting = (current.report or {}).get("waiting", {}) if current is not None else {}
         if code in waiting:
-            return {"waiting": "failed" if waiting[code].startswith("tidak") else "not_inspected"}
+            return {"waiting": waiting[code]}
         return None
     row = min(rows, key=lambda r: (r.eta or r.slot.start, r.slot.start))
     eta = row.eta or row.slot.start

@@ -18,8 +18,7 @@ DEMO = Path(__file__).resolve().parents[2] / "scoreboard" / "demo"
 DAY1 = datetime(2027, 7, 5, 7, 0)
 LF = [f"LF-SMP-{i:03d}" for i in range(1, 13)]
 SUMO = [f"SUMO-SMA-{i:03d}" for i in range(1, 9)]  # the demo's sumo: weighed before the draw
-WAITING = "belum lolos pemeriksaan teknis / not yet inspected"
-FAILED = "tidak lolos pemeriksaan teknis / failed technical inspection"
+WAITING, FAILED = "not_inspected", "failed"  # report.waiting: the inspection status
 CHECKLIST = ('schedule = { slot_min = 2, sessions = 3, rest_min = 4 }\n'
              'inspection = [ { key = "massa", name = "Massa", kind = "max", limit = 1000, '
              'unit = "g" } ]\n')
@@ -105,7 +104,7 @@ def test_an_inspection_through_the_api_schedules_the_team_and_the_admin_page_nam
     add_user(bare_app, "admin", "admin1")
     page = sign_in(bare_app, "admin1").get("/admin/jadwal").get_data(as_text=True)
     assert "Menunggu pemeriksaan teknis (19)" in page
-    assert f"<li><code>LF-SMP-004</code>: {WAITING}</li>" in page
+    assert "<li><code>LF-SMP-004</code>: belum lolos pemeriksaan teknis</li>" in page
     assert "<code>LF-SMP-003</code>" not in page
     # the team's public page says why it has no turn yet, and what to do
     team_page = client.get("/tim/LF-SMP-004").get_data(as_text=True)
