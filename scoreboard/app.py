@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO
 
 from scoreboard import config as cfg
-from scoreboard import fanout
+from scoreboard import fanout, wshub
 from scoreboard.api.routes import bp as api_bp
 from scoreboard.broadcast import BackgroundEmitter, ResyncingRedisManager, resync_screens
 from scoreboard.db import Database
@@ -91,6 +91,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.extensions["kejurda_fanout"] = fanout.install(socketio.server.eio, flusher)
         if app.extensions["kejurda_fanout"] is not None:  # None: versions it was not tested with
             live(app).flusher = flusher
+            # direct WebSockets on gunicorn read by one thread: scoreboard/wshub.py
+            app.extensions["kejurda_ws_hub"] = wshub.install(
+                socketio.server.eio, app.extensions["kejurda_fanout"], flusher,
+                app.extensions["kejurda_malformed_packets"].seen)
     duties = app.config.get("KEJURDA_DUTIES")
     if duties if duties is not None else not app.config.get("TESTING"):
         app.wsgi_app = StartDuties(app, app.wsgi_app)  # duties start with the app
@@ -124,7 +128,9 @@ def _live_state(app: Flask) -> SocketIO:
     # async_handlers=False: one client's events are handled in the order it sent them, so a
     # beam's bounce can never overtake the edge that started a run.
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=socket_origins(app),
-                      async_handlers=False, client_manager=manager)
+                      async_handlers=False, client_manager=manager,
+                      ping_interval=app.config.get("KEJURDA_PING_INTERVAL_S", 25.0),
+                      ping_timeout=app.config.get("KEJURDA_PING_TIMEOUT_S", 20.0))
     emit = lambda event, data: socketio.emit(event, data, namespace="/live")  # noqa: E731
     if queue_url:  # a slow or absent Redis never holds up a write or an agent's ack
         emit = BackgroundEmitter(emit)

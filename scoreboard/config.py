@@ -78,8 +78,8 @@ def message_queue() -> str | None:
 
 
 def server_threads() -> int:
-    """`KEJURDA_THREADS`: the most connections one server process holds open at once (one
-    OS thread each; a WebSocket holds its thread for its life). A ceiling, not a cost."""
+    """`KEJURDA_THREADS`: the most requests one server process handles at once (one OS
+    thread each; a direct WebSocket holds none: scoreboard/wshub.py). A ceiling, not a cost."""
     threads = _int("KEJURDA_THREADS", 4000)
     if threads < 1:
         raise KejurdaError(f"KEJURDA_THREADS: must be at least 1, got {threads}")
@@ -166,6 +166,10 @@ def default_config(db_url: str | None = None) -> dict:
         # broadcasts framed once and written from the emitting thread (scoreboard/fanout.py);
         # KEJURDA_WS_FANOUT=0 restores one writer thread per client, for comparison
         "KEJURDA_WS_FANOUT": os.environ.get("KEJURDA_WS_FANOUT", "1") != "0",
+        # Engine.IO's heartbeat: a screen that answers no ping for interval + timeout is
+        # gone (its session ends, the hub of scoreboard/wshub.py closes its socket)
+        "KEJURDA_PING_INTERVAL_S": _float("KEJURDA_PING_INTERVAL_S", 25.0),
+        "KEJURDA_PING_TIMEOUT_S": _float("KEJURDA_PING_TIMEOUT_S", 20.0),
         # sign-in attempts per client address (Flask-Limiter syntax), web/limits.py
         "KEJURDA_LOGIN_LIMIT": env("KEJURDA_LOGIN_LIMIT", "10 per minute"),
         # failed sign-ins per account, from any address (web/limits.py)

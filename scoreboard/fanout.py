@@ -235,6 +235,7 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
 
     registry: dict[str, FrameSocket]  # set per server by install()
     flusher: Flusher  # likewise
+    hub: Any = None  # scoreboard/wshub.py's Hub, when it reads this server's clients
     out: FrameSocket | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -248,6 +249,9 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
                   and type(raw) is socket.socket and raw.gettimeout() is None)
         if not direct:
             return super().__call__(environ, start_response)
+        if key == "gunicorn.socket" and self.hub is not None and self.hub.adopt(
+                eio_socket, raw, environ):
+            raise StopIteration()  # gunicorn's thread is done with it; the hub reads it now
         out = self.out = FrameSocket(raw, self.flusher)
         out.alive = lambda: not eio_socket.closed and getattr(
             getattr(self, "ws", None), "connected", False)

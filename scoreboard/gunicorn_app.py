@@ -3,8 +3,8 @@
 One worker process with the threaded worker (`gthread`): Flask-SocketIO's threading mode
 needs one process per Socket.IO server unless a proxy keeps each client on one process
 (see docs/deployment.md for several processes behind nginx), and the threaded worker hands
-simple-websocket the connection's socket, so WebSockets and the fan-out of
-scoreboard/fanout.py work as they did on Werkzeug. The worker dies with its master (a
+the application the connection's socket: the fan-out of scoreboard/fanout.py writes to it,
+and scoreboard/wshub.py takes direct WebSockets off the pool's threads. The worker dies with its master (a
 killed server leaves no orphan holding the port) and names itself `kejurda` in `Server`.
 """
 
@@ -52,11 +52,12 @@ class KejurdaServer(BaseApplication):
 
 
 class KejurdaWorker(ThreadWorker):
-    """The threaded worker, told how to end: every open WebSocket holds a pool thread for
-    its life, so on SIGTERM the worker first closes its Socket.IO sessions (clients are
-    told, and reconnect elsewhere or when the server is back); then the pool drains at once
-    instead of waiting out the graceful timeout. SIGINT/SIGQUIT (Ctrl+C) does the same and
-    leaves without waiting for the threads."""
+    """The threaded worker, told how to end: on SIGTERM the worker first closes its
+    Socket.IO sessions (clients are told, and reconnect elsewhere or when the server is
+    back); then the pool drains at once instead of waiting out the graceful timeout (a
+    WebSocket over TLS or upgraded from long-polling still holds a pool thread; direct ones
+    are read by scoreboard/wshub.py's hub). SIGINT/SIGQUIT (Ctrl+C) does the same and leaves
+    without waiting for the threads."""
 
     def init_process(self) -> None:
         die_with_parent(self.ppid)
