@@ -39,12 +39,17 @@ class Esp32Track:
         """A robot runs: start, checkpoint and finish beams broken at chosen device times."""
         elapsed = self.rng.randrange(int(8e6 / self.speed), int(20e6 / self.speed))
         checkpoint = int(elapsed * self.rng.uniform(0.35, 0.65))
-        t0 = max(self.box.now_us() + 50_000, self._last_t + 10_000)
-        edges = self.edges.setdefault(self.box.boot, [])
-        for gate, t in ((START, t0), (CHECKPOINT, t0 + checkpoint), (FINISH, t0 + elapsed)):
-            self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
-            # the beam broken, then clear again: the two edges the box reports
-            edges += [(gate, "B", t), (gate, "C", t + HOLD_US)]
+        # At x100 a checkpoint may come inside the start beam's hold: all three presses
+        # reach the box before its loop moves on, or a thread descheduled between them
+        # would hand the box a checkpoint older than the start's clear edge it took.
+        with self.box.held():
+            t0 = max(self.box.now_us() + 50_000, self._last_t + 10_000)
+            edges = self.edges.setdefault(self.box.boot, [])
+            for gate, t in ((START, t0), (CHECKPOINT, t0 + checkpoint),
+                            (FINISH, t0 + elapsed)):
+                self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
+                # the beam broken, then clear again: the two edges the box reports
+                edges += [(gate, "B", t), (gate, "C", t + HOLD_US)]
         self._last_t = t0 + elapsed + HOLD_US
         truth = {"run_id": run["id"], "team": run["team"], "outcome": "finished",
                  "start_source": SOURCE, "start_t_us": t0, "finish_t_us": t0 + elapsed,
