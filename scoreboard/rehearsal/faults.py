@@ -11,8 +11,7 @@ from scoreboard.rehearsal.people import Browser
 from scoreboard.rehearsal.venue import WifiProxy
 
 # faults of the list a venue has that the rehearsal does not play yet (docs/rehearsal.md)
-NOT_PLAYED = ("a clock step on a Pi", "a device rebooted or its cable pulled in the middle "
-              "of a run")
+NOT_PLAYED = ("a clock step on a Pi",)
 
 
 def offline_tablet(r: Any) -> WifiProxy:
@@ -56,6 +55,10 @@ def play(r: Any, threads: list[threading.Thread], tablet: WifiProxy) -> None:
     if _when(r, threads, 0.45, total):
         tablet.unblock()
         r.faults.append("judge tablet offline until now, its sheets sent late")
+    if _when(r, threads, 0.5, total):
+        r.esp32.reboot_mid_run_wanted = True  # the box's desk plays it on its next run
+    if _when(r, threads, 0.55, total):
+        r.esp32.unplug_mid_run_wanted = True
     if _when(r, threads, 0.6, total):
         r.ledger.hold()
         v.restart_server(signal.SIGKILL)
@@ -70,5 +73,12 @@ def play(r: Any, threads: list[threading.Thread], tablet: WifiProxy) -> None:
     box = r.esp32.box.counts
     r.faults.append(f"serial line of esp32-1 dropped {box['dropped'] + box['rx_dropped']} "
                     f"and corrupted {box['corrupted'] + box['rx_corrupted']} lines")
-    if r.esp32.reboots:
-        r.faults.append(f"esp32-1 rebooted between runs ({r.esp32.reboots} time)")
+    if r.esp32.reboots > len(r.esp32.across_reboot):
+        r.faults.append(f"esp32-1 rebooted between runs "
+                        f"({r.esp32.reboots - len(r.esp32.across_reboot)} time)")
+    for run_id, status in r.esp32.across_reboot.items():
+        how = "timed by hand after review" if status == "review" else status
+        r.faults.append(f"esp32-1 rebooted in the middle of run {run_id} ({how})")
+    for run_id in r.esp32.unplugged_runs:
+        r.faults.append(f"esp32-1's cable pulled in the middle of run {run_id} and plugged "
+                        "back after its finish")

@@ -30,7 +30,8 @@ def rehearse(*args: str, timeout: float = 420) -> subprocess.CompletedProcess:
 FAULTS = ("Wi-Fi of agent pi-1 dropped (", "agent pi-1 killed -9 and restarted",
           "judge tablet offline until now", "server killed -9 between runs and restarted",
           "Wi-Fi of agent pi-1 dropped again", "serial line of esp32-1 dropped",
-          "esp32-1 rebooted between runs")
+          "esp32-1 rebooted between runs", "esp32-1 rebooted in the middle of run",
+          "esp32-1's cable pulled in the middle of run")
 
 
 def test_a_small_championship_is_rehearsed_with_faults_and_every_invariant_holds(

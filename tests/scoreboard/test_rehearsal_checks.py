@@ -48,3 +48,39 @@ def test_a_finished_run_equal_to_its_truth_passes_and_another_time_fails():
     truth = {12: {"outcome": "finished", "elapsed_us": PLAN.elapsed_us, "checkpoints_us": []}}
     assert check(run("finished", PLAN.elapsed_us), kills=[], truth=truth)[0] == []
     assert check(run("finished", PLAN.elapsed_us - 5), kills=[], truth=truth)[0]
+
+
+ACROSS = {"outcome": "finished", "elapsed_us": 512_345, "checkpoints_us": [41_000],
+          "across_reboot": True}
+
+
+def across(status, elapsed_us, checkpoints_us=(41_000,), bound=1_200, reason=None):
+    ledger = Ledger()
+    ledger.runs[12] = {"id": 12, "track": "lintasan-esp", "team": "LF-SMP-002",
+                       "attempt": 1, "status": status, "elapsed_us": elapsed_us,
+                       "checkpoints_us": list(checkpoints_us), "reason": reason}
+    ledger.run_window[12] = (10.0, 11.0)
+    rep = Report()
+    check_run_times(rep, ledger, {12: ACROSS}, [], None, {12: bound})
+    return rep.failed
+
+
+def test_a_run_across_a_reboot_timed_from_wall_clock_estimates_is_reported_apart(capsys):
+    assert across("finished", 512_345 + 1_200) == []
+    assert across("finished", 512_345 - 400) == []
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line == ("rehearsal: check run times equal the ground truth (finished 1; 1 timed "
+                    "across a reboot from wall-clock estimates, 0.400 ms from the truth, "
+                    "bound 1.200 ms): 1 — ok")
+
+
+def test_a_run_across_a_reboot_outside_its_bound_or_without_estimates_fails():
+    assert across("finished", 512_345 + 1_201)
+    assert across("finished", 512_345, bound=None)
+    assert across("finished", 512_345, checkpoints_us=(41_001,))
+    assert across("timeout", None)
+
+
+def test_a_run_across_a_reboot_in_review_with_a_reason_passes():
+    assert across("review", None, checkpoints_us=(), reason="no common clock") == []
+    assert across("review", None, checkpoints_us=(), reason=None)
