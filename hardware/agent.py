@@ -32,7 +32,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import IO, Any
 
@@ -58,6 +58,7 @@ RETRY_PAUSE_S = 1.0
 PROBE_WAIT_S = 1.0
 CLOCK_FIRST_PROBES = 5
 CLOCK_EVERY_S = 10.0
+WALL_WATCH_S = 0.2
 
 
 @functools.cache
@@ -107,6 +108,7 @@ class Agent:
         use_batches: bool = True,
         auth_retry_s: float = AUTH_RETRY_S,
         tls_pin: bytes | None = None,
+        wall: Callable[[], int] | None = None,
     ) -> None:
         self.servers = [server_url] if isinstance(server_url, str) else list(server_url)
         self._server_index = 0
@@ -134,6 +136,11 @@ class Agent:
         self._connected = threading.Event()
         self.delivered = 0
         self.clock = ClockOffset()
+        # the host's monotonic clock placed on the calendar once: the scale of the
+        # round trips, whatever the wall clock does afterwards (hardware.clock_server)
+        self._wall = wall  # this host's wall clock (None: clock_server.wall_us)
+        self._host_minus_mono_us = self.wall_us() - mono_us()
+        self._wall_seen_at = 0.0
 
     @property
     def server_url(self) -> str:
@@ -322,12 +329,12 @@ class Agent:
         """Send a ``clock`` probe; its ack refines the server-clock offset."""
         link.last_clock = time.monotonic()
         link.clock_probes += 1
-        t0_us = wall_us()
+        t0_us = self.host_us()
         link.client.emit("clock", {"agent_us": t0_us}, namespace=NAMESPACE,
                          callback=lambda *ack: self._on_time(link, t0_us, ack))
 
     def _on_time(self, link: _Link, t0_us: int, ack: tuple) -> None:
-        t1_us, t1_mono_us = wall_us(), mono_us()
+        t1_us = self.host_us()
         answer = ack[0] if len(ack) == 1 else None
         server_us = None
         if isinstance(answer, dict):
@@ -335,11 +342,7 @@ class Agent:
             server_us = answer.get("now_us", answer.get("server_us"))
             self._server_seen(answer.get("server"))
         if isinstance(server_us, int) and not isinstance(server_us, bool):
-            jumps = self.clock.jumps
-            self.clock.add(t0_us, server_us, t1_us, t1_mono_us)
-            if self.clock.jumps != jumps:
-                log.warning("this host's wall clock jumped; server clock offset re-estimated"
-                            " server=%s", self.server_url)
+            self.clock.add(t0_us, server_us, t1_us)
         # The first probes go one after another, each as soon as the previous is answered,
         # so that shipping starts with an estimate from the fastest of several trips.
         if link.clock_probes < CLOCK_FIRST_PROBES:
@@ -508,8 +511,28 @@ class Agent:
                 log.error("server refused edge outbox_id=%d error=%s (kept in rejected table)",
                           edge_id, error)
 
+    def wall_us(self) -> int:
+        """This host's wall clock, read through the one function given (or the real one)."""
+        return self._wall() if self._wall is not None else wall_us()
+
+    def host_us(self) -> int:
+        """This host's time on its monotonic scale (µs since 1970, never steps)."""
+        return self._host_minus_mono_us + mono_us()
+
+    def _watch_wall(self) -> None:
+        """Notice a step of the wall clock (logged and counted; nothing else moves)."""
+        now = time.monotonic()
+        if now - self._wall_seen_at < WALL_WATCH_S:
+            return
+        self._wall_seen_at = now
+        step = self.clock.watch_wall(self.wall_us() - self.host_us())
+        if step is not None:
+            log.warning("this host's wall clock stepped by %+d us; edges and the server "
+                        "clock offset keep the monotonic scale", step)
+
     def _sync_clock(self, link: _Link) -> None:
         """After the connect-time probes, one clock probe every CLOCK_EVERY_S."""
+        self._watch_wall()
         if link.probes_done.is_set() and time.monotonic() - link.last_clock >= CLOCK_EVERY_S:
             self._ask_time(link)
 
