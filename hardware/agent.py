@@ -39,7 +39,7 @@ from typing import IO, Any
 import socketio
 
 from hardware.backoff import Backoff
-from hardware.clock_server import ClockOffset, mono_us, wall_us
+from hardware.clock_server import ClockOffset, HostClock
 from hardware.outbox import Outbox
 from hardware.source import Edge, Source
 from hardware.tls import socketio_options
@@ -58,7 +58,6 @@ RETRY_PAUSE_S = 1.0
 PROBE_WAIT_S = 1.0
 CLOCK_FIRST_PROBES = 5
 CLOCK_EVERY_S = 10.0
-WALL_WATCH_S = 0.2
 
 
 @functools.cache
@@ -136,11 +135,7 @@ class Agent:
         self._connected = threading.Event()
         self.delivered = 0
         self.clock = ClockOffset()
-        # the host's monotonic clock placed on the calendar once: the scale of the
-        # round trips, whatever the wall clock does afterwards (hardware.clock_server)
-        self._wall = wall  # this host's wall clock (None: clock_server.wall_us)
-        self._host_minus_mono_us = self.wall_us() - mono_us()
-        self._wall_seen_at = 0.0
+        self.host = HostClock(self.clock, wall)  # the scale of the clock round trips
 
     @property
     def server_url(self) -> str:
@@ -329,12 +324,12 @@ class Agent:
         """Send a ``clock`` probe; its ack refines the server-clock offset."""
         link.last_clock = time.monotonic()
         link.clock_probes += 1
-        t0_us = self.host_us()
+        t0_us = self.host.now_us()
         link.client.emit("clock", {"agent_us": t0_us}, namespace=NAMESPACE,
                          callback=lambda *ack: self._on_time(link, t0_us, ack))
 
     def _on_time(self, link: _Link, t0_us: int, ack: tuple) -> None:
-        t1_us = self.host_us()
+        t1_us = self.host.now_us()
         answer = ack[0] if len(ack) == 1 else None
         server_us = None
         if isinstance(answer, dict):
@@ -511,28 +506,12 @@ class Agent:
                 log.error("server refused edge outbox_id=%d error=%s (kept in rejected table)",
                           edge_id, error)
 
-    def wall_us(self) -> int:
-        """This host's wall clock, read through the one function given (or the real one)."""
-        return self._wall() if self._wall is not None else wall_us()
-
-    def host_us(self) -> int:
-        """This host's time on its monotonic scale (µs since 1970, never steps)."""
-        return self._host_minus_mono_us + mono_us()
-
-    def _watch_wall(self) -> None:
-        """Notice a step of the wall clock (logged and counted; nothing else moves)."""
-        now = time.monotonic()
-        if now - self._wall_seen_at < WALL_WATCH_S:
-            return
-        self._wall_seen_at = now
-        step = self.clock.watch_wall(self.wall_us() - self.host_us())
+    def _sync_clock(self, link: _Link) -> None:
+        """After the connect-time probes, one clock probe every CLOCK_EVERY_S."""
+        step = self.host.watch()
         if step is not None:
             log.warning("this host's wall clock stepped by %+d us; edges and the server "
                         "clock offset keep the monotonic scale", step)
-
-    def _sync_clock(self, link: _Link) -> None:
-        """After the connect-time probes, one clock probe every CLOCK_EVERY_S."""
-        self._watch_wall()
         if link.probes_done.is_set() and time.monotonic() - link.last_clock >= CLOCK_EVERY_S:
             self._ask_time(link)
 

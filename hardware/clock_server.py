@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -127,3 +128,31 @@ class ClockOffset:
             return {"offset_us": None, "err_us": None, "samples": count, "jumps": self.jumps}
         return {"offset_us": estimate[0], "err_us": estimate[1], "samples": count,
                 "jumps": self.jumps}
+
+
+class HostClock:
+    """This host's time as the agent keeps it: the wall clock read once, through the one
+    function that reads it (``wall``, default ``wall_us``), then the monotonic clock, so
+    it never steps. Afterwards the wall is only watched: a step is counted in the
+    offset's ``jumps`` and moves nothing."""
+
+    WATCH_S = 0.2
+
+    def __init__(self, offset: ClockOffset, wall: Callable[[], int] | None = None) -> None:
+        self.offset = offset
+        self.wall = wall or (lambda: wall_us())
+        self._minus_mono_us = self.wall() - mono_us()
+        offset.watch_wall(0)  # by definition the wall reads the host scale now
+        self._watched_at = 0.0
+
+    def now_us(self) -> int:
+        """This host's time in µs since 1970 on its monotonic scale."""
+        return self._minus_mono_us + mono_us()
+
+    def watch(self) -> int | None:
+        """Look at the wall at most every WATCH_S: the step (µs) if it stepped, else None."""
+        now = time.monotonic()
+        if now - self._watched_at < self.WATCH_S:
+            return None
+        self._watched_at = now
+        return self.offset.watch_wall(self.wall() - self.now_us())

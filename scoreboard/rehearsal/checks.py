@@ -88,6 +88,40 @@ def check_edges(rep: Report, session, truth: dict[int, dict], box_rows: list[tup
               len(edges), problems)
 
 
+MAX_DRIFT = 200e-6  # the clock estimators' bound on a device's drift (hardware/clock.py)
+SLACK_US = 1_000  # host clocks read at different moments, and whole-µs rounding
+
+
+def check_wall_clocks(rep: Report, session) -> None:
+    """Every edge's wall-clock estimate agrees with its device's own clock: within one
+    (source, boot), two successive edges' `t_epoch_us` differ by their `t_us` difference
+    within their stated uncertainties, the drift the estimators allow and SLACK_US. A
+    stepped host clock leaking into the estimates would break this by the step."""
+    rows = session.execute(select(GateEvent.source, GateEvent.boot, GateEvent.seq,
+                                  GateEvent.t_us, GateEvent.t_epoch_us, GateEvent.t_epoch_err_us)
+                           .where(GateEvent.t_epoch_us.is_not(None))
+                           .order_by(GateEvent.source, GateEvent.boot, GateEvent.seq)).all()
+    pairs, problems = wall_clock_problems(rows)
+    rep.check("wall-clock estimates agree with the device clocks", pairs, problems)
+
+
+def wall_clock_problems(rows) -> tuple[int, list[str]]:
+    """`check_wall_clocks` on rows (source, boot, seq, t_us, t_epoch_us, t_epoch_err_us)
+    ordered by source, boot and seq: the pairs compared and the problems."""
+    problems, pairs = [], 0
+    for a, b in zip(rows, rows[1:], strict=False):
+        if (a.source, a.boot) != (b.source, b.boot):
+            continue
+        pairs += 1
+        dt = b.t_us - a.t_us
+        off = abs((b.t_epoch_us - a.t_epoch_us) - dt)
+        bound = (a.t_epoch_err_us or 0) + (b.t_epoch_err_us or 0) + MAX_DRIFT * abs(dt)
+        if off > bound + SLACK_US:
+            problems.append(f"{a.source}/{a.boot} seq {a.seq}→{b.seq}: wall-clock estimates "
+                            f"{off} µs apart from the device clock, bound {bound:.0f} µs")
+    return pairs, problems
+
+
 def epoch_bounds(session, truth: dict[int, dict]) -> dict[int, int | None]:
     """For each run timed across a reboot: how far its wall-clock time may honestly be
     from the truth, the start's and the finish's stated `t_epoch_err_us` added (each
@@ -328,6 +362,7 @@ def check_all(r) -> list[str]:
             check_edges(rep, session, truth, r.esp32.expected_rows())
             check_run_times(rep, r.ledger, truth, r.agent_kills, robot_plans(r),
                             epoch_bounds(session, truth))
+            check_wall_clocks(rep, session)
             check_entries(rep, session, r.ledger)
             check_rankings(rep, session, r)
     finally:

@@ -84,3 +84,24 @@ def test_a_run_across_a_reboot_outside_its_bound_or_without_estimates_fails():
 def test_a_run_across_a_reboot_in_review_with_a_reason_passes():
     assert across("review", None, checkpoints_us=(), reason="no common clock") == []
     assert across("review", None, checkpoints_us=(), reason=None)
+
+
+def test_a_host_clock_step_leaking_into_wall_clock_estimates_is_found():
+    from collections import namedtuple
+
+    from scoreboard.rehearsal.checks import wall_clock_problems
+
+    Row = namedtuple("Row", "source boot seq t_us t_epoch_us t_epoch_err_us")
+    epoch = 1_764_000_000_000_000
+    rows = [Row("pi-1", "8b69e141", 1, 1_000_000, epoch + 1_000_000, 600),
+            # 10 s later: 200 ppm of drift (2 ms), both errors and 1 ms of slack allowed
+            Row("pi-1", "8b69e141", 2, 11_000_000, epoch + 11_000_000 + 4_200, 600),
+            Row("esp32-1", "52e6b438", 1, 50_000, epoch + 7, None)]
+    assert wall_clock_problems(rows) == (1, [])
+    stepped = [rows[0], rows[1]._replace(t_epoch_us=epoch + 11_000_000 + 4_201)]
+    assert wall_clock_problems(stepped) == (1, [
+        "pi-1/8b69e141 seq 1→2: wall-clock estimates 4201 µs apart from the device clock, "
+        "bound 3200 µs"])
+    ntp = [rows[0], rows[1]._replace(t_epoch_us=epoch + 9_000_000)]
+    assert wall_clock_problems(ntp)[1][0].startswith("pi-1/8b69e141 seq 1→2: wall-clock "
+                                                     "estimates 2000000 µs apart")
