@@ -32,14 +32,14 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import IO, Any
 
 import socketio
 
 from hardware.backoff import Backoff
-from hardware.clock_server import ClockOffset, mono_us, wall_us
+from hardware.clock_server import ClockOffset, HostClock
 from hardware.outbox import Outbox
 from hardware.source import Edge, Source
 from hardware.tls import socketio_options
@@ -107,6 +107,7 @@ class Agent:
         use_batches: bool = True,
         auth_retry_s: float = AUTH_RETRY_S,
         tls_pin: bytes | None = None,
+        wall: Callable[[], int] | None = None,
     ) -> None:
         self.servers = [server_url] if isinstance(server_url, str) else list(server_url)
         self._server_index = 0
@@ -134,6 +135,7 @@ class Agent:
         self._connected = threading.Event()
         self.delivered = 0
         self.clock = ClockOffset()
+        self.host = HostClock(self.clock, wall)  # the scale of the clock round trips
 
     @property
     def server_url(self) -> str:
@@ -322,12 +324,12 @@ class Agent:
         """Send a ``clock`` probe; its ack refines the server-clock offset."""
         link.last_clock = time.monotonic()
         link.clock_probes += 1
-        t0_us = wall_us()
+        t0_us = self.host.now_us()
         link.client.emit("clock", {"agent_us": t0_us}, namespace=NAMESPACE,
                          callback=lambda *ack: self._on_time(link, t0_us, ack))
 
     def _on_time(self, link: _Link, t0_us: int, ack: tuple) -> None:
-        t1_us, t1_mono_us = wall_us(), mono_us()
+        t1_us = self.host.now_us()
         answer = ack[0] if len(ack) == 1 else None
         server_us = None
         if isinstance(answer, dict):
@@ -335,11 +337,7 @@ class Agent:
             server_us = answer.get("now_us", answer.get("server_us"))
             self._server_seen(answer.get("server"))
         if isinstance(server_us, int) and not isinstance(server_us, bool):
-            jumps = self.clock.jumps
-            self.clock.add(t0_us, server_us, t1_us, t1_mono_us)
-            if self.clock.jumps != jumps:
-                log.warning("this host's wall clock jumped; server clock offset re-estimated"
-                            " server=%s", self.server_url)
+            self.clock.add(t0_us, server_us, t1_us)
         # The first probes go one after another, each as soon as the previous is answered,
         # so that shipping starts with an estimate from the fastest of several trips.
         if link.clock_probes < CLOCK_FIRST_PROBES:
@@ -510,6 +508,10 @@ class Agent:
 
     def _sync_clock(self, link: _Link) -> None:
         """After the connect-time probes, one clock probe every CLOCK_EVERY_S."""
+        step = self.host.watch()
+        if step is not None:
+            log.warning("this host's wall clock stepped by %+d us; edges and the server "
+                        "clock offset keep the monotonic scale", step)
         if link.probes_done.is_set() and time.monotonic() - link.last_clock >= CLOCK_EVERY_S:
             self._ask_time(link)
 

@@ -171,7 +171,7 @@ def build_sources(args: argparse.Namespace) -> list[Source]:
         except (OSError, ValueError) as exc:
             raise UsageError(f"--gpio {args.gpio}: {exc}") from exc
     if args.simulate:
-        from hardware.sim import SimulatedTracks
+        from hardware.sim import SimulatedTracks, SimWallClock
 
         if args.sim_seed is None:
             args.sim_seed = random.randrange(1_000_000)
@@ -179,7 +179,8 @@ def build_sources(args: argparse.Namespace) -> list[Source]:
                  args.sim_seed, args.sim_scale, args.sim_dnf_rate, args.sim_seed)
         sources.append(SimulatedTracks(args.server[0], args.data_dir, seed=args.sim_seed,
                                        scale=args.sim_scale, dnf_rate=args.sim_dnf_rate,
-                                       tracks=args.sim_tracks, tls_pin=args.tls_pin))
+                                       tracks=args.sim_tracks, tls_pin=args.tls_pin,
+                                       wall=SimWallClock(args.data_dir).now_us))
     return sources
 
 
@@ -227,8 +228,13 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
     if "--token" in argv or any(a.startswith("--token=") for a in argv):
         log.warning("the token is on the command line, where ps shows it to every user of "
                     "this computer; prefer --token-file FILE or env KEJURDA_TOKEN")
+    wall = None
+    if args.simulate:  # the simulated host's wall clock, which a rehearsal may step
+        from hardware.sim import SimWallClock
+
+        wall = SimWallClock(args.data_dir).now_us
     agent = Agent(args.server, args.token, sources, args.data_dir, name=args.name,
-                  tls_pin=args.tls_pin)
+                  tls_pin=args.tls_pin, wall=wall)
     try:
         agent.run(stop)
     except DataDirBusy as exc:

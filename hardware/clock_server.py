@@ -14,11 +14,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
 def wall_us() -> int:
-    """This host's wall clock in µs since 1970."""
+    """This host's wall clock in µs since 1970: the one place the agent reads it. It may
+    step at any time (NTP, an operator), so it is read once to place the host's monotonic
+    clock on the calendar and afterwards only watched (``ClockOffset.watch_wall``)."""
     return time.time_ns() // 1000
 
 
@@ -52,34 +55,37 @@ def mono_us() -> int:
 class ClockOffset:
     """Keeps recent round trips; the estimate comes from the fastest one (least doubt).
 
-    If this host's wall clock jumps (NTP or an operator setting the time), the old trips
-    describe a clock that no longer exists, so they are forgotten.
+    The round trips are stamped on the host's monotonic scale (its wall clock read once,
+    then the monotonic clock), the scale the sources stamp their edges' ``t_epoch_us`` on.
+    A step of the wall clock (NTP, an operator) therefore changes neither the trips nor
+    the edges: re-measured against the stepped wall, the offset would move every later
+    edge by the step. Steps are only counted (``watch_wall``), for the status.
     """
 
     def __init__(self, keep: int = 16) -> None:
         self._samples: deque[ClockSample] = deque(maxlen=keep)
         self._lock = threading.Lock()
-        self._wall_minus_mono: int | None = None
+        self._wall_minus_host: int | None = None
         self.jumps = 0
 
-    def add(self, t0_us: int, server_us: int, t1_us: int, mono_at_t1_us: int | None = None
-            ) -> bool:
-        """Record one round trip; False (ignored) if it makes no sense.
-
-        ``mono_at_t1_us``: the monotonic clock read with ``t1_us``, to notice wall jumps.
-        """
+    def add(self, t0_us: int, server_us: int, t1_us: int) -> bool:
+        """Record one round trip (host-scale send and receive times); False (ignored) if
+        it makes no sense."""
         if t1_us < t0_us:
             return False
         with self._lock:
-            if mono_at_t1_us is not None:
-                wall_minus_mono = t1_us - mono_at_t1_us
-                last = self._wall_minus_mono
-                if last is not None and abs(wall_minus_mono - last) > JUMP_US:
-                    self._samples.clear()
-                    self.jumps += 1
-                self._wall_minus_mono = wall_minus_mono
             self._samples.append(ClockSample(t0_us, server_us, t1_us))
         return True
+
+    def watch_wall(self, wall_minus_host_us: int) -> int | None:
+        """The wall clock read against the host scale; the step (µs) if it jumped since
+        the last look by more than ``JUMP_US``, else None."""
+        with self._lock:
+            last, self._wall_minus_host = self._wall_minus_host, wall_minus_host_us
+            if last is None or abs(wall_minus_host_us - last) <= JUMP_US:
+                return None
+            self.jumps += 1
+            return wall_minus_host_us - last
 
     def reset(self) -> None:
         """Forget all samples (e.g. after connecting to another server)."""
@@ -122,3 +128,31 @@ class ClockOffset:
             return {"offset_us": None, "err_us": None, "samples": count, "jumps": self.jumps}
         return {"offset_us": estimate[0], "err_us": estimate[1], "samples": count,
                 "jumps": self.jumps}
+
+
+class HostClock:
+    """This host's time as the agent keeps it: the wall clock read once, through the one
+    function that reads it (``wall``, default ``wall_us``), then the monotonic clock, so
+    it never steps. Afterwards the wall is only watched: a step is counted in the
+    offset's ``jumps`` and moves nothing."""
+
+    WATCH_S = 0.2
+
+    def __init__(self, offset: ClockOffset, wall: Callable[[], int] | None = None) -> None:
+        self.offset = offset
+        self.wall = wall or (lambda: wall_us())
+        self._minus_mono_us = self.wall() - mono_us()
+        offset.watch_wall(0)  # by definition the wall reads the host scale now
+        self._watched_at = 0.0
+
+    def now_us(self) -> int:
+        """This host's time in µs since 1970 on its monotonic scale."""
+        return self._minus_mono_us + mono_us()
+
+    def watch(self) -> int | None:
+        """Look at the wall at most every WATCH_S: the step (µs) if it stepped, else None."""
+        now = time.monotonic()
+        if now - self._watched_at < self.WATCH_S:
+            return None
+        self._watched_at = now
+        return self.offset.watch_wall(self.wall() - self.now_us())

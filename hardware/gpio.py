@@ -22,12 +22,12 @@ import logging
 import queue
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from gpiozero import Device, DigitalInputDevice
 
+from hardware.clock_server import wall_us
 from hardware.source import new_boot_id
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ class GpioSource:
         self._factory = pin_factory if pin_factory is not None else _default_factory()
         # The source's clock: t_us counts from these two readings taken together.
         self._boot_ticks = self._factory.ticks()
-        self._boot_epoch_us = time.time_ns() // 1000
+        self._boot_epoch_us = wall_us()  # read once: a later step of it moves no edge
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._devices: list[_GateInput] = []

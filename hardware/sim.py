@@ -25,6 +25,7 @@ from typing import Any
 import requests
 import socketio
 
+from hardware.clock_server import wall_us
 from hardware.sim_plan import PlannedEdge, RobotPlan, plan_robot
 from hardware.source import Sink, SourceHealth, new_boot_id
 from hardware.tls import http_session, socketio_options
@@ -39,6 +40,30 @@ def _mono_us() -> int:
     return time.monotonic_ns() // 1000
 
 
+WALL_STEP_FILE = "wall-step-us"
+
+
+class SimWallClock:
+    """The simulated host's wall clock: the real one stepped by the µs written in
+    ``<data-dir>/wall-step-us`` (absent or empty: 0). A rehearsal writes it to play NTP
+    or an operator stepping a Pi's clock; the agent reads it as it reads a real one."""
+
+    def __init__(self, data_dir: str | os.PathLike) -> None:
+        self.path = os.path.join(os.fspath(data_dir), WALL_STEP_FILE)
+
+    def step_us(self) -> int:
+        """The step in force now."""
+        try:
+            with open(self.path) as f:
+                return int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def now_us(self) -> int:
+        """This simulated host's wall clock, µs since 1970."""
+        return time.time_ns() // 1000 + self.step_us()
+
+
 class SimDevice:
     """A simulated gate controller: boot id, sequence counter and µs clock since boot."""
 
@@ -48,7 +73,7 @@ class SimDevice:
         # A device that booted before the agent: its clock does not read 0 now.
         self.boot_mono_us = _mono_us() - uptime_us
         if epoch_offset_us is None:
-            epoch_offset_us = time.time_ns() // 1000 - _mono_us()
+            epoch_offset_us = wall_us() - _mono_us()
         # Wall time = host monotonic + one fixed offset, shared by the simulated devices,
         # so t_epoch_us differences between them are exact.
         self.boot_epoch_us = self.boot_mono_us + epoch_offset_us
@@ -93,6 +118,7 @@ class SimulatedTracks:
         tracks: Iterable[str] | None = None,
         name: str = "sim",
         tls_pin: bytes | None = None,
+        wall: Callable[[], int] = wall_us,
     ) -> None:
         self.server_url = server_url.rstrip("/")
         # pinned like the agent's own connection (hardware/tls.py)
@@ -109,7 +135,9 @@ class SimulatedTracks:
         self.tracks: dict[str, dict] = {}
         self.devices: dict[str, SimDevice] = {}
         self._uptime_rng = random.Random()
-        self._epoch_offset_us = time.time_ns() // 1000 - _mono_us()
+        # the simulated host's wall clock (SimWallClock), read once as the agent reads it
+        self.wall = wall
+        self._epoch_offset_us = wall() - _mono_us()
         self._lock = threading.Condition()
         self._queue: list[tuple[int, int, Callable[[], None]]] = []
         self._order = itertools.count()

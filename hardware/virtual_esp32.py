@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import tty
+from collections.abc import Iterator
 
 from firmware.device import Device
 from firmware.tickclock import MASK
@@ -59,6 +60,7 @@ class VirtualESP32:
         self._lock = threading.RLock()
         self._edges: list[tuple[int, int, int, int]] = []  # (t, order, gate, level)
         self._order = 0
+        self._taken_us = -1  # the latest edge the chip's pin callbacks already ran for
         self._master = self._slave = None
         self._pty_path: str | None = None
         self._rx = b""
@@ -72,6 +74,7 @@ class VirtualESP32:
         boot = f"{self.rng.getrandbits(32):08x}"
         self.boots.append(boot)
         self._edges.clear()
+        self._taken_us = -1
         self.device = Device(
             self.name, boot, self.gates, self._write, self.ticks_start,
             self.flash["debounce_us"], self.flash["stuck_ms"], capacity=self.capacity,
@@ -103,6 +106,11 @@ class VirtualESP32:
         if not 0 <= gate < self.gates:
             raise ValueError(f"no gate {gate}")
         with self._lock:
+            if t_us < self._taken_us:
+                # On the chip the callbacks run in time order, so seq follows time; an
+                # edge handed over after a later one was taken would break that.
+                raise ValueError(f"an edge at {t_us} µs on gate {gate}: the chip already took "
+                                 f"one at {self._taken_us} µs (press with held())")
             self._order += 1
             heapq.heappush(self._edges, (t_us, self._order, gate, 1 if broken else 0))
 
@@ -116,13 +124,21 @@ class VirtualESP32:
         """
         if len(bounce_us) % 2:
             raise ValueError("bounce_us needs an even number of offsets")
-        t = self.now_us() if t_us is None else t_us
         with self._lock:  # the chip's loop sees the whole press or none of it
+            t = self.now_us() if t_us is None else t_us
             self.edge(gate, True, t)
             for k, dt in enumerate(bounce_us):
                 self.edge(gate, k % 2 == 1, t + dt)
             self.edge(gate, False, t + hold_us)
         return t
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """The chip's loop waits while the caller presses several beams: every time read
+        from ``now_us()`` inside is still ahead of the loop, however long the caller
+        loses the CPU between two presses (a run's start, checkpoint and finish beams)."""
+        with self._lock:
+            yield
 
     # -- the wire ---------------------------------------------------------------------
     @property
@@ -245,6 +261,7 @@ class VirtualESP32:
             now = self.now_us()
             while self._edges and self._edges[0][0] <= now:
                 t, _, gate, level = heapq.heappop(self._edges)
+                self._taken_us = t
                 self.levels[gate] = level
                 self.device.raw(gate, self._raw(t))
             self.device.tick(self._raw(now), self.levels)

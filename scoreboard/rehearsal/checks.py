@@ -88,18 +88,94 @@ def check_edges(rep: Report, session, truth: dict[int, dict], box_rows: list[tup
               len(edges), problems)
 
 
+MAX_DRIFT = 200e-6  # the clock estimators' bound on a device's drift (hardware/clock.py)
+SLACK_US = 1_000  # host clocks read at different moments, and whole-µs rounding
+
+
+def check_wall_clocks(rep: Report, session) -> None:
+    """Every edge's wall-clock estimate agrees with its device's own clock: within one
+    (source, boot), two successive edges' `t_epoch_us` differ by their `t_us` difference
+    within their stated uncertainties, the drift the estimators allow and SLACK_US. A
+    stepped host clock leaking into the estimates would break this by the step."""
+    rows = session.execute(select(GateEvent.source, GateEvent.boot, GateEvent.seq,
+                                  GateEvent.t_us, GateEvent.t_epoch_us, GateEvent.t_epoch_err_us)
+                           .where(GateEvent.t_epoch_us.is_not(None))
+                           .order_by(GateEvent.source, GateEvent.boot, GateEvent.seq)).all()
+    pairs, problems = wall_clock_problems(rows)
+    rep.check("wall-clock estimates agree with the device clocks", pairs, problems)
+
+
+def wall_clock_problems(rows) -> tuple[int, list[str]]:
+    """`check_wall_clocks` on rows (source, boot, seq, t_us, t_epoch_us, t_epoch_err_us)
+    ordered by source, boot and seq: the pairs compared and the problems."""
+    problems, pairs = [], 0
+    for a, b in zip(rows, rows[1:], strict=False):
+        if (a.source, a.boot) != (b.source, b.boot):
+            continue
+        pairs += 1
+        dt = b.t_us - a.t_us
+        off = abs((b.t_epoch_us - a.t_epoch_us) - dt)
+        bound = (a.t_epoch_err_us or 0) + (b.t_epoch_err_us or 0) + MAX_DRIFT * abs(dt)
+        if off > bound + SLACK_US:
+            problems.append(f"{a.source}/{a.boot} seq {a.seq}→{b.seq}: wall-clock estimates "
+                            f"{off} µs apart from the device clock, bound {bound:.0f} µs")
+    return pairs, problems
+
+
+def epoch_bounds(session, truth: dict[int, dict]) -> dict[int, int | None]:
+    """For each run timed across a reboot: how far its wall-clock time may honestly be
+    from the truth, the start's and the finish's stated `t_epoch_err_us` added (each
+    estimate is within its own of the true host time, hardware.clock), plus 1 µs for the
+    truth's rounding; None when either edge came without an estimate."""
+    bounds = {}
+    for run_id, row in truth.items():
+        if not row.get("across_reboot"):
+            continue
+        errs = [session.execute(select(GateEvent.t_epoch_us, GateEvent.t_epoch_err_us).where(
+            GateEvent.source == row["start_source"], GateEvent.boot == boot,
+            GateEvent.t_us == t_us, GateEvent.edge == "B")).first()
+            for boot, t_us in ((row["start_boot"], row["start_t_us"]),
+                               (row["finish_boot"], row["finish_t_us"]))]
+        known = all(e is not None and e[0] is not None for e in errs)
+        bounds[run_id] = sum(e[1] or 0 for e in errs) + 1 if known else None
+    return bounds
+
+
+def _across_reboot(run: dict, gt: dict, bound: int | None,
+                   seen: list[tuple[int, int]]) -> str | None:
+    """A run whose start and finish are edges of two boots of one device: finished from
+    the wall-clock estimates within their bound, its checkpoint (before the reboot) exact.
+    Its deviation and bound go to `seen`; the problem, if any."""
+    if run["status"] != "finished" or run["checkpoints_us"] != gt["checkpoints_us"]:
+        return (f"run {run['id']} across a reboot: {run['status']} {run['elapsed_us']} µs "
+                f"{run['checkpoints_us']}, truth {gt['elapsed_us']} µs {gt['checkpoints_us']}")
+    off = abs(run["elapsed_us"] - gt["elapsed_us"])
+    if bound is None or off > bound:
+        return (f"run {run['id']} across a reboot: {run['elapsed_us']} µs, {off} µs from "
+                f"the truth {gt['elapsed_us']} µs, bound {bound} µs")
+    seen.append((off, bound))
+    return None
+
+
 def check_run_times(rep: Report, ledger, truth: dict[int, dict],
-                    agent_kills: list[float], planned=None) -> Counter:
+                    agent_kills: list[float], planned=None,
+                    bounds: dict[int, int | None] | None = None) -> Counter:
     """Every run's time equals the simulator's truth, or the run is in review with a
     reason. A robot killed with its agent (-9) before its finish leaves no truth: its run,
     in flight at the kill, timed out, or finished from edges already out, and then with
     exactly its robot's planned times (`planned(run)`: `hardware.sim_plan`, a pure
-    function of the seed), never with another robot's edge."""
-    problems, outcome = [], Counter()
+    function of the seed), never with another robot's edge. A run whose device rebooted
+    between its start and finish has no common device clock: in review, or timed from
+    wall-clock estimates within `bounds[run id]` (`epoch_bounds`), reported apart."""
+    problems, outcome, across = [], Counter(), []
     for run_id, run in ledger.runs.items():
         gt = truth.get(run_id)
         outcome[run["status"]] += 1
         if run["status"] == "review" and run["reason"]:
+            continue
+        if gt is not None and gt.get("across_reboot"):
+            problem = _across_reboot(run, gt, (bounds or {}).get(run_id), across)
+            problems += [problem] if problem else []
             continue
         if gt is None:
             start, end = ledger.run_window[run_id]
@@ -120,9 +196,12 @@ def check_run_times(rep: Report, ledger, truth: dict[int, dict],
                                 f"truth {gt['elapsed_us']} µs")
         elif run["status"] != "timeout":
             problems.append(f"run {run_id}: {run['status']}, truth {gt['outcome']}")
-    rep.check("run times equal the ground truth (" +
-              ", ".join(f"{k} {v}" for k, v in sorted(outcome.items())) + ")",
-              len(ledger.runs), problems)
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(outcome.items()))
+    if across:
+        off, bound = max(across)
+        summary += (f"; {len(across)} timed across a reboot from wall-clock estimates, "
+                    f"{off / 1000:.3f} ms from the truth, bound {bound / 1000:.3f} ms")
+    rep.check(f"run times equal the ground truth ({summary})", len(ledger.runs), problems)
     return outcome
 
 
@@ -281,7 +360,9 @@ def check_all(r) -> list[str]:
     try:
         with db.transaction() as session:
             check_edges(rep, session, truth, r.esp32.expected_rows())
-            check_run_times(rep, r.ledger, truth, r.agent_kills, robot_plans(r))
+            check_run_times(rep, r.ledger, truth, r.agent_kills, robot_plans(r),
+                            epoch_bounds(session, truth))
+            check_wall_clocks(rep, session)
             check_entries(rep, session, r.ledger)
             check_rankings(rep, session, r)
     finally:

@@ -21,7 +21,8 @@ SOURCE = "esp32-1"
 
 class Esp32Track:
     """The box and the robots on its track. With `faults` its serial line drops and
-    corrupts 2 % of the lines each way, and `reboot()` resets the chip between runs."""
+    corrupts 2 % of the lines each way, `reboot()` resets the chip between runs, and the
+    fault plan asks for a reset and a pulled cable in the middle of a run each once."""
 
     def __init__(self, folder: Path, speed: float, seed: int, faults: bool) -> None:
         knobs = {"corrupt_rate": 0.02, "drop_rate": 0.02} if faults else {}
@@ -33,24 +34,79 @@ class Esp32Track:
         self.edges: dict[str, list[tuple[int, str, int]]] = {}  # boot -> (gate, edge, t_us)
         self.reboots = 0
         self.reboot_wanted = False
+        self.reboot_mid_run_wanted = False
+        self.unplug_mid_run_wanted = False
+        self.unplugged_runs: list[int] = []
+        self.across_reboot: dict[int, str] = {}  # run id -> its final status, as the desk saw it
         self._last_t = -1
 
     def drive(self, run: dict) -> dict:
         """A robot runs: start, checkpoint and finish beams broken at chosen device times."""
         elapsed = self.rng.randrange(int(8e6 / self.speed), int(20e6 / self.speed))
         checkpoint = int(elapsed * self.rng.uniform(0.35, 0.65))
-        t0 = max(self.box.now_us() + 50_000, self._last_t + 10_000)
-        edges = self.edges.setdefault(self.box.boot, [])
-        for gate, t in ((START, t0), (CHECKPOINT, t0 + checkpoint), (FINISH, t0 + elapsed)):
-            self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
-            # the beam broken, then clear again: the two edges the box reports
-            edges += [(gate, "B", t), (gate, "C", t + HOLD_US)]
+        # At x100 a checkpoint may come inside the start beam's hold: all three presses
+        # reach the box before its loop moves on, or a thread descheduled between them
+        # would hand the box a checkpoint older than the start's clear edge it took.
+        with self.box.held():
+            t0 = max(self.box.now_us() + 50_000, self._last_t + 10_000)
+            edges = self.edges.setdefault(self.box.boot, [])
+            for gate, t in ((START, t0), (CHECKPOINT, t0 + checkpoint),
+                            (FINISH, t0 + elapsed)):
+                self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
+                # the beam broken, then clear again: the two edges the box reports
+                edges += [(gate, "B", t), (gate, "C", t + HOLD_US)]
         self._last_t = t0 + elapsed + HOLD_US
         truth = {"run_id": run["id"], "team": run["team"], "outcome": "finished",
                  "start_source": SOURCE, "start_t_us": t0, "finish_t_us": t0 + elapsed,
                  "elapsed_us": elapsed, "checkpoints_us": [checkpoint]}
         self.truth[run["id"]] = truth
         return truth
+
+    def drive_across_reboot(self, run: dict) -> dict:
+        """A robot runs and the chip resets between its checkpoint and its finish: the
+        start and checkpoint are edges of one boot, the finish of the next. Its truth is
+        the physical time between the two beams (the box's host-time scale), since no
+        device clock spans both boots."""
+        checkpoint = self.rng.randrange(int(3e6 / self.speed), int(6e6 / self.speed))
+        with self.box.held():
+            t0 = max(self.box.now_us() + 50_000, self._last_t + 10_000)
+            boot = self.box.boot
+            for gate, t in ((START, t0), (CHECKPOINT, t0 + checkpoint)):
+                self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
+                self.edges.setdefault(boot, []).extend([(gate, "B", t), (gate, "C", t + HOLD_US)])
+        self._last_t = t0 + checkpoint + HOLD_US
+        start_host = self.box.true_host_us(t0)
+        self.reboot()  # once the agent acked the start and the checkpoint
+        with self.box.held():
+            finish = self.box.now_us() + 50_000
+            self.box.press(FINISH, finish, hold_us=HOLD_US, bounce_us=BOUNCE_US)
+            self.edges.setdefault(self.box.boot, []).extend(
+                [(FINISH, "B", finish), (FINISH, "C", finish + HOLD_US)])
+            elapsed = round(self.box.true_host_us(finish) - start_host)
+        self._last_t = finish + HOLD_US
+        truth = {"run_id": run["id"], "team": run["team"], "outcome": "finished",
+                 "start_source": SOURCE, "start_boot": boot, "start_t_us": t0,
+                 "finish_boot": self.box.boot, "finish_t_us": finish, "elapsed_us": elapsed,
+                 "checkpoints_us": [checkpoint], "across_reboot": True}
+        self.truth[run["id"]] = truth
+        return truth
+
+    def pull_cable(self, truth: dict) -> None:
+        """The USB cable is pulled once the run's start beam is broken and plugged back in
+        after its finish: the box times on, keeps the edges unacked and resends them."""
+        self.wait_clock(truth["start_t_us"] + 1_000)
+        self.box.unplug()
+        self.wait_clock(truth["finish_t_us"] + HOLD_US + 10_000)
+        self.box.replug()
+        self.unplugged_runs.append(truth["run_id"])
+
+    def wait_clock(self, t_us: int, timeout: float = 30) -> None:
+        """Until the box's clock reads `t_us`."""
+        deadline = time.monotonic() + timeout
+        while self.box.now_us() < t_us:
+            if time.monotonic() > deadline:
+                raise RehearsalError(f"the ESP32's clock never reached {t_us} µs")
+            time.sleep(0.002)
 
     def expected_rows(self) -> list[tuple]:
         """Every edge the box captured: (source, boot, seq, gate, edge, t_us), its `seq`
@@ -86,8 +142,31 @@ class Esp32Track:
                 ledger.enter()
                 armed_at = time.monotonic()
                 run = arm(venue, slug, team, attempt)
-                self.drive(run)
-                ledger.ended(wait_final(venue, run["id"], limit_s), armed_at)
+                if self.reboot_mid_run_wanted:
+                    self.reboot_mid_run_wanted = False
+                    truth = self.drive_across_reboot(run)
+                else:
+                    truth = self.drive(run)
+                if self.unplug_mid_run_wanted and not truth.get("across_reboot"):
+                    self.unplug_mid_run_wanted = False
+                    self.pull_cable(truth)
+                final = wait_final(venue, run["id"], limit_s)
+                if truth.get("across_reboot"):
+                    self.across_reboot[run["id"]] = final["status"]
+                if final["status"] == "review":
+                    resolve_by_hand(venue, final, truth)
+                ledger.ended(final, armed_at)
 
     def stop(self) -> None:
         self.box.stop()
+
+
+def resolve_by_hand(venue: Venue, run: dict, truth: dict) -> None:
+    """The timekeeper settles a run in review with the time read off the track's video
+    (to the millisecond): a run in review holds its track until then (contract §4)."""
+    elapsed = truth["elapsed_us"] // 1000 * 1000
+    resp = venue.api("POST", f"/runs/{run['id']}/resolve",
+                     json={"elapsed_us": elapsed, "reason": "timed from the video: " +
+                           (run["reason"] or "in review")})
+    if resp.status_code != 200:
+        raise RehearsalError(f"resolving run {run['id']}: {resp.status_code} {resp.text[:200]}")

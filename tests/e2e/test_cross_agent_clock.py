@@ -57,8 +57,7 @@ def agent_main(server: str, token: str, data_dir: str, source: str, offset_us: i
     def skewed_wall_us() -> int:
         return time.time_ns() // 1000 + offset_us
 
-    hardware.agent.wall_us = skewed_wall_us          # the clock probes read this host's clock
-    hardware.clock_server.wall_us = skewed_wall_us
+    hardware.clock_server.wall_us = skewed_wall_us  # the one function reading the host's clock
 
     class FileGate:
         def __init__(self) -> None:

@@ -284,3 +284,65 @@ def test_a_refused_batch_falls_back_to_single_events(tmp_path):
     assert sorted(keys(srv.stored_edges())) == keys(gates.committed)
     box = Outbox(tmp_path / "outbox.sqlite3")
     assert (box.depth(), box.rejected()) == (0, [])
+
+
+def test_a_wall_clock_step_on_the_host_leaves_every_edges_server_time_right(
+        tmp_path, monkeypatch):
+    """NTP steps this host's wall clock 2 s ahead, then back. The edges' own wall-clock
+    times were stamped on the host's monotonic scale (as the GPIO, serial and simulated
+    sources stamp them), so the server-clock offset must stay measured on that scale:
+    re-measured against the stepped wall, it would move every later edge by the step."""
+    import hardware.agent
+    import hardware.clock_server
+
+    step, calls = [0], [0]
+
+    def stepped_wall_us():
+        calls[0] += 1
+        return time.time_ns() // 1000 + step[0]
+
+    monkeypatch.setattr(hardware.clock_server, "wall_us", stepped_wall_us)  # the one reader
+    monkeypatch.setattr(hardware.agent, "CLOCK_EVERY_S", 0.05)
+    srv = TinyServer(clock_offset_us=0, batches=True).start()  # reads the true wall clock
+    gates = ScriptedGates("pi-b", "0badcafe")
+    running = Running(Agent(srv.url, TOKEN, [gates], tmp_path))
+    base_us = time.time_ns() // 1000 - time.monotonic_ns() // 1000  # the gates' scale
+    truth = {}
+
+    def edge_now(seq):
+        true_us = base_us + time.monotonic_ns() // 1000
+        truth[seq] = true_us
+        gates.pending.put(stamped(seq, true_us))
+        assert wait_for(lambda: len(srv.stored_edges()) == seq)
+
+    try:
+        assert wait_for(lambda: srv.statuses and srv.statuses[-1]["clock"]["samples"] >= 1)
+        edge_now(1)
+        for seq, to_us in ((2, 2_000_000), (3, 0)):
+            step[0], calls[0] = to_us, 0
+            assert wait_for(lambda n=seq - 1: running.agent.clock.jumps == n)
+            assert wait_for(lambda: calls[0] >= 6)  # probes answered since the step
+            edge_now(seq)
+    finally:
+        running.stop()
+        srv.stop()
+    for edge in srv.stored_edges():
+        assert abs(edge["t_epoch_us"] - truth[edge["seq"]]) <= edge["t_epoch_err_us"] - 100 + 1
+    assert running.agent.clock.status()["jumps"] == 2
+
+
+def test_a_wall_clock_step_before_the_first_connection_is_seen(tmp_path):
+    """The agent placed its monotonic clock on the calendar when it started: a step
+    between then and its first look at the wall is a step too."""
+    step = [0]
+    srv = TinyServer(clock_offset_us=0, batches=True).start()
+    agent = Agent(srv.url, TOKEN, [ScriptedGates()], tmp_path,
+                  wall=lambda: time.time_ns() // 1000 + step[0])
+    step[0] = 2_000_000
+    running = Running(agent)
+    try:
+        assert wait_for(lambda: srv.statuses and srv.statuses[-1]["clock"]["jumps"] == 1)
+    finally:
+        running.stop()
+        srv.stop()
+    assert agent.clock.jumps == 1

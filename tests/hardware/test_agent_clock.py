@@ -53,13 +53,17 @@ def test_reset_forgets():
     assert clock.estimate() is None
 
 
-def test_a_wall_clock_jump_forgets_the_old_trips():
+def test_a_wall_clock_step_is_counted_and_the_trips_kept():
+    """The trips are on the host's monotonic scale: a step of the wall clock is news for
+    the status, not a reason to move the offset."""
     clock = ClockOffset()
-    clock.add(1_000_000, 1_004_000, 1_000_100, mono_at_t1_us=100)      # offset 3950
-    clock.add(2_000_000, 2_004_000, 2_000_900, mono_at_t1_us=1_000_900)  # same clock
+    clock.add(1_000_000, 1_004_000, 1_000_100)
+    clock.add(2_000_000, 2_004_000, 2_000_900)
     assert clock.estimate() == (3_950, 50)
-    # Someone set the host clock 1 hour back: wall - mono moved by -3600 s.
-    clock.add(-3_596_000_000, 2_006_000, -3_595_999_000, mono_at_t1_us=3_001_000)
-    assert clock.jumps == 1
-    assert clock.estimate() == (3_598_005_500, 500)
-    assert clock.status()["samples"] == 1
+    assert clock.watch_wall(7) is None            # the first look
+    assert clock.watch_wall(20_007) is None       # within JUMP_US: slew, not a step
+    assert clock.watch_wall(2_000_007) == 1_980_000  # NTP stepped it ahead
+    assert clock.watch_wall(-3_599_999_993) == -3_602_000_000  # an operator, an hour back
+    assert clock.jumps == 2
+    assert clock.estimate() == (3_950, 50)
+    assert clock.status() == {"offset_us": 3_950, "err_us": 50, "samples": 2, "jumps": 2}

@@ -358,3 +358,15 @@ def test_the_truth_is_written_when_the_finish_beam_breaks_not_when_it_clears(tmp
     play_until(sim, lambda: not sim._queue)
     assert len(sink.edges) == len(plan.edges)
     assert read_truth(tmp_path / "ground_truth.jsonl") == [truth]
+
+
+def test_the_simulated_hosts_wall_clock_is_stepped_by_its_file(tmp_path, monkeypatch):
+    from hardware.sim import SimWallClock
+
+    monkeypatch.setattr(time, "time_ns", lambda: 1_764_000_000_123_456_789)
+    clock = SimWallClock(tmp_path)
+    assert (clock.step_us(), clock.now_us()) == (0, 1_764_000_000_123_456)
+    (tmp_path / "wall-step-us").write_text("2000000\n")
+    assert (clock.step_us(), clock.now_us()) == (2_000_000, 1_764_000_002_123_456)
+    (tmp_path / "wall-step-us").write_text("")
+    assert clock.now_us() == 1_764_000_000_123_456

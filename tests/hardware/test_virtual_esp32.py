@@ -253,3 +253,47 @@ def test_a_late_press_from_a_preempted_thread_is_reported_exactly(monkeypatch):
         assert ev_frames(list(frames)) == [(1, 0, "B", t), (2, 0, "C", t + 20_000)]
     finally:
         box.stop()
+
+
+def test_overlapping_beams_on_two_gates_are_numbered_in_time_order():
+    """Gate 0 held 40 ms from t, gate 2 broken at t + 33 ms: the firmware numbers the four
+    edges in the order their pin callbacks run, which is time order."""
+    box = VirtualESP32(gates=3, seed=6)
+    frames = []
+    box.device.write = frames.append
+    box.start()
+    try:
+        t = box.now_us() + 30_000
+        with box.held():
+            box.press(0, t, hold_us=40_000, bounce_us=(25, 60, 300, 340))
+            box.press(2, t + 33_000, hold_us=40_000, bounce_us=(25, 60, 300, 340))
+        assert wait_until(lambda: len(ev_frames(list(frames))) >= 4)
+        time.sleep(0.01)  # the lockout after the last edge is over: nothing may follow
+        assert ev_frames(list(frames)) == [(1, 0, "B", t), (2, 2, "B", t + 33_000),
+                                           (3, 0, "C", t + 40_000), (4, 2, "C", t + 73_000)]
+    finally:
+        box.stop()
+
+
+def test_a_press_before_an_edge_the_chip_already_took_is_refused(monkeypatch):
+    """A press handed over after the box took a later edge on another gate (its thread
+    lost the CPU) would be numbered after that edge: a pin callback cannot run before an
+    earlier one, so the box refuses it instead of reporting edges out of time order."""
+    from hardware import virtual_esp32
+
+    host = [5_000_000_000]
+    monkeypatch.setattr(virtual_esp32, "host_now_us", lambda: host[0])
+    box = VirtualESP32(gates=3)  # not started: the test runs its loop, step by step
+    frames = []
+    box.device.write = frames.append
+    t = box.now_us() + 1_000
+    box.press(0, t, hold_us=40_000)
+    host[0] += 45_000
+    box._step()
+    with pytest.raises(ValueError, match="already took"):
+        box.press(2, t + 33_000, hold_us=40_000)
+    host[0] += 50_000
+    box._step()
+    assert ev_frames(frames) == [(1, 0, "B", t), (2, 0, "C", t + 40_000)]
+    box.reboot()  # a new boot's clock starts again from 0: its first press is taken
+    box.press(2, box.now_us(), hold_us=40_000)
