@@ -15,7 +15,7 @@ window ends at the last bytes received: a silence is never counted as connected.
 viewer reconnects with a growing delay, as a phone's page does.
 
 The process: `python -m scoreboard.rehearsal.viewers HOST PORT N` prints `ready N` once
-every viewer has its first snapshot; a line `status` on stdin is answered with one JSON
+every viewer is on `/live` (its connect acknowledged and its snapshot received); a line `status` on stdin is answered with one JSON
 line `{"connected", "windows", "updates"}`; on end of stdin it closes every connection and
 prints one JSON line `{"viewers": [{"windows": [[start, end, why], ...], "updates":
 [[run_id, status, t], ...]}, ...]}`. Times are `time.monotonic()`, CLOCK_MONOTONIC, the
@@ -137,6 +137,7 @@ class ViewerSocket(LiveSocket):
         super().__init__(host, deflate)
         self.viewer = viewer
         self.opened_at: float | None = None   # when `/live`'s connect was acknowledged
+        self.snapshot = False
         self.last_rx = time.monotonic()
         self.silence_s = 60.0                  # the server's ping interval + timeout
         self.why = "error"
@@ -158,12 +159,20 @@ class ViewerSocket(LiveSocket):
             super().packet(t, payload)
         elif payload.startswith(b"40/live,"):
             self.opened_at = t / 1e9
+            self._synced()
         elif payload.startswith(b'42/live,["snapshot"'):
-            self.viewer.synced.set()
+            self.snapshot = True
+            self._synced()
         elif payload == b"1" or payload.startswith((b"41/live", b"44/live")):
             self.end("engine.io close" if payload == b"1" else "namespace closed")
         else:
             super().packet(t, payload)
+
+    def _synced(self) -> None:
+        # python-socketio sends the snapshot (emitted by the connect handler) before the
+        # connect's acknowledgement: a viewer is ready once it has both, in either order
+        if self.snapshot and self.opened_at is not None:
+            self.viewer.synced.set()
 
     def refused(self, answer: str) -> None:
         self.end("refused")
@@ -294,7 +303,7 @@ class Phones:
         self._lock = threading.Lock()
 
     def start(self, timeout: float = 180) -> Phones:
-        """The process started; returns once every viewer has its first snapshot."""
+        """The process started; returns once every viewer is on `/live`."""
         with self.log_path.open("ab") as err:
             self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=err, text=True,
