@@ -43,6 +43,7 @@ log = logging.getLogger("kejurda.rehearsal.viewers")
 
 RUN_PREFIX = b'42/live,["run",'
 BACKOFF_S = (0.1, 2.0)  # first and longest delay before a viewer reconnects
+WAVE = 50               # viewers connecting at once when the process starts
 
 
 class LiveSocket(asyncio.Protocol):
@@ -260,8 +261,11 @@ async def follow_all(host: str, port: int, n: int, deflate: bool = True) -> None
     """The process's life: N viewers, `ready N`, `status` answered, the record at EOF."""
     loop = asyncio.get_running_loop()
     viewers = [Viewer(host, port, number, deflate) for number in range(n)]
-    tasks = [asyncio.create_task(v.follow()) for v in viewers]
-    await asyncio.wait_for(asyncio.gather(*(v.synced.wait() for v in viewers)), 120)
+    tasks = []
+    for first in range(0, n, WAVE):  # in waves, so the server's accept queue keeps up
+        wave = viewers[first:first + WAVE]
+        tasks += [asyncio.create_task(v.follow()) for v in wave]
+        await asyncio.wait_for(asyncio.gather(*(v.synced.wait() for v in wave)), 120)
     print(f"ready {n}", flush=True)
     while line := await loop.run_in_executor(None, sys.stdin.readline):
         if line.strip() == "status":
