@@ -14,83 +14,46 @@ Prints "ready <n>" once every client has its snapshot; on EOF of stdin prints on
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
 import sys
 import time
-import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script, by path
+
+from scoreboard.rehearsal.viewers import LiveSocket  # noqa: E402
 
 PREFIX = b'42/live,["run",'
 
 
-class LiveClient(asyncio.Protocol):
-    """One websocket: handshake, then frames; pongs inline, `run` payloads kept raw."""
+class LiveClient(LiveSocket):
+    """One websocket (the package's raw client, shared with the rehearsal's viewers):
+    pongs inline, `run` payloads kept raw, the time spent on each chunk counted."""
 
     def __init__(self, host: str, ready: asyncio.Future, stats: dict, deflate: bool = False):
-        self.host = host
-        self.deflate = deflate
-        self.inflate = zlib.decompressobj(-15)
+        super().__init__(host, deflate)
         self.ready = ready
         self.stats = stats
-        self.buf = b""
-        self.upgraded = False
         self.received: list[tuple[int, bytes]] = []
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        transport.write((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {self.host}\r\n"
-                         f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                         "Sec-WebSocket-Version: 13\r\n" +
-                         ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if self.deflate
-                          else "") + "\r\n").encode())
-
-    def send(self, text: bytes) -> None:
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
-        self.transport.write(bytes([0x81, 0x80 | len(text)]) + mask + masked)
 
     def data_received(self, data: bytes) -> None:
         t = time.monotonic_ns()
-        self.buf += data
-        if not self.upgraded:
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            if b" 101 " not in self.buf[:end]:
-                self.ready.set_exception(RuntimeError(self.buf[:end].decode(errors="replace")))
-                return
-            self.upgraded, self.buf = True, self.buf[end + 4:]
-        while len(self.buf) >= 2:
-            n, start = self.buf[1] & 0x7F, 2
-            if n == 126:
-                if len(self.buf) < 4:
-                    break
-                n, start = int.from_bytes(self.buf[2:4], "big"), 4
-            elif n == 127:
-                if len(self.buf) < 10:
-                    break
-                n, start = int.from_bytes(self.buf[2:10], "big"), 10
-            if len(self.buf) < start + n:
-                break
-            payload = self.buf[start:start + n]
-            if self.buf[0] & 0x40:  # RSV1: a compressed message (permessage-deflate)
-                payload = self.inflate.decompress(payload + b"\x00\x00\xff\xff")
-            self.packet(t, payload)
-            self.buf = self.buf[start + n:]
+        super().data_received(data)
         self.stats["busy_ns"] += time.monotonic_ns() - t
 
     def packet(self, t: int, payload: bytes) -> None:
         self.stats["messages"] += 1
         if payload.startswith(PREFIX):
             self.received.append((t, payload))
-        elif payload == b"2":
-            self.send(b"3")
-        elif payload.startswith(b"0{"):
-            self.send(b"40/live,")
         elif payload.startswith(b'42/live,["snapshot"') and not self.ready.done():
             self.ready.set_result(True)
+        else:
+            super().packet(t, payload)
+
+    def refused(self, answer: str) -> None:
+        if not self.ready.done():
+            self.ready.set_exception(RuntimeError(answer))
+        super().refused(answer)
 
 
 async def main(host: str, port: int, n: int, deflate: bool) -> None:

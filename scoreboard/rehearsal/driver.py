@@ -16,6 +16,7 @@ from scoreboard.rehearsal import checks, close, faults, people, play
 from scoreboard.rehearsal import event as event_builder
 from scoreboard.rehearsal.esp32 import Esp32Track
 from scoreboard.rehearsal.venue import COMMANDS, RehearsalError, Venue, WifiProxy, kejurda
+from scoreboard.rehearsal.viewers import Phones, ViewerRecord
 
 log = logging.getLogger("kejurda.rehearsal")
 
@@ -41,7 +42,8 @@ class Rehearsal:
     venue: Venue
     plan: event_builder.Plan | None = None
     ledger: play.Ledger = field(default_factory=play.Ledger)
-    viewers: list[play.Viewer] = field(default_factory=list)
+    phones: Phones | None = None  # the viewers' own process (scoreboard.rehearsal.viewers)
+    viewers: list[ViewerRecord] = field(default_factory=list)  # what each saw, at the end
     faults: list[str] = field(default_factory=list)
     proxy: WifiProxy | None = None
     head_judge: people.Browser | None = None
@@ -135,10 +137,22 @@ def start_agents(r: Rehearsal) -> None:
 
 
 def connect_viewers(r: Rehearsal) -> None:
-    for _n in range(r.options.viewers):
-        viewer = play.Viewer(r.venue.url)
-        viewer.connect()
-        r.viewers.append(viewer)
+    """The phones on `/live`, in a process of their own; returns once all are connected."""
+    if r.options.viewers:
+        r.phones = Phones("127.0.0.1", r.venue.port, r.options.viewers,
+                          r.options.folder / "viewers.log")
+        try:
+            r.phones.start()
+        except RuntimeError as exc:
+            raise RehearsalError(str(exc)) from exc
+
+
+def viewers_seen(r: Rehearsal) -> list[ViewerRecord]:
+    """The viewers disconnected; what each saw, for the check."""
+    try:
+        return r.phones.finish() if r.phones is not None else []
+    except RuntimeError as exc:
+        raise RehearsalError(str(exc)) from exc
 
 
 def play_all(r: Rehearsal, fault_plan) -> None:
@@ -207,12 +221,13 @@ def _run(options: Options) -> int:
         connect_viewers(r)
         play_all(r, faults.play if options.faults else None)
         close.close(r)
+        r.viewers = viewers_seen(r)
         failed = checks.check_all(r)
     except RehearsalError as exc:
         failed = [str(exc)]
     finally:
-        for viewer in r.viewers:
-            viewer.close()
+        if r.phones is not None:
+            r.phones.stop()
         venue.stop_all()
         if r.esp32 is not None:
             r.esp32.stop()

@@ -1,24 +1,17 @@
 """Playing the championship: the desk arms the runs the simulated agents time, referees
-enter matches on their pads, judges score on their tablets, viewers follow `/live`."""
+enter matches on their pads, judges score on their tablets (the viewers following `/live`
+are in their own process: `viewers`)."""
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import socketio
-
 from scoreboard.rehearsal.event import CRITERIA, Plan
 from scoreboard.rehearsal.venue import RehearsalError, Venue
-
-# a viewer's client logs its own lost connection (server restarted) as an error; the
-# check is that it reconnects and misses nothing, so its noise stays out of the output
-logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
-logging.getLogger("socketio.client").setLevel(logging.CRITICAL)
 
 FINAL = ("finished", "timeout", "dnf", "aborted", "review", "disqualified")
 
@@ -180,45 +173,3 @@ def _send_sheet(tablet: Any, slug: str, sheet: dict, replay: bool = False) -> No
     # and the tablet sent it again (same key: stored once, answered 200)
     if resp.status_code not in ((200,) if replay else (200, 201)):
         raise RehearsalError(f"sheet of {sheet['team']}: {resp.status_code} {resp.text[:200]}")
-
-
-class Viewer:
-    """A phone on `/live`: counts the run updates it receives while connected."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.seen: dict[int, set[str]] = {}
-        self.windows: list[list[float]] = []
-        self.client = socketio.Client(reconnection=True, reconnection_delay=0.2,
-                                      reconnection_delay_max=1)
-        self.client.on("connect", self._connected, namespace="/live")
-        self.client.on("disconnect", self._disconnected, namespace="/live")
-        self.client.on("run", self._run, namespace="/live")
-        self.updates = 0
-        self._lock = threading.Lock()
-
-    def connect(self) -> None:
-        self.client.connect(self.url, namespaces=["/live"], transports=["websocket"],
-                            wait_timeout=30)
-
-    def _connected(self) -> None:
-        with self._lock:
-            self.windows.append([time.monotonic(), float("inf")])
-
-    def _disconnected(self, *_reason: Any) -> None:
-        with self._lock:
-            if self.windows:
-                self.windows[-1][1] = time.monotonic()
-
-    def _run(self, run: dict) -> None:
-        with self._lock:
-            self.updates += 1
-            self.seen.setdefault(run["id"], set()).add(run["status"])
-
-    def connected_through(self, start: float, end: float) -> bool:
-        """Was this viewer connected for the whole of [start, end]?"""
-        with self._lock:
-            return any(a <= start and end <= b for a, b in self.windows)
-
-    def close(self) -> None:
-        self.client.disconnect()
