@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import resource
 import signal
 import ssl
 import sys
@@ -30,6 +31,7 @@ from scoreboard.web.security import SERVER
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+CLOSE_WAIT_S = 5.0  # on SIGTERM, how long the worker waits for its sessions to be closed
 
 
 class KejurdaServer(BaseApplication):
@@ -61,12 +63,17 @@ class KejurdaWorker(ThreadWorker):
 
     def init_process(self) -> None:
         die_with_parent(self.ppid)
+        raise_descriptor_limit()
         gunicorn_wsgi.SERVER = SERVER  # `Server: kejurda`, not gunicorn's name
         super().init_process()
 
     def handle_exit(self, sig, frame) -> None:
-        threading.Thread(target=close_sessions, args=(getattr(self, "wsgi", None),),
-                         name="kejurda-close", daemon=True).start()
+        # the screens the hub reads hold no pool thread: without this wait the worker
+        # would find nothing to drain and leave before they were told (scoreboard/wshub.py)
+        closer = threading.Thread(target=close_sessions, args=(getattr(self, "wsgi", None),),
+                                  name="kejurda-close", daemon=True)
+        closer.start()
+        closer.join(CLOSE_WAIT_S)
         super().handle_exit(sig, frame)
 
     def handle_quit(self, sig, frame) -> None:
@@ -75,6 +82,17 @@ class KejurdaWorker(ThreadWorker):
         closer.start()
         closer.join(1.0)
         os._exit(0)  # the pool's threads still block in their sockets: do not join them
+
+
+def raise_descriptor_limit() -> None:
+    """Every screen holds a descriptor: take the whole of what this user may open (a
+    distribution's default soft limit, often 1,024, would refuse a hall of phones)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            log.warning("could not raise the open-file limit from %d to %d", soft, hard)
 
 
 def die_with_parent(parent: int) -> None:

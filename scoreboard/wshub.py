@@ -38,11 +38,13 @@ import itertools
 import logging
 import os
 import queue
+import resource
 import selectors
 import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from engineio import base_socket
@@ -57,6 +59,23 @@ log = logging.getLogger(__name__)
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 §1.3
 READ_SIZE = 65536
 SWEEP_S = 1.0  # how often ended sessions past their grace are closed
+WORKERS = 32  # threads handing clients' packets to their sessions (each client in order)
+RESERVED_FDS = 1024  # descriptors kept for everything else (requests, database, files)
+
+
+_FULL_TEXT = b"Server penuh, coba lagi sebentar. / Server full, retry soon.\n"
+FULL = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Retry-After: 5\r\nConnection: close\r\nContent-Length: {len(_FULL_TEXT)}\r\n"
+        "\r\n").encode() + _FULL_TEXT
+
+
+def capacity() -> int:
+    """How many WebSockets the hub may hold: the descriptors this process may open, less
+    RESERVED_FDS for everything else (at least 100)."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 1_000_000
+    return max(100, soft - RESERVED_FDS)
 
 
 def accept_key(key: str) -> str:
@@ -121,11 +140,14 @@ class QueueWriter:
     get_nowait = get
 
 
+END = object()  # in a client's inbox: the connection is over, close the session now
+
+
 class Client:
     """One Engine.IO session on a WebSocket the hub reads."""
 
     __slots__ = ("hub", "session", "sock", "out", "proto", "parts", "size", "closing_at",
-                 "ended", "inbox", "busy")
+                 "ended", "inbox", "busy", "close_sent")
 
     def __init__(self, hub: Hub, session: Any, sock: socket.socket, out: FrameSocket) -> None:
         self.hub, self.session, self.sock, self.out = hub, session, sock, out
@@ -134,8 +156,9 @@ class Client:
         self.size = 0
         self.closing_at: float | None = None  # when the server ended the session
         self.ended = False
-        self.inbox: collections.deque[eio_packet.Packet] = collections.deque()
-        self.busy = False  # a thread is handing the inbox to the session
+        self.inbox: collections.deque[Any] = collections.deque()  # packets, then END
+        self.busy = False  # a worker is handing the inbox to the session
+        self.close_sent = False  # nothing may follow a Close frame (RFC 6455 §5.5.1)
 
     def readable(self) -> None:
         try:
@@ -153,22 +176,29 @@ class Client:
                 if not self._frame(frame) or self.ended:
                     break
         except ParseFailed as exc:
-            self.out.send(bytes(self.proto.close(exc.code, str(exc)[:100])))
+            self.send_close(exc.code, str(exc)[:100])
             self.end()
+
+    def send_close(self, code: int = CloseReason.NORMAL_CLOSURE,
+                   reason: str | None = None) -> None:
+        if not self.close_sent:
+            self.close_sent = True
+            self.out.send(bytes(self.proto.close(code, reason)))
 
     def _frame(self, frame: Any) -> bool:
         """Handle one (part of a) frame; False when the connection is over."""
         if frame.opcode is Opcode.PING:
-            self.out.send(bytes(self.proto.pong(frame.payload)))
+            if not self.close_sent:
+                self.out.send(bytes(self.proto.pong(frame.payload)))
         elif frame.opcode is Opcode.CLOSE:
-            self.out.send(bytes(self.proto.close(CloseReason.NORMAL_CLOSURE)))
+            self.send_close()  # the answer to the client's Close, unless ours went first
             self.end()
             return False
         elif frame.opcode is not Opcode.PONG:
             self.parts.append(frame.payload)
             self.size += len(frame.payload)
             if self.size > self.hub.max_message:
-                self.out.send(bytes(self.proto.close(CloseReason.MESSAGE_TOO_BIG)))
+                self.send_close(CloseReason.MESSAGE_TOO_BIG)
                 self.end()
                 return False
             if frame.message_finished:
@@ -179,11 +209,11 @@ class Client:
         return True
 
     def _message(self, data: str | bytes) -> bool:
-        """An Engine.IO packet from the client. A PONG is taken here; anything else is
-        handed to the session (`Socket.receive`) in arrival order on a thread of the
-        client's own while it has packets waiting: the server handles a client's events one
-        at a time and in order (`async_handlers=False`), and a slow handler (an agent's
-        batch, a snapshot) must not hold up the reading of every other client."""
+        """An Engine.IO packet from the client. A PONG is taken here; anything else goes to
+        the client's inbox, which a worker hands to the session (`Socket.receive`) in
+        arrival order: the server handles a client's events one at a time and in order
+        (`async_handlers=False`), and a slow handler (an agent's batch, a snapshot) must
+        not hold up the reading of every other client."""
         try:
             pkt = eio_packet.Packet(encoded_packet=data)
         except (ValueError, TypeError, KeyError, IndexError) as exc:
@@ -193,23 +223,33 @@ class Client:
         if pkt.packet_type == eio_packet.PONG:
             self.session.schedule_ping()
             return True
-        with self.hub.lock:
-            self.inbox.append(pkt)
-            if self.busy:
-                return True
-            self.busy = True
-        threading.Thread(target=self._handle, name="kejurda-ws-in", daemon=True).start()
+        self._post(pkt)
         return True
 
-    def _handle(self) -> None:
+    def _post(self, item: Any) -> None:
+        with self.hub.lock:
+            self.inbox.append(item)
+            if self.busy:
+                return
+            self.busy = True
+        self.hub.dispatch(self)
+
+    def handle_inbox(self) -> None:
+        """On a worker: every packet waiting, in order; END closes the session after the
+        packets before it (a connect still being handled is registered, then let go)."""
         while True:
             with self.hub.lock:
                 if not self.inbox:
                     self.busy = False
                     return
-                pkt = self.inbox.popleft()
+                item = self.inbox.popleft()
+            if item is END:
+                self.hub.close_session(self.session)
+                continue
+            if self.session.closed:
+                continue  # what arrived after the session ended is dropped, as engine.io does
             try:
-                self.session.receive(pkt)
+                self.session.receive(item)
             except UnknownPacketError:
                 pass
             except SocketIsClosedError:
@@ -223,13 +263,13 @@ class Client:
         CLOSE_GRACE_S to read what is pending and hang up before the hub does."""
         if self.closing_at is None:
             self.closing_at = time.monotonic()
-            self.out.send(bytes(self.proto.close(CloseReason.NORMAL_CLOSURE)))
+            self.send_close()
             self.out.deadline = self.closing_at + CLOSE_GRACE_S
 
     def end(self) -> None:
-        """The connection is over (the client left, or was cut off): close it and, if it is
-        still open, the session (on a thread: its disconnect handlers may take time).
-        Called on the hub's thread only."""
+        """The connection is over (the client left, was cut off, or the server's grace
+        ran out): close the socket, then the session, after the packets that came before
+        (on a worker: disconnect handlers may take time). On the hub's thread only."""
         if self.ended:
             return
         self.ended = True
@@ -239,11 +279,7 @@ class Client:
             self.sock.close()
         except OSError:
             pass
-        if not self.session.closed:
-            threading.Thread(target=self.hub.close_session, args=(self.session,),
-                             name="kejurda-ws-close", daemon=True).start()
-        else:
-            self.hub.drop_session(self.session)
+        self._post(END)
 
 
 class Hub:
@@ -257,7 +293,14 @@ class Hub:
         self.on_bad = on_bad or (lambda sid, exc: log.warning("bad packet from %s: %s",
                                                              sid, exc))
         self.max_message = int(eio_server.max_http_buffer_size)
+        self.capacity = capacity()
+        self.refused = 0
+        self._refused_logged = -1e9
         self.clients: dict[int, Client] = {}
+        # the clients' inboxes are handled here, each by one worker at a time; idle
+        # workers wait for the next (a thread per leaving client would be thousands at
+        # once when the hall's Wi-Fi drops)
+        self.workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="kejurda-ws-in")
         self.lock = threading.Lock()
         self._new: list[Client] = []
         self._ending: list[Client] = []
@@ -273,11 +316,20 @@ class Hub:
 
     def adopt(self, session: Any, raw: socket.socket, environ: dict[str, Any]) -> bool:
         """Take `raw` (gunicorn's socket of a direct WebSocket request for `session`) into
-        the hub: answer the handshake and write what engine.io queued. False: not taken."""
+        the hub: answer the handshake and write what engine.io queued. False: not taken,
+        the request goes the usual way. With no room left (descriptors), the client is
+        answered 503 and comes back later (Socket.IO clients retry on their own)."""
         answer = handshake(environ)
         if answer is None:
             return False
-        sock = take_from_gunicorn(raw)
+        with self.lock:
+            full = len(self.clients) + len(self._new) >= self.capacity
+        if full:
+            return self._refuse(session, raw, f"{self.capacity} WebSockets open")
+        try:
+            sock = take_from_gunicorn(raw)
+        except OSError as exc:  # out of descriptors after all
+            return self._refuse(session, raw, str(exc))
         out = FrameSocket(sock, self.flusher)
         out.send(answer)
         client = Client(self, session, sock, out)
@@ -295,6 +347,21 @@ class Hub:
             self._new.append(client)
             self._start()
         self._wake()
+        return True
+
+    def _refuse(self, session: Any, raw: socket.socket, why: str) -> bool:
+        now = time.monotonic()
+        self.refused += 1
+        if now - self._refused_logged > 10:
+            log.warning("WebSocket refused (503): no room (%s); %d refused so far", why,
+                        self.refused)
+            self._refused_logged = now
+        try:
+            raw.sendall(FULL)
+        except OSError:
+            pass
+        session.close(wait=False, abort=True, reason=self.server.reason.SERVER_DISCONNECT)
+        self.drop_session(session)
         return True
 
     def ping_later(self, session: Any) -> None:
@@ -323,11 +390,21 @@ class Hub:
             del self.registry[client.session.sid]
 
     def close_session(self, session: Any) -> None:
-        try:
-            session.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
-        except Exception:  # the session is going anyway
-            log.exception("closing a WebSocket session")
+        if not session.closed:
+            try:
+                session.close(wait=False, abort=True,
+                              reason=self.server.reason.TRANSPORT_CLOSE)
+            except Exception:  # the session is going anyway
+                log.exception("closing a WebSocket session")
         self.drop_session(session)
+
+    def dispatch(self, client: Client) -> None:
+        """A worker for `client`'s inbox. If none can be started (the thread limit), the
+        inbox is handled where we are, rather than left waiting for ever."""
+        try:
+            self.workers.submit(client.handle_inbox)
+        except RuntimeError:  # can't start new thread, or the process is ending
+            client.handle_inbox()
 
     def drop_session(self, session: Any) -> None:
         if self.server.sockets.get(session.sid) is session:

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-import socketio
 import websocket
 
 pytestmark = pytest.mark.e2e
@@ -129,18 +128,19 @@ def test_a_silent_screen_is_let_go_and_a_garbled_one_hung_up_on(venue):
 
 
 def test_the_server_stops_at_once_and_tells_every_screen(venue):
+    """SIGTERM: every screen is told (engine.io's CLOSE, then a WebSocket Close) before the
+    worker leaves; the screens hold no thread the worker would wait for."""
     proc = venue.start_server()
-    screens = []
-    for _ in range(3):
-        client = socketio.Client(reconnection=False)
-        client.connect(venue.url, namespaces=["/live"], transports=["websocket"],
-                       wait_timeout=10)
-        screens.append(client)
+    screens = [Screen(venue.port) for _ in range(60)]
+    _wait(lambda: all(s.saw("snapshot") for s in screens))
     started = time.monotonic()
     proc.popen.send_signal(signal.SIGTERM)
     assert proc.popen.wait(15) == 0, proc.tail()
-    _wait(lambda: not any(s.connected for s in screens), timeout=10)
+    _wait(lambda: all(s.closed for s in screens), timeout=10)
     assert time.monotonic() - started < 10
+    told = [s for s in screens if s.frames[-2:] == [(websocket.ABNF.OPCODE_TEXT, "1"),
+                                                    (websocket.ABNF.OPCODE_CLOSE, "\x03\ufffd")]]
+    assert len(told) == 60, [s.frames[-2:] for s in screens if s not in told][:3]
     log = proc.log.read_text()
     for unwanted in ("Traceback", "ERROR"):
         assert unwanted not in log, log

@@ -3,10 +3,14 @@ when it stays off. Its life with real clients on gunicorn: tests/e2e/test_ws_hub
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 
 import pytest
+import socketio
 from engineio import socket as eio_socket_mod
+from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode
 
 from scoreboard import fanout, wshub
 from scoreboard.app import create_app
@@ -77,3 +81,128 @@ def test_without_the_fan_out_there_is_no_hub(monkeypatch, tmp_path, caplog):
     assert "kejurda_ws_hub" not in app.extensions
     eio = app.extensions["socketio"].server.eio
     assert "start_background_task" not in vars(eio)  # engine.io's own method
+
+
+# -- the hub with a Socket.IO server of its own, over real TCP connections ------------------
+
+class Harness:
+    """A python-socketio server (threading mode, as the app's) with the fan-out and the hub;
+    `open()` hands it a connection as gunicorn would, and returns the client's end."""
+
+    def __init__(self, connect_delay: float = 0.0) -> None:
+        self.events: list[tuple[str, str]] = []
+        self.sio = socketio.Server(async_mode="threading", async_handlers=False)
+        events = self.events
+
+        class Live(socketio.Namespace):
+            def on_connect(self, sid, environ, auth=None):
+                time.sleep(connect_delay)  # a slow handler: a snapshot on a busy database
+                events.append(("connect", sid))
+
+            def on_disconnect(self, sid, reason=None):
+                events.append(("disconnect", sid))
+
+        self.sio.register_namespace(Live("/live"))
+        flusher = fanout.Flusher()
+        self.hub = wshub.install(self.sio.eio, fanout.install(self.sio.eio, flusher), flusher)
+        assert self.hub is not None
+
+    def open(self) -> tuple[socket.socket, FrameProtocol, bytes]:
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            client = socket.create_connection(listener.getsockname())
+            raw, _ = listener.accept()
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/socket.io/",
+                   "QUERY_STRING": "EIO=4&transport=websocket", "HTTP_UPGRADE": "websocket",
+                   "HTTP_CONNECTION": "Upgrade", "gunicorn.socket": raw, **upgrade()}
+        with pytest.raises(StopIteration):  # gunicorn's thread is let go
+            self.sio.eio.handle_request(environ, lambda *args: None)
+        raw.close()  # what gunicorn does with its socket object afterwards
+        client.settimeout(10)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += client.recv(4096)
+        head, rest = head.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 101 "), head
+        return client, FrameProtocol(client=True, extensions=[]), rest
+
+
+def bytes_until_eof(client: socket.socket, rest: bytes) -> bytes:
+    data = rest
+    while chunk := client.recv(65536):
+        data += chunk
+    return data
+
+
+def wait_for(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, condition
+        time.sleep(0.01)
+
+
+def test_a_client_that_leaves_during_its_connect_is_let_go_after_it():
+    """The Close arrives while the connect handler still runs: the session is closed after
+    the connect (as engine.io's own read loop does), so `/live` does not keep a ghost."""
+    h = Harness(connect_delay=0.3)
+    client, proto, _rest = h.open()
+    client.sendall(bytes(proto.send_data("40/live,", fin=True)) +
+                   bytes(proto.close(CloseReason.NORMAL_CLOSURE)))
+    wait_for(lambda: len(h.events) == 2)
+    assert [kind for kind, _sid in h.events] == ["connect", "disconnect"]
+    wait_for(lambda: not h.sio.eio.sockets)
+    assert list(h.sio.manager.get_participants("/live", None)) == []
+
+
+def test_the_server_s_close_is_one_close_frame_even_when_the_client_answers():
+    h = Harness()
+    client, proto, rest = h.open()
+    client.sendall(bytes(proto.send_data("40/live,", fin=True)))
+    wait_for(lambda: h.events)
+    session = next(iter(h.sio.eio.sockets.values()))
+    session.close(wait=False)
+    wait_for(lambda: session.closed)
+    client.sendall(bytes(proto.close(CloseReason.NORMAL_CLOSURE)))  # the polite answer
+    data = bytes_until_eof(client, rest)
+    close_frame = b"\x88\x02\x03\xe8"  # unmasked, final, Close, code 1000
+    assert data.count(close_frame) == 1, data
+    assert data.endswith(close_frame), data
+    proto.receive_bytes(data)
+    frames = [(f.opcode, f.payload) for f in proto.received_frames()]
+    assert (Opcode.TEXT, "1") in frames  # engine.io's CLOSE packet, before it
+
+
+def test_packets_are_handled_even_when_no_worker_thread_can_be_started(monkeypatch):
+    h = Harness()
+
+    def no_threads(*_args, **_kwargs):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(h.hub.workers, "submit", no_threads)
+    client, proto, _rest = h.open()
+    client.sendall(bytes(proto.send_data("40/live,", fin=True)))
+    wait_for(lambda: [kind for kind, _sid in h.events] == ["connect"])
+    client.close()
+    wait_for(lambda: [kind for kind, _sid in h.events] == ["connect", "disconnect"])
+
+
+def test_with_no_room_left_a_client_is_answered_503_and_nothing_is_kept(caplog):
+    h = Harness()
+    h.hub.capacity = 1
+    first, _proto, _rest = h.open()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        second = socket.create_connection(listener.getsockname())
+        raw, _ = listener.accept()
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/socket.io/",
+               "QUERY_STRING": "EIO=4&transport=websocket", "HTTP_UPGRADE": "websocket",
+               "HTTP_CONNECTION": "Upgrade", "gunicorn.socket": raw, **upgrade()}
+    with pytest.raises(StopIteration):
+        h.sio.eio.handle_request(environ, lambda *args: None)
+    raw.close()
+    second.settimeout(10)
+    answer = b""
+    while chunk := second.recv(4096):
+        answer += chunk
+    assert answer.startswith(b"HTTP/1.1 503 Service Unavailable\r\n"), answer
+    assert answer.endswith(b"Server penuh, coba lagi sebentar. / Server full, retry soon.\n")
+    assert len(h.sio.eio.sockets) == 1  # only the first client's session
+    assert "WebSocket refused (503): no room (1 WebSockets open)" in caplog.text
