@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 
 import pytest
@@ -117,6 +118,27 @@ async def until(condition, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.01)
 
 
+def run_follow(server: FakeServer, scenario) -> Viewer:
+    """`follow` on an event loop of its own thread: in the whole suite the main thread may
+    already hold a running loop (the browser tests' Playwright), where asyncio.run refuses."""
+    result: list[Viewer] = []
+    failure: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            result.append(asyncio.run(follow(server, scenario)))
+        except BaseException as exc:  # handed back to the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=main, name="viewer-test-loop")
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "the viewer's loop did not end"
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
 async def follow(server: FakeServer, scenario) -> Viewer:
     listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
     viewer = Viewer("127.0.0.1", listener.sockets[0].getsockname()[1], deflate=False)
@@ -142,7 +164,7 @@ def test_a_connection_the_server_cuts_off_ends_its_window_when_the_socket_closes
         server.writers[0].close()
         await until(lambda: len(viewer.windows) == 1 and viewer.connected)
 
-    viewer = asyncio.run(follow(server, scenario))
+    viewer = run_follow(server, scenario)
     (start, end, why), (start2, _end2, why2) = viewer.windows
     assert (why, why2) == ("eof", "stopped")
     assert start < cut["at"] <= end < cut["at"] + 1.0 < start + 25
@@ -158,7 +180,7 @@ def test_a_silent_connection_ends_its_window_at_the_last_bytes_received():
     async def scenario(viewer: Viewer) -> None:
         await until(lambda: viewer.windows)
 
-    viewer = asyncio.run(follow(server, scenario))
+    viewer = run_follow(server, scenario)
     start, end, why = viewer.windows[0]
     assert why == "silent"
     assert end - start < 0.5  # the last bytes were the snapshot, just after the connect
@@ -173,5 +195,5 @@ def test_frames_of_every_length_reach_the_viewer_whole(size):
     async def scenario(viewer: Viewer) -> None:
         await until(lambda: viewer.updates)
 
-    viewer = asyncio.run(follow(server, scenario))
+    viewer = run_follow(server, scenario)
     assert [(run_id, status) for run_id, status, _t in viewer.updates] == [(9, "finished")]
