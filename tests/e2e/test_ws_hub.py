@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import websocket
 
+from tests.support.waiting import wait_until
+
 pytestmark = pytest.mark.e2e
 HEARTBEAT = {"KEJURDA_PING_INTERVAL_S": "1", "KEJURDA_PING_TIMEOUT_S": "1"}
 
@@ -32,15 +34,6 @@ def _worker(master: int) -> int:
 def _threads(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
-
-def _wait(what, timeout: float = 15, message: str = ""):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = what()
-        if value:
-            return value
-        assert time.monotonic() < deadline, message or what
-        time.sleep(0.05)
 
 
 class Screen:
@@ -87,19 +80,20 @@ def test_screens_hold_no_threads_keep_their_heartbeat_and_get_every_update(venue
     proc = venue.start_server(env=HEARTBEAT)
     worker = _worker(proc.popen.pid)
     first = Screen(venue.port)  # the hub's own thread (and the fan-out's) start here
-    _wait(lambda: first.saw("snapshot"))
+    assert wait_until(lambda: first.saw("snapshot"), 15)
     idle = _threads(worker)
     screens = [Screen(venue.port) for _ in range(40)]
-    _wait(lambda: all(s.saw("snapshot") for s in screens))
+    assert wait_until(lambda: all(s.saw("snapshot") for s in screens), 15)
     # each connection's handshake thread has ended: 40 screens, no thread of their own
     # (engine.io's own path holds four per screen: 160)
-    _wait(lambda: _threads(worker) <= idle + 3, message=f"{_threads(worker)} threads, "
-          f"{idle} with one screen")
+    assert wait_until(lambda: _threads(worker) <= idle + 3, 15), (
+        f"{_threads(worker)} threads, {idle} with one screen")
     # three heartbeats each, answered: still connected
-    _wait(lambda: all(s.pings >= 3 for s in screens), timeout=20)
+    assert wait_until(lambda: all(s.pings >= 3 for s in screens), 20)
     assert not any(s.closed for s in screens)
     run = venue.api("POST", "/runs", json={"category": "lf-sd", "team": "SD-01"}).json()
-    _wait(lambda: all(s.saw("run", id=run["id"], status="armed") for s in [first, *screens]))
+    assert wait_until(lambda: all(s.saw("run", id=run["id"], status="armed")
+                                  for s in [first, *screens]), 15)
     for screen in screens:
         screen.ws.close()
     proc.stop()
@@ -113,11 +107,11 @@ def test_a_silent_screen_is_let_go_and_a_garbled_one_hung_up_on(venue):
     proc = venue.start_server(env=HEARTBEAT)
     silent = Screen(venue.port, answer_pings=False)
     garbled = Screen(venue.port)
-    _wait(lambda: garbled.saw("snapshot"))
+    assert wait_until(lambda: garbled.saw("snapshot"), 15)
     garbled.ws.send("not an engine.io packet")
-    _wait(lambda: garbled.closed, timeout=10)
+    assert wait_until(lambda: garbled.closed, 10)
     # pinged once, not answered within the timeout: the session ends with a Close frame
-    _wait(lambda: silent.closed, timeout=10)
+    assert wait_until(lambda: silent.closed, 10)
     assert silent.pings == 1
     assert silent.frames[-2:][0] == (websocket.ABNF.OPCODE_TEXT, "2"), silent.frames
     assert silent.frames[-1][0] == websocket.ABNF.OPCODE_CLOSE, silent.frames
@@ -132,11 +126,11 @@ def test_the_server_stops_at_once_and_tells_every_screen(venue):
     worker leaves; the screens hold no thread the worker would wait for."""
     proc = venue.start_server()
     screens = [Screen(venue.port) for _ in range(60)]
-    _wait(lambda: all(s.saw("snapshot") for s in screens))
+    assert wait_until(lambda: all(s.saw("snapshot") for s in screens), 15)
     started = time.monotonic()
     proc.popen.send_signal(signal.SIGTERM)
     assert proc.popen.wait(15) == 0, proc.tail()
-    _wait(lambda: all(s.closed for s in screens), timeout=10)
+    assert wait_until(lambda: all(s.closed for s in screens), 10)
     assert time.monotonic() - started < 10
     told = [s for s in screens if s.frames[-2:] == [(websocket.ABNF.OPCODE_TEXT, "1"),
                                                     (websocket.ABNF.OPCODE_CLOSE, "\x03\ufffd")]]

@@ -8,6 +8,7 @@ import serial
 
 from hardware.serial_link import SerialSource
 from tests.support.pty_device import ScriptedDevice
+from tests.support.waiting import wait_until
 
 
 class Sink:
@@ -24,14 +25,6 @@ class Sink:
             return [(e["source"], e["boot"], e["seq"], e["gate"], e["edge"], e["t_us"])
                     for e in self.edges]
 
-
-def wait_until(predicate, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 @pytest.fixture

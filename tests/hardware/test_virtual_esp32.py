@@ -14,6 +14,7 @@ import serial
 from hardware import krt1
 from hardware.serial_link import SerialSource
 from hardware.virtual_esp32 import VirtualESP32
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,14 +35,6 @@ class Sink:
             return [(e["seq"], e["gate"], e["edge"], e["t_us"]) for e in self.edges
                     if e["boot"] == boot]
 
-
-def wait_until(predicate, timeout=30.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def start(box, **opts):

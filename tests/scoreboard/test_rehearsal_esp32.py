@@ -7,6 +7,7 @@ from hardware import krt1
 from hardware.serial_link import SerialSource
 from judging.timed_run import Edge, GateRef, RunStatus, TrackRules, arm, replay
 from scoreboard.rehearsal.esp32 import Esp32Track
+from tests.support.waiting import wait_until
 
 
 def ev_rows(frames, boot):
@@ -14,14 +15,6 @@ def ev_rows(frames, boot):
     return [("esp32-1", boot, e["seq"], e["gate"], e["edge"], e["t_us"])
             for e in events if e.type == "EV"]
 
-
-def wait_until(predicate, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_a_drive_whose_thread_loses_the_cpu_between_presses_is_numbered_as_expected(

@@ -14,6 +14,7 @@ from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode
 
 from scoreboard import fanout, wshub
 from scoreboard.app import create_app
+from tests.support.waiting import wait_until
 
 
 def upgrade(**headers: str) -> dict[str, str]:
@@ -107,7 +108,9 @@ class Harness:
         self.hub = wshub.install(self.sio.eio, fanout.install(self.sio.eio, flusher), flusher)
         assert self.hub is not None
 
-    def open(self) -> tuple[socket.socket, FrameProtocol, bytes]:
+    def request(self) -> socket.socket:
+        """A direct WebSocket request handed to the server as gunicorn's thread hands it;
+        returns the client's end of the connection, whatever the server answered."""
         with socket.create_server(("127.0.0.1", 0)) as listener:
             client = socket.create_connection(listener.getsockname())
             raw, _ = listener.accept()
@@ -118,6 +121,11 @@ class Harness:
             self.sio.eio.handle_request(environ, lambda *args: None)
         raw.close()  # what gunicorn does with its socket object afterwards
         client.settimeout(10)
+        return client
+
+    def open(self) -> tuple[socket.socket, FrameProtocol, bytes]:
+        """`request()`, answered 101: the client's end, its frame reader, what followed."""
+        client = self.request()
         head = b""
         while b"\r\n\r\n" not in head:
             head += client.recv(4096)
@@ -133,12 +141,6 @@ def bytes_until_eof(client: socket.socket, rest: bytes) -> bytes:
     return data
 
 
-def wait_for(condition, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, condition
-        time.sleep(0.01)
-
 
 def test_a_client_that_leaves_during_its_connect_is_let_go_after_it():
     """The Close arrives while the connect handler still runs: the session is closed after
@@ -147,9 +149,9 @@ def test_a_client_that_leaves_during_its_connect_is_let_go_after_it():
     client, proto, _rest = h.open()
     client.sendall(bytes(proto.send_data("40/live,", fin=True)) +
                    bytes(proto.close(CloseReason.NORMAL_CLOSURE)))
-    wait_for(lambda: len(h.events) == 2)
+    assert wait_until(lambda: len(h.events) == 2)
     assert [kind for kind, _sid in h.events] == ["connect", "disconnect"]
-    wait_for(lambda: not h.sio.eio.sockets)
+    assert wait_until(lambda: not h.sio.eio.sockets)
     assert list(h.sio.manager.get_participants("/live", None)) == []
 
 
@@ -157,10 +159,10 @@ def test_the_server_s_close_is_one_close_frame_even_when_the_client_answers():
     h = Harness()
     client, proto, rest = h.open()
     client.sendall(bytes(proto.send_data("40/live,", fin=True)))
-    wait_for(lambda: h.events)
+    assert wait_until(lambda: h.events)
     session = next(iter(h.sio.eio.sockets.values()))
     session.close(wait=False)
-    wait_for(lambda: session.closed)
+    assert wait_until(lambda: session.closed)
     client.sendall(bytes(proto.close(CloseReason.NORMAL_CLOSURE)))  # the polite answer
     data = bytes_until_eof(client, rest)
     close_frame = b"\x88\x02\x03\xe8"  # unmasked, final, Close, code 1000
@@ -180,28 +182,16 @@ def test_packets_are_handled_even_when_no_worker_thread_can_be_started(monkeypat
     monkeypatch.setattr(h.hub.workers, "submit", no_threads)
     client, proto, _rest = h.open()
     client.sendall(bytes(proto.send_data("40/live,", fin=True)))
-    wait_for(lambda: [kind for kind, _sid in h.events] == ["connect"])
+    assert wait_until(lambda: [kind for kind, _sid in h.events] == ["connect"])
     client.close()
-    wait_for(lambda: [kind for kind, _sid in h.events] == ["connect", "disconnect"])
+    assert wait_until(lambda: [kind for kind, _sid in h.events] == ["connect", "disconnect"])
 
 
 def test_with_no_room_left_a_client_is_answered_503_and_nothing_is_kept(caplog):
     h = Harness()
     h.hub.capacity = 1
     first, _proto, _rest = h.open()
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        second = socket.create_connection(listener.getsockname())
-        raw, _ = listener.accept()
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/socket.io/",
-               "QUERY_STRING": "EIO=4&transport=websocket", "HTTP_UPGRADE": "websocket",
-               "HTTP_CONNECTION": "Upgrade", "gunicorn.socket": raw, **upgrade()}
-    with pytest.raises(StopIteration):
-        h.sio.eio.handle_request(environ, lambda *args: None)
-    raw.close()
-    second.settimeout(10)
-    answer = b""
-    while chunk := second.recv(4096):
-        answer += chunk
+    answer = bytes_until_eof(h.request(), b"")
     assert answer.startswith(b"HTTP/1.1 503 Service Unavailable\r\n"), answer
     assert answer.endswith(b"Server penuh, coba lagi sebentar. / Server full, retry soon.\n")
     assert len(h.sio.eio.sockets) == 1  # only the first client's session
