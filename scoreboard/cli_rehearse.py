@@ -14,7 +14,9 @@ import click
               help="Times real speed: 50 plays an 8 s run in 0.16 s.")
 @click.option("--faults", is_flag=True,
               help="Kill and restart the server and an agent, drop the Wi-Fi, take a "
-                   "tablet offline, resend submissions.")
+                   "tablet offline, corrupt the serial line, reboot the ESP32 between and "
+                   "during runs and pull its cable, step a Pi's clock, resend submissions "
+                   "(docs/rehearsal.md).")
 @click.option("--viewers", default=5, show_default=True, type=click.IntRange(0, 2000),
               help="Phones following /live.")
 @click.option("--seed", default=1, show_default=True, type=int,
