@@ -1,11 +1,14 @@
-"""Load generator: N `/live` Socket.IO clients in one asyncio process, on raw WebSockets.
+"""Load generator: N `/live` Socket.IO clients in one process, on raw WebSockets.
 
-Each client speaks just enough Engine.IO 4 / Socket.IO 5 to join `/live` and answer pings;
-incoming frames are timestamped with the system-wide CLOCK_MONOTONIC the moment asyncio
-hands them over, and `run` payloads are parsed only after the measurement, so the
-generator's own cost per message is a few microseconds (it reports that cost too).
+Each client speaks just enough Engine.IO 4 / Socket.IO 5 to join `/live` and answer pings.
+One thread reads every socket from one epoll set: a readable socket costs one `recv` and a
+CLOCK_MONOTONIC stamp, a few microseconds (asyncio's transports and protocol callbacks cost
+~25 µs per socket and read: at 1,000 clients the generator, not the server, set the tail).
+`run` payloads are parsed only after the measurement; the generator reports its own busy
+time per message too.
 
-Usage (driven by bench_live_latency.py): python benchmarks/live_clients.py HOST PORT N [deflate]
+Usage (driven by bench_live_latency.py and bench_scale_out.py):
+    python benchmarks/live_clients.py HOST PORT N [deflate]
 With `deflate` every client offers permessage-deflate, as browsers do.
 Prints "ready <n>" once every client has its snapshot; on EOF of stdin prints one JSON line:
 {"events": [[run_id, status, t_ns], ...], "busy_ns": ..., "messages": ...}.
@@ -13,73 +16,154 @@ Prints "ready <n>" once every client has its snapshot; on EOF of stdin prints on
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import json
+import os
+import resource
+import select
+import socket
 import sys
+import threading
 import time
-from pathlib import Path
+import zlib
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script, by path
-
-from scoreboard.rehearsal.viewers import LiveSocket  # noqa: E402
-
-PREFIX = b'42/live,["run",'
+RUN = b'42/live,["run",'
+SNAPSHOT = b'42/live,["snapshot"'
+WAVE = 50  # clients connecting at once, so the server's accept queue keeps up
 
 
-class LiveClient(LiveSocket):
-    """One websocket (the package's raw client, shared with the rehearsal's viewers):
-    pongs inline, `run` payloads kept raw, the time spent on each chunk counted."""
-
-    def __init__(self, host: str, ready: asyncio.Future, stats: dict, deflate: bool = False):
-        super().__init__(host, deflate)
-        self.ready = ready
-        self.stats = stats
-        self.received: list[tuple[int, bytes]] = []
-
-    def data_received(self, data: bytes) -> None:
-        t = time.monotonic_ns()
-        super().data_received(data)
-        self.stats["busy_ns"] += time.monotonic_ns() - t
-
-    def packet(self, t: int, payload: bytes) -> None:
-        self.stats["messages"] += 1
-        if payload.startswith(PREFIX):
-            self.received.append((t, payload))
-        elif payload.startswith(b'42/live,["snapshot"') and not self.ready.done():
-            self.ready.set_result(True)
-        else:
-            super().packet(t, payload)
-
-    def refused(self, answer: str) -> None:
-        if not self.ready.done():
-            self.ready.set_exception(RuntimeError(answer))
-        super().refused(answer)
+def masked(text: bytes, opcode: int = 0x1) -> bytes:
+    """One masked, final client frame (payloads here are a few bytes)."""
+    mask = os.urandom(4)
+    return (bytes([0x80 | opcode, 0x80 | len(text)]) + mask +
+            bytes(b ^ mask[i % 4] for i, b in enumerate(text)))
 
 
-async def main(host: str, port: int, n: int, deflate: bool) -> None:
-    loop = asyncio.get_running_loop()
-    stats = {"busy_ns": 0, "messages": 0}
-    clients: list[LiveClient] = []
-    for first in range(0, n, 50):  # connect in waves so the server's accept queue keeps up
-        waves = []
-        for _ in range(first, min(n, first + 50)):
-            ready = loop.create_future()
-            client = LiveClient(f"{host}:{port}", ready, stats, deflate)
-            await loop.create_connection(lambda c=client: c, host, port)
-            clients.append(client)
-            waves.append(ready)
-        await asyncio.wait_for(asyncio.gather(*waves), 60)
-    stats["busy_ns"] = stats["messages"] = 0
-    print(f"ready {len(clients)}", flush=True)
-    await loop.run_in_executor(None, sys.stdin.read)  # the driver closes stdin when done
-    events = []
-    for client in clients:
-        for t, payload in client.received:
-            run = json.loads(payload[len(b"42/live,"):])[1]
-            events.append([run["id"], run["status"], t])
-    print(json.dumps({"events": events, **stats}), flush=True)
+PONG = masked(b"3")
+JOIN = masked(b"40/live,")
+
+
+class Client:
+    """One WebSocket: its bytes not yet parsed, and the `run` messages it received."""
+
+    __slots__ = ("sock", "buf", "upgraded", "inflate", "ready", "runs")
+
+    def __init__(self, host: str, port: int, deflate: bool) -> None:
+        self.sock = socket.create_connection((host, port))
+        self.sock.setblocking(False)
+        self.buf = b""
+        self.upgraded = False
+        self.inflate = zlib.decompressobj(-15)
+        self.ready = False
+        self.runs: list[tuple[int, bytes]] = []
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                           f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
+                           ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate
+                            else "") + "\r\n").encode())
+
+    def feed(self, t: int, data: bytes) -> int:
+        """Parse what arrived; returns how many Engine.IO packets it held."""
+        buf = self.buf + data if self.buf else data
+        if not self.upgraded:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                self.buf = buf
+                return 0
+            if b" 101 " not in buf[:end]:
+                raise RuntimeError(buf[:end].decode(errors="replace"))
+            self.upgraded, buf = True, buf[end + 4:]
+        count = 0
+        while len(buf) >= 2:
+            n, start = buf[1] & 0x7F, 2
+            if n == 126:
+                n, start = int.from_bytes(buf[2:4], "big"), 4
+            elif n == 127:
+                n, start = int.from_bytes(buf[2:10], "big"), 10
+            if len(buf) < start + n or start > len(buf):
+                break
+            first, payload, buf = buf[0], buf[start:start + n], buf[start + n:]
+            if first & 0x40:  # permessage-deflate
+                payload = self.inflate.decompress(payload + b"\x00\x00\xff\xff")
+            count += 1
+            self.packet(t, first & 0x0F, payload)
+        self.buf = buf
+        return count
+
+    def packet(self, t: int, opcode: int, payload: bytes) -> None:
+        if payload.startswith(RUN):
+            self.runs.append((t, payload))
+        elif opcode == 0x9:  # a WebSocket ping
+            self.sock.send(masked(payload, 0xA))
+        elif payload == b"2":
+            self.sock.send(PONG)
+        elif payload.startswith(b"0{"):
+            self.sock.send(JOIN)
+        elif payload.startswith(SNAPSHOT):
+            self.ready = True
+
+
+class Generator:
+    """Every client's socket in one epoll set, read by one thread."""
+
+    def __init__(self, host: str, port: int, n: int, deflate: bool) -> None:
+        self.epoll = select.epoll()
+        self.clients: dict[int, Client] = {}
+        self.busy_ns = self.messages = 0
+        self.stopping = False
+        for first in range(0, n, WAVE):
+            for _ in range(first, min(n, first + WAVE)):
+                client = Client(host, port, deflate)
+                self.clients[client.sock.fileno()] = client
+                self.epoll.register(client.sock.fileno(), select.EPOLLIN)
+            deadline = time.monotonic() + 60
+            while not all(c.ready for c in self.clients.values()):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("clients did not get their snapshot in 60 s")
+                self.poll(0.1)
+        self.busy_ns = self.messages = 0
+
+    def poll(self, timeout: float) -> None:
+        clients, mono = self.clients, time.monotonic_ns
+        for fd, _events in self.epoll.poll(timeout):
+            client = clients[fd]
+            try:
+                data = client.sock.recv(65536)
+            except BlockingIOError:
+                continue
+            t = mono()
+            if not data:
+                raise RuntimeError("the server closed a client's connection")
+            self.messages += client.feed(t, data)
+            self.busy_ns += mono() - t
+
+    def run(self) -> None:
+        while not self.stopping:
+            self.poll(0.05)
+
+    def events(self) -> list[list]:
+        out = []
+        for client in self.clients.values():
+            for t, payload in client.runs:
+                run = json.loads(payload[len(b"42/live,"):])[1]
+                out.append([run["id"], run["status"], t])
+        return out
+
+
+def main(host: str, port: int, n: int, deflate: bool) -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # a descriptor per client
+    gen = Generator(host, port, n, deflate)
+    print(f"ready {len(gen.clients)}", flush=True)
+    reader = threading.Thread(target=gen.run)
+    reader.start()
+    sys.stdin.read()  # the driver closes stdin when done
+    gen.stopping = True
+    reader.join()
+    print(json.dumps({"events": gen.events(), "busy_ns": gen.busy_ns,
+                      "messages": gen.messages}), flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
-                     sys.argv[4:5] == ["deflate"]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:5] == ["deflate"])

@@ -6,14 +6,16 @@ database (for several workers on PostgreSQL), is committed, and only then publis
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from judging import timed
 from judging.errors import RuleViolation
@@ -32,6 +34,8 @@ HOLDS_TRACK = LIVE + (timed.RunStatus.review.value,)
 FINAL = ("finished", "timeout", "dnf", "dsq")
 STATUSES = tuple(s.value for s in timed.RunStatus)
 REASON_MAX = Run.reason.type.length
+# a run with the rows its rules and its published object read (one query, not four)
+RUN_WITH_ROWS = (joinedload(Run.category), joinedload(Run.team), joinedload(Run.start_event))
 # a timekeeper may count penalties on a run from its start until it is settled otherwise
 PENALTY_COUNTABLE = ("running", "finished", "review", "timeout")
 
@@ -73,23 +77,35 @@ def _state(session: Session, run: Run) -> timed.RunState:
         checkpoints_us=times, reason=run.reason)
 
 
-def _gate_event(session: Session, edge: timed.Edge | None) -> GateEvent | None:
-    """The stored row of an edge (a row added earlier in this batch is flushed first)."""
+def _gate_event(session: Session, edge: timed.Edge | None,
+                known: Mapping[tuple[str, str, int], GateEvent] | None = None) -> GateEvent | None:
+    """The stored row of an edge: from `known` (rows in hand, by (source, boot, seq)) when
+    it is there, else read (a row added earlier in this batch is flushed first). So a gate
+    edge on its way to the screens costs no query here."""
     if edge is None:
         return None
+    row = (known or {}).get((edge.source, edge.boot, edge.seq))
+    if row is not None:
+        return row
     return session.scalar(select(GateEvent).where(
         GateEvent.source == edge.source, GateEvent.boot == edge.boot, GateEvent.seq == edge.seq))
 
 
-def _store_state(session: Session, run: Run, state: timed.RunState) -> None:
+def _store_state(session: Session, run: Run, state: timed.RunState,
+                 added: dict[tuple[str, str, int], GateEvent] | None = None) -> None:
+    """Write `state` to `run`; `added`: gate event rows the caller has just stored."""
     if state.start is not None and run.start_event is None:
         run.started_server_us = now_us()
     run.status = state.status.value
     # set the relationships, not the ids, so the run reads its own edges back at once
     # (within a batch, and in the run object published right after the commit)
-    run.start_event = _gate_event(session, state.start)
-    run.finish_event = _gate_event(session, state.finish)
-    cps = [_gate_event(session, e) for e in state.checkpoints]
+    known = collections.ChainMap({(r.source, r.boot, r.seq): r for r in (
+        run.start_event, run.finish_event) if r is not None}, added or {})
+    run.start_event = _gate_event(session, state.start, known)
+    run.finish_event = _gate_event(session, state.finish, known)
+    cps = [_gate_event(session, e, known) for e in state.checkpoints]
+    if any(ev is not None and ev.id is None for ev in cps):
+        session.flush()  # a row of this batch not yet written has no id to point at
     run.checkpoint_event_ids = [None if ev is None else ev.id for ev in cps]
     run.checkpoints_us = list(state.checkpoints_us)
     run.elapsed_us = state.elapsed_us
@@ -347,8 +363,10 @@ class _Batch:
         live_tracks = set(session.scalars(select(Run.track_id).where(or_(
             Run.status.in_(LIVE),
             and_(Run.id.in_(last_runs), Run.status == "timeout", Run.elapsed_us.is_(None))))))
-        self.live_gates = {gate for track in session.scalars(select(Track)).all()
+        self.tracks = session.scalars(select(Track)).all()
+        self.live_gates = {gate for track in self.tracks
                            if track.id in live_tracks for gate in track.gates()}
+        self.added: dict[tuple[str, str, int], GateEvent] = {}  # rows this batch stored
 
 
 def _take_edge(session: Session, payload: Any, changed: dict[int, Run],
@@ -363,7 +381,7 @@ def _take_edge(session: Session, payload: Any, changed: dict[int, Run],
         return {"ok": True}  # stored; no live run can take it
     if edge.fault is None and timed.is_rebound(_previous_on_gate(session, edge), edge):
         return {"ok": True}  # the beam flickering as a robot leaves: stored, drives nothing
-    for run in _drive_runs(session, edge):
+    for run in _drive_runs(session, edge, batch):
         changed[run.id] = run
     return {"ok": True}
 
@@ -373,9 +391,11 @@ def _insert_edge(session: Session, edge: timed.Edge, batch: _Batch) -> bool:
     if key in batch.stored:
         return False
     batch.stored.add(key)
-    session.add(GateEvent(source=edge.source, boot=edge.boot, seq=edge.seq, gate=edge.gate,
-                          edge=edge.edge, t_us=edge.t_us, t_epoch_us=edge.t_epoch_us,
-                          t_epoch_err_us=edge.t_epoch_err_us, fault=edge.fault))
+    row = batch.added[key] = GateEvent(
+        source=edge.source, boot=edge.boot, seq=edge.seq, gate=edge.gate, edge=edge.edge,
+        t_us=edge.t_us, t_epoch_us=edge.t_epoch_us, t_epoch_err_us=edge.t_epoch_err_us,
+        fault=edge.fault)
+    session.add(row)
     # Flushed with the next query or the commit (many rows in one statement). Another
     # worker may store the same edge at the same moment (scale-out): the IntegrityError
     # rolls the whole batch back and the agent is told to send it again, which then
@@ -392,13 +412,14 @@ def _previous_on_gate(session: Session, edge: timed.Edge) -> list[timed.Edge]:
     return [_edge(r) for r in reversed(rows)]
 
 
-def _drive_runs(session: Session, edge: timed.Edge) -> list[Run]:
+def _drive_runs(session: Session, edge: timed.Edge, batch: _Batch) -> list[Run]:
     changed = []
-    for track in session.scalars(select(Track)).all():
+    for track in batch.tracks:
         if (edge.source, edge.gate) not in track.gates():
             continue
+        # what the rules and the published run read, in the same query
         run = session.scalar(select(Run).where(Run.track_id == track.id, Run.status.in_(LIVE))
-                             .order_by(Run.id))
+                             .order_by(Run.id).options(*RUN_WITH_ROWS))
         if run is None:
             run = _expired_last_run(session, track)
             if run is not None and _revive(session, track, run):
@@ -408,7 +429,7 @@ def _drive_runs(session: Session, edge: timed.Edge) -> list[Run]:
         after = timed.apply_edge(before, track_rules(track), edge, time_limit_us(run.category))
         if after is before:
             continue
-        _store_state(session, run, after)
+        _store_state(session, run, after, batch.added)
         changed.append(run)
         log.info("run %s %s by %s/%s#%s", run.id, after.status, edge.source, edge.boot, edge.seq)
     return changed
