@@ -9,7 +9,9 @@ its own busy time per broadcast so that share can be subtracted by the reader.
 
 Both processes stamp with CLOCK_MONOTONIC (time.monotonic_ns), which is system-wide on Linux.
 
-Run: python benchmarks/bench_live_latency.py [--clients 10,200,1000] [--rounds 30]
+Run: python benchmarks/bench_live_latency.py [--clients 10,200,1000] [--rounds 30] [--warmup 1]
+(--warmup: rounds played before each client count's measurement and not counted; the first
+edges after a start compile SQLAlchemy's statements and meet cold caches, once per server)
 """
 
 from __future__ import annotations
@@ -135,7 +137,7 @@ class Bench:
         time.sleep(0.3)
         return run.json()["id"], t_start, t_finish
 
-    def measure(self, clients: int, rounds: int, deflate: bool = False) -> dict:
+    def measure(self, clients: int, rounds: int, deflate: bool = False, warmup: int = 1) -> dict:
         rss_before = rss_kib(self.server.pid)
         gen = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "live_clients.py"),
                                 "127.0.0.1", str(self.port), str(clients),
@@ -145,6 +147,8 @@ class Bench:
         assert ready.startswith("ready"), ready
         time.sleep(2)
         rss_idle = rss_kib(self.server.pid)
+        for _ in range(warmup):  # not counted: the first edges after a start pay for
+            self.round()         # SQLAlchemy's statement compilation and cold caches
         sent, seqs = {}, {}
         for _ in range(rounds):
             run_id, t_start, t_finish = self.round()
@@ -207,6 +211,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", default="10,200,1000")
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="rounds played before each measurement, not counted")
     parser.add_argument("--switch-interval", type=float, default=None)
     parser.add_argument("--ws-compression", action="store_true",
                         help="server accepts permessage-deflate (KEJURDA_WS_COMPRESSION=1)")
@@ -225,7 +231,7 @@ def main() -> None:
             print(f"server pid {bench.server.pid}, rss {rss_kib(bench.server.pid)} KiB at start, "
                   f"load average {os.getloadavg()[0]:.1f}", flush=True)
             for n in (int(x) for x in args.clients.split(",")):
-                print(json.dumps(bench.measure(n, args.rounds, args.deflate)), flush=True)
+                print(json.dumps(bench.measure(n, args.rounds, args.deflate, args.warmup)), flush=True)
         finally:
             bench.close()
 

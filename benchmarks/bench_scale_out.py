@@ -8,7 +8,8 @@ workers' RSS growth per idle viewer. The agent and the timekeeper also go throug
 Needs PostgreSQL on 127.0.0.1:5432 (a database of its own is made and dropped), Redis on
 127.0.0.1:6379 (a channel of its own) and Debian's nginx.
 
-Run: python benchmarks/bench_scale_out.py [--viewers 10000] [--workers 4] [--rounds 10]
+Run: python benchmarks/bench_scale_out.py [--viewers 10000] [--workers 4] [--rounds 10] [--warmup 1]
+    [--generators 1] [--teams 200]
 """
 
 from __future__ import annotations
@@ -65,6 +66,14 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=10000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--teams", type=int, default=200,
+                        help="teams in the category: each edge also sends its ranking to every "
+                             "viewer (~100 bytes a team)")
+    parser.add_argument("--generators", type=int, default=1,
+                        help="processes the viewers are spread over (the load generator)")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="rounds played first and not counted (statement compilation, "
+                             "cold caches: once per server)")
     args = parser.parse_args()
     name = f"kejurda_bench_{secrets.token_hex(4)}"
     admin = "host=127.0.0.1 user=postgres dbname=test"
@@ -79,7 +88,7 @@ def main() -> None:
             (tmp / "event.toml").write_text(EVENT)
             (tmp / "teams.csv").write_text(
                 "code,name,institution,category,level,members,contact\n" +
-                "".join(f"T{i:03d},Tim {i},S,c,SMA,A,\n" for i in range(200)))
+                "".join(f"T{i:03d},Tim {i},S,c,SMA,A,\n" for i in range(args.teams)))
             kejurda("event", "load", str(tmp / "event.toml"), "--db", db)
             kejurda("teams", "import", str(tmp / "teams.csv"), "--db", db)
             agent_token = kejurda("token", "create", "--role", "agent", "--name", "a", "--db", db)
@@ -108,14 +117,20 @@ def main() -> None:
             print(f"{args.workers} workers, nginx on {proxy.port}, load average "
                   f"{os.getloadavg()[0]:.1f}", flush=True)
             rss_before = tree_rss_kib(sup.pid)
-            gen = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "live_clients.py"),
-                                    "127.0.0.1", str(proxy.port), str(args.viewers)],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            procs.append(gen)
-            ready = gen.stdout.readline()
-            if not ready.startswith("ready"):
-                raise SystemExit(f"viewers could not all connect: {ready!r}\nnginx errors:\n"
-                                 + "\n".join(proxy.errors().splitlines()[-5:]))
+            # the viewers in --generators processes, so that the generator's reading gets a
+            # fair share of the cores next to nginx and the workers
+            gens = []
+            for g in range(args.generators):
+                share = args.viewers // args.generators + (g < args.viewers % args.generators)
+                gens.append(subprocess.Popen(
+                    [sys.executable, str(ROOT / "benchmarks" / "live_clients.py"), "127.0.0.1",
+                     str(proxy.port), str(share)],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+                procs.append(gens[-1])
+                ready = gens[-1].stdout.readline()
+                if not ready.startswith("ready"):
+                    raise SystemExit(f"viewers could not all connect: {ready!r}\nnginx errors:\n"
+                                     + "\n".join(proxy.errors().splitlines()[-5:]))
             time.sleep(3)
             rss_idle = tree_rss_kib(sup.pid)
             agent = socketio.Client()
@@ -123,9 +138,9 @@ def main() -> None:
                           transports=["websocket"])
             sent: dict[tuple[int, str], int] = {}
             seq = 0
-            for i in range(args.rounds):
+            for i in range(args.warmup + args.rounds):
                 run = requests.post(f"{url}/api/v1/runs", timeout=60,
-                                    json={"category": "c", "team": f"T{i % 200:03d}"},
+                                    json={"category": "c", "team": f"T{i % args.teams:03d}"},
                                     headers={"Authorization": f"Bearer {tk_token}"})
                 assert run.status_code == 201, run.text
                 rid = run.json()["id"]
@@ -138,20 +153,32 @@ def main() -> None:
                                                     "gate": gate, "edge": "B", "t_us": t_us},
                                      namespace="/timing", timeout=60)
                     assert ack == {"ok": True}, ack
-                    sent[(rid, status)] = t0
+                    if i >= args.warmup:
+                        sent[(rid, status)] = t0
                     time.sleep(1.0)
             time.sleep(3)
-            out, _ = gen.communicate("", timeout=600)
+            for gen in gens:
+                gen.stdin.close()
+            events = []
+            for gen in gens:
+                out = gen.stdout.read()
+                gen.wait(600)
+                events += json.loads(out.strip().splitlines()[-1])["events"]
             agent.disconnect()
-            result = json.loads(out.strip().splitlines()[-1])
-            got = [(rid, st, t) for rid, st, t in result["events"] if (rid, st) in sent]
+            got = [(rid, st, t) for rid, st, t in events if (rid, st) in sent]
             lat = [(t - sent[(rid, st)]) / 1e6 for rid, st, t in got]
+            slowest: dict[tuple[int, str], int] = {}
+            for rid, st, t in got:
+                slowest[(rid, st)] = max(slowest.get((rid, st), 0), t - sent[(rid, st)])
             print(json.dumps({
                 "viewers": args.viewers, "workers": args.workers, "edges": len(sent),
                 "expected": args.viewers * len(sent), "received": len(lat),
                 "missing": args.viewers * len(sent) - len(lat),
                 "p50_ms": round(pct(lat, 50), 1), "p99_ms": round(pct(lat, 99), 1),
                 "max_ms": round(max(lat), 1),
+                # each edge's slowest viewer, in the order played: one slow edge is 1/N
+                # of the samples, and sets p99 on its own when N is small
+                "per_edge_max_ms": [round(slowest.get(k, 0) / 1e6, 1) for k in sent],
                 "rss_kib_per_idle_viewer": round((rss_idle - rss_before) / args.viewers, 1),
                 "load_average": round(os.getloadavg()[0], 1)}), flush=True)
         finally:

@@ -207,6 +207,48 @@ def test_a_run_from_start_through_checkpoint_to_finish(api, agent):
     assert status() == ("finished", 8_765_432, [4_000_123])
 
 
+def test_a_whole_run_in_one_batch_points_at_its_stored_edges(api, agent, db):
+    """Start, checkpoint and finish in one `gate_events` batch: the run's edges are the rows
+    the batch stored (taken from the rows in hand, not read back), with their ids."""
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+    edges = [agent.edge("esp32-a", 0, "B", T0), agent.edge("esp32-a", 2, "B", T0 + 4_000_123),
+             agent.edge("esp32-a", 1, "B", T0 + 8_765_432)]
+    acks = agent.sio.emit("gate_events", edges, namespace="/timing", callback=True)
+    assert acks == [{"ok": True}] * 3
+    run = api.run(run_id)
+    assert (run["status"], run["elapsed_us"], run["checkpoints_us"]) == (
+        "finished", 8_765_432, [4_000_123])
+    with db.transaction() as s:
+        stored = {(e.gate, e.t_us): e.id for e in s.query(GateEvent)}
+        row = s.get(Run, run_id)
+        assert (row.start_event_id, row.checkpoint_event_ids, row.finish_event_id) == (
+            stored[(0, T0)], [stored[(2, T0 + 4_000_123)]], stored[(1, T0 + 8_765_432)])
+
+
+def test_a_finish_edge_costs_a_bounded_number_of_queries(api, agent, app):
+    """The way from a gate edge to the screens reads what it needs in few statements (a
+    lazy load per relationship, or reading back rows in hand, would add one each)."""
+    from sqlalchemy import event as sa_event
+
+    engine = app.extensions["kejurda_db"].engine
+    api.arm("lf-smp", "LF-SMP-001")
+    agent.send("esp32-a", 0, "B", T0)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0].upper())
+
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        agent.send("esp32-a", 1, "B", T0 + 8_765_432)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    # token check, stored seqs, live tracks, tracks, insert, the two edges before it on its
+    # gate, the run with its rows, the run's update; then the ranking's reads
+    reads_before_update = statements[:statements.index("UPDATE")]
+    assert reads_before_update.count("SELECT") <= 6, statements
+
+
 def test_finish_exactly_at_min_run_ms(api, agent):
     run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
     agent.send("esp32-a", 0, "B", T0)
