@@ -16,31 +16,27 @@ Prints "ready <n>" once every client has its snapshot; on EOF of stdin prints on
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import resource
 import select
 import socket
 import sys
 import threading
 import time
 import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script, by path
+
+from scoreboard.gunicorn_app import raise_descriptor_limit  # noqa: E402
+from scoreboard.rehearsal.viewers import client_frame, split_frames, upgrade_request  # noqa: E402
 
 RUN = b'42/live,["run",'
 SNAPSHOT = b'42/live,["snapshot"'
 WAVE = 50  # clients connecting at once, so the server's accept queue keeps up
 
 
-def masked(text: bytes, opcode: int = 0x1) -> bytes:
-    """One masked, final client frame (payloads here are a few bytes)."""
-    mask = os.urandom(4)
-    return (bytes([0x80 | opcode, 0x80 | len(text)]) + mask +
-            bytes(b ^ mask[i % 4] for i, b in enumerate(text)))
-
-
-PONG = masked(b"3")
-JOIN = masked(b"40/live,")
+PONG = client_frame(b"3")
+JOIN = client_frame(b"40/live,")
 
 
 class Client:
@@ -56,12 +52,7 @@ class Client:
         self.inflate = zlib.decompressobj(-15)
         self.ready = False
         self.runs: list[tuple[int, bytes]] = []
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-                           f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
-                           ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate
-                            else "") + "\r\n").encode())
+        self.sock.sendall(upgrade_request(f"{host}:{port}", deflate))
 
     def feed(self, t: int, data: bytes) -> int:
         """Parse what arrived; returns how many Engine.IO packets it held."""
@@ -74,28 +65,18 @@ class Client:
             if b" 101 " not in buf[:end]:
                 raise RuntimeError(buf[:end].decode(errors="replace"))
             self.upgraded, buf = True, buf[end + 4:]
-        count = 0
-        while len(buf) >= 2:
-            n, start = buf[1] & 0x7F, 2
-            if n == 126:
-                n, start = int.from_bytes(buf[2:4], "big"), 4
-            elif n == 127:
-                n, start = int.from_bytes(buf[2:10], "big"), 10
-            if len(buf) < start + n or start > len(buf):
-                break
-            first, payload, buf = buf[0], buf[start:start + n], buf[start + n:]
+        frames, self.buf = split_frames(buf)
+        for first, payload in frames:
             if first & 0x40:  # permessage-deflate
                 payload = self.inflate.decompress(payload + b"\x00\x00\xff\xff")
-            count += 1
             self.packet(t, first & 0x0F, payload)
-        self.buf = buf
-        return count
+        return len(frames)
 
     def packet(self, t: int, opcode: int, payload: bytes) -> None:
         if payload.startswith(RUN):
             self.runs.append((t, payload))
         elif opcode == 0x9:  # a WebSocket ping
-            self.sock.send(masked(payload, 0xA))
+            self.sock.send(client_frame(payload, 0xA))
         elif payload == b"2":
             self.sock.send(PONG)
         elif payload.startswith(b"0{"):
@@ -152,8 +133,7 @@ class Generator:
 
 
 def main(host: str, port: int, n: int, deflate: bool) -> None:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # a descriptor per client
+    raise_descriptor_limit()  # a descriptor per client
     gen = Generator(host, port, n, deflate)
     print(f"ready {len(gen.clients)}", flush=True)
     reader = threading.Thread(target=gen.run)

@@ -46,6 +46,49 @@ BACKOFF_S = (0.1, 2.0)  # first and longest delay before a viewer reconnects
 WAVE = 50               # viewers connecting at once when the process starts
 
 
+def upgrade_request(host: str, deflate: bool = False) -> bytes:
+    """A client's WebSocket upgrade to Engine.IO 4 (`host` as HOST:PORT); with `deflate`
+    it offers permessage-deflate, as browsers do."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    return (f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+            f"Host: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
+            ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else "") +
+            "\r\n").encode()
+
+
+def client_frame(text: bytes, opcode: int = 0x1) -> bytes:
+    """One masked, final frame (a client's frames are always masked)."""
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
+    n = len(text)
+    head = bytes([0x80 | opcode, 0x80 | n]) if n < 126 else (
+        bytes([0x80 | opcode, 0x80 | 126]) + n.to_bytes(2, "big") if n < 65536 else
+        bytes([0x80 | opcode, 0x80 | 127]) + n.to_bytes(8, "big"))
+    return head + mask + masked
+
+
+def split_frames(buf: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
+    """The whole server frames at the start of `buf`, as (first byte, payload), and the
+    bytes of an incomplete one left over."""
+    frames = []
+    while len(buf) >= 2:
+        n, start = buf[1] & 0x7F, 2
+        if n == 126:
+            if len(buf) < 4:
+                break
+            n, start = int.from_bytes(buf[2:4], "big"), 4
+        elif n == 127:
+            if len(buf) < 10:
+                break
+            n, start = int.from_bytes(buf[2:10], "big"), 10
+        if len(buf) < start + n:
+            break
+        frames.append((buf[0], buf[start:start + n]))
+        buf = buf[start + n:]
+    return frames, buf
+
+
 class LiveSocket(asyncio.Protocol):
     """One raw WebSocket to a Socket.IO server: the upgrade, frames in (text, optionally
     permessage-deflate), Engine.IO pings answered, `/live` joined once the session opens.
@@ -62,22 +105,10 @@ class LiveSocket(asyncio.Protocol):
 
     def connection_made(self, transport) -> None:
         self.transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        transport.write((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-                         f"Host: {self.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
-                         ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if self.deflate
-                          else "") + "\r\n").encode())
+        transport.write(upgrade_request(self.host, self.deflate))
 
     def send(self, text: bytes, opcode: int = 0x1) -> None:
-        """One masked, final frame (a client's frames are always masked)."""
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
-        n = len(text)
-        head = bytes([0x80 | opcode, 0x80 | n]) if n < 126 else (
-            bytes([0x80 | opcode, 0x80 | 126]) + n.to_bytes(2, "big") if n < 65536 else
-            bytes([0x80 | opcode, 0x80 | 127]) + n.to_bytes(8, "big"))
-        self.transport.write(head + mask + masked)
+        self.transport.write(client_frame(text, opcode))
 
     def data_received(self, data: bytes) -> None:
         t = time.monotonic_ns()
@@ -90,20 +121,8 @@ class LiveSocket(asyncio.Protocol):
                 self.refused(self.buf[:end].decode(errors="replace"))
                 return
             self.upgraded, self.buf = True, self.buf[end + 4:]
-        while len(self.buf) >= 2:
-            n, start = self.buf[1] & 0x7F, 2
-            if n == 126:
-                if len(self.buf) < 4:
-                    break
-                n, start = int.from_bytes(self.buf[2:4], "big"), 4
-            elif n == 127:
-                if len(self.buf) < 10:
-                    break
-                n, start = int.from_bytes(self.buf[2:10], "big"), 10
-            if len(self.buf) < start + n:
-                break
-            first, payload = self.buf[0], self.buf[start:start + n]
-            self.buf = self.buf[start + n:]
+        frames, self.buf = split_frames(self.buf)
+        for first, payload in frames:
             opcode = first & 0x0F
             if opcode == 0x8:  # Close: nothing more will come on this socket
                 self.closed_by_peer("close frame")

@@ -14,7 +14,7 @@ import pytest
 from scoreboard.fanout import ws_frame
 from scoreboard.rehearsal.checks import Report, check_viewers
 from scoreboard.rehearsal.play import Ledger
-from scoreboard.rehearsal.viewers import Viewer, ViewerRecord
+from scoreboard.rehearsal.viewers import Viewer, ViewerRecord, split_frames
 
 
 def ledger_of(*runs: tuple[int, str, float, float]) -> Ledger:
@@ -197,3 +197,17 @@ def test_frames_of_every_length_reach_the_viewer_whole(size):
 
     viewer = run_follow(server, scenario)
     assert [(run_id, status) for run_id, status, _t in viewer.updates] == [(9, "finished")]
+
+
+def test_split_frames_keeps_an_incomplete_frame_for_the_next_read():
+    """Two frames (a 7-byte and a 70,000-byte one, whose length takes 8 more bytes) cut at
+    every point of interest: whatever is whole comes out, the rest waits, nothing is lost."""
+    small, big = b'42/live', b"y" * 70_000
+    stream = ws_frame(small.decode()) + ws_frame(big.decode())
+    first_len = len(ws_frame(small.decode()))
+    for cut in (0, 1, 2, first_len - 1, first_len, first_len + 1, first_len + 2,
+                first_len + 9, first_len + 10, len(stream) - 1, len(stream)):
+        frames, rest = split_frames(stream[:cut])
+        more, left = split_frames(rest + stream[cut:])
+        assert [p for _first, p in frames + more] == [small, big] and left == b""
+        assert all(first == 0x81 for first, _p in frames + more)
