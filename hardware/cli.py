@@ -228,11 +228,9 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
     if "--token" in argv or any(a.startswith("--token=") for a in argv):
         log.warning("the token is on the command line, where ps shows it to every user of "
                     "this computer; prefer --token-file FILE or env KEJURDA_TOKEN")
-    wall = None
-    if args.simulate:  # the simulated host's wall clock, which a rehearsal may step
-        from hardware.sim import SimWallClock
-
-        wall = SimWallClock(args.data_dir).now_us
+    # the simulated host's wall clock (a rehearsal may step it): the agent reads the one
+    # its simulated tracks read
+    wall = next((s.wall for s in sources if hasattr(s, "wall")), None)
     agent = Agent(args.server, args.token, sources, args.data_dir, name=args.name,
                   tls_pin=args.tls_pin, wall=wall)
     try:

@@ -191,9 +191,6 @@ def play_all(r: Rehearsal, fault_plan) -> None:
         raise RehearsalError(str(errors[0]))
     for fault in r.faults:
         r.say(f"fault: {fault}")
-    if fault_plan is not None:
-        for missing in faults.NOT_PLAYED:
-            r.say(f"fault not played: {missing}")
     r.step(f"played: {len(ledger.runs)} runs, {len(ledger.results)} match results, "
            f"{len(ledger.sheets)} score sheets", t0)
 

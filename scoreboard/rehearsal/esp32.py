@@ -49,18 +49,22 @@ class Esp32Track:
         # would hand the box a checkpoint older than the start's clear edge it took.
         with self.box.held():
             t0 = max(self.box.now_us() + 50_000, self._last_t + 10_000)
-            edges = self.edges.setdefault(self.box.boot, [])
             for gate, t in ((START, t0), (CHECKPOINT, t0 + checkpoint),
                             (FINISH, t0 + elapsed)):
-                self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
-                # the beam broken, then clear again: the two edges the box reports
-                edges += [(gate, "B", t), (gate, "C", t + HOLD_US)]
+                self._press(gate, t)
         self._last_t = t0 + elapsed + HOLD_US
         truth = {"run_id": run["id"], "team": run["team"], "outcome": "finished",
                  "start_source": SOURCE, "start_t_us": t0, "finish_t_us": t0 + elapsed,
                  "elapsed_us": elapsed, "checkpoints_us": [checkpoint]}
         self.truth[run["id"]] = truth
         return truth
+
+    def _press(self, gate: int, t: int) -> None:
+        """A beam broken at device time `t`, then clear again: the two edges the box
+        reports, recorded under its current boot."""
+        self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
+        self.edges.setdefault(self.box.boot, []).extend([(gate, "B", t),
+                                                         (gate, "C", t + HOLD_US)])
 
     def drive_across_reboot(self, run: dict) -> dict:
         """A robot runs and the chip resets between its checkpoint and its finish: the
@@ -72,16 +76,13 @@ class Esp32Track:
             t0 = max(self.box.now_us() + 50_000, self._last_t + 10_000)
             boot = self.box.boot
             for gate, t in ((START, t0), (CHECKPOINT, t0 + checkpoint)):
-                self.box.press(gate, t, hold_us=HOLD_US, bounce_us=BOUNCE_US)
-                self.edges.setdefault(boot, []).extend([(gate, "B", t), (gate, "C", t + HOLD_US)])
+                self._press(gate, t)
         self._last_t = t0 + checkpoint + HOLD_US
         start_host = self.box.true_host_us(t0)
         self.reboot()  # once the agent acked the start and the checkpoint
         with self.box.held():
             finish = self.box.now_us() + 50_000
-            self.box.press(FINISH, finish, hold_us=HOLD_US, bounce_us=BOUNCE_US)
-            self.edges.setdefault(self.box.boot, []).extend(
-                [(FINISH, "B", finish), (FINISH, "C", finish + HOLD_US)])
+            self._press(FINISH, finish)
             elapsed = round(self.box.true_host_us(finish) - start_host)
         self._last_t = finish + HOLD_US
         truth = {"run_id": run["id"], "team": run["team"], "outcome": "finished",

@@ -12,8 +12,6 @@ from hardware.sim import WALL_STEP_FILE
 from scoreboard.rehearsal.people import Browser
 from scoreboard.rehearsal.venue import RehearsalError, WifiProxy
 
-# faults of the list a venue has that the rehearsal does not play yet (docs/rehearsal.md)
-NOT_PLAYED: tuple[str, ...] = ()
 CLOCK_STEP_US = 2_000_000
 
 

@@ -92,7 +92,7 @@ def _gate_event(session: Session, edge: timed.Edge | None,
 
 
 def _store_state(session: Session, run: Run, state: timed.RunState,
-                 added: dict[tuple[str, str, int], GateEvent] | None = None) -> None:
+                 added: Mapping[tuple[str, str, int], GateEvent] | None = None) -> None:
     """Write `state` to `run`; `added`: gate event rows the caller has just stored."""
     if state.start is not None and run.start_event is None:
         run.started_server_us = now_us()
