@@ -33,7 +33,7 @@ from scoreboard.web.security import (
     session_is_current,
     socket_origins,
 )
-from scoreboard.wsgi import NoWebSocketCompression
+from scoreboard.wsgi import CompressOnce
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     register_namespaces(socketio)
     guard_socket_packets(app, socketio.server)
-    if not app.config.get("KEJURDA_WS_COMPRESSION"):  # per-client deflate: scoreboard/wsgi.py
-        app.wsgi_app = NoWebSocketCompression(app.wsgi_app)
+    # WebSocket compression, once per broadcast, never per client: scoreboard/wsgi.py
+    app.wsgi_app = CompressOnce(app.wsgi_app, app.config.get("KEJURDA_WS_COMPRESSION", True))
     if app.config.get("KEJURDA_WS_FANOUT", True):  # broadcasts framed once: scoreboard/fanout.py
         flusher = fanout.Flusher()
         app.extensions["kejurda_fanout"] = fanout.install(socketio.server.eio, flusher)

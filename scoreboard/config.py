@@ -160,8 +160,10 @@ def default_config(db_url: str | None = None) -> dict:
         "KEJURDA_DEMO_AUTOARM": False,
         # scale-out: several server processes share broadcasts through this queue (Redis)
         "KEJURDA_SOCKETIO_MESSAGE_QUEUE": message_queue(),
-        # permessage-deflate on WebSockets costs a compressor per client (scoreboard/wsgi.py)
-        "KEJURDA_WS_COMPRESSION": os.environ.get("KEJURDA_WS_COMPRESSION", "") == "1",
+        # permessage-deflate on /live WebSockets, each broadcast compressed once for every
+        # client that offers it (scoreboard/wsdeflate.py); 0: plain frames only
+        "KEJURDA_WS_COMPRESSION": os.environ.get("KEJURDA_WS_COMPRESSION", "1") not in (
+            "0", "false", "False", "off"),
         "KEJURDA_SOCKETIO_CHANNEL": os.environ.get("KEJURDA_SOCKETIO_CHANNEL"),
         # broadcasts framed once and written from the emitting thread (scoreboard/fanout.py);
         # KEJURDA_WS_FANOUT=0 restores one writer thread per client, for comparison

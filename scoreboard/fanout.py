@@ -40,6 +40,8 @@ from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from engineio.exceptions import SocketIsClosedError
 from wsproto.frame_protocol import FrameProtocol
 
+from scoreboard import wsdeflate
+
 log = logging.getLogger(__name__)
 SOCKET_KEYS = ("werkzeug.socket", "gunicorn.socket")  # in simple-websocket's order
 MAX_PENDING = 4 << 20  # a client this far behind and not reading for STALL_S is cut off
@@ -47,18 +49,24 @@ STALL_S = 2.0          # (or 8 × this far behind, reading or not)
 CLOSE_GRACE_S = 5.0    # after its session ended, a client's pending bytes get this long
 
 
-def ws_frame(data: str | bytes) -> bytes:
-    """One unmasked, final WebSocket frame: text for str, binary for bytes. wsproto (what
-    simple-websocket frames with) builds it; a fresh protocol object holds no state."""
-    return bytes(FrameProtocol(client=False, extensions=[]).send_data(data, fin=True))
+def ws_frame(data: str | bytes, deflate: bool = False) -> bytes:
+    """One unmasked, final WebSocket frame: text for str, binary for bytes; with `deflate`
+    (the client agreed to permessage-deflate) compressed on its own, unless it is too small
+    to gain (scoreboard/wsdeflate.py). wsproto (what simple-websocket frames with) builds it;
+    a fresh protocol object holds no state."""
+    small = len(data) < wsdeflate.MIN_SIZE  # characters or bytes: either will do here
+    extensions = [wsdeflate.Deflate()] if deflate and not small else []
+    return bytes(FrameProtocol(client=False, extensions=extensions).send_data(data, fin=True))
 
 
-def packet_frame(pkt: eio_packet.Packet) -> bytes:
-    """The frame of an Engine.IO packet, built once per packet object: a broadcast hands the
-    same packet to every client."""
-    frame = getattr(pkt, "_kejurda_frame", None)
+def packet_frame(pkt: eio_packet.Packet, deflate: bool = False) -> bytes:
+    """The frame of an Engine.IO packet, built (and compressed) once per packet object and
+    kind: a broadcast hands the same packet to every client."""
+    key = "_kejurda_deflated" if deflate else "_kejurda_frame"
+    frame = getattr(pkt, key, None)
     if frame is None:
-        frame = pkt._kejurda_frame = ws_frame(pkt.encode())
+        frame = ws_frame(pkt.encode(), deflate)
+        setattr(pkt, key, frame)
     return frame
 
 
@@ -138,6 +146,7 @@ class FrameSocket:
         self._pending = bytearray()
         self.dead = False
         self.deadline: float | None = None  # set when the session ends: flush by then
+        self.deflate = False  # the client agreed to permessage-deflate (scoreboard/wshub.py)
         # is the WebSocket still open for messages? (checked under the lock, see write)
         self.alive: Callable[[], bool] = lambda: True
 
@@ -344,7 +353,7 @@ def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket] | None:
             return None
         try:
             if eio_socket.check_ping_timeout():
-                out.write_message(packet_frame(pkt))
+                out.write_message(packet_frame(pkt, out.deflate))
         except SocketIsClosedError:
             pass
         except Exception:  # one client's trouble must not end a broadcast to the rest

@@ -53,6 +53,7 @@ from engineio import socket as eio_socket_mod
 from engineio.exceptions import SocketIsClosedError, UnknownPacketError
 from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode, ParseFailed
 
+from scoreboard import wsdeflate
 from scoreboard.fanout import CLOSE_GRACE_S, Flusher, FrameSocket, ws_frame
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,10 @@ def accept_key(key: str) -> str:
     return base64.b64encode(hashlib.sha1(key.encode() + WS_GUID).digest()).decode()
 
 
-def handshake(environ: dict[str, Any]) -> bytes | None:
-    """The 101 answer to a WebSocket upgrade request, or None when the request is not one
-    the hub takes (it then goes the usual way, which answers it or refuses it)."""
+def handshake(environ: dict[str, Any], extensions: str | None = None) -> bytes | None:
+    """The 101 answer to a WebSocket upgrade request, agreeing to `extensions` (the answer
+    of scoreboard/wsdeflate.py's `negotiate`), or None when the request is not one the hub
+    takes (it then goes the usual way, which answers it or refuses it)."""
     key = environ.get("HTTP_SEC_WEBSOCKET_KEY", "")
     if environ.get("HTTP_SEC_WEBSOCKET_VERSION") != "13" or not key:
         return None
@@ -96,9 +98,10 @@ def handshake(environ: dict[str, Any]) -> bytes | None:
         return None
     if environ.get("HTTP_SEC_WEBSOCKET_EXTENSIONS") or environ.get(
             "HTTP_SEC_WEBSOCKET_PROTOCOL"):
-        return None  # compression or a subprotocol asked for: simple-websocket negotiates
+        return None  # an offer not hidden from simple-websocket, or a subprotocol
+    agreed = f"Sec-WebSocket-Extensions: {extensions}\r\n" if extensions else ""
     return ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade"
-            f"\r\nSec-WebSocket-Accept: {accept_key(key)}\r\n\r\n").encode()
+            f"\r\nSec-WebSocket-Accept: {accept_key(key)}\r\n{agreed}\r\n").encode()
 
 
 def take_from_gunicorn(raw: socket.socket) -> socket.socket:
@@ -124,7 +127,7 @@ class QueueWriter:
         if pkt is None:
             self.client.ended_by_server()
         elif pkt.packet_type == eio_packet.MESSAGE:
-            self.client.out.write_message(ws_frame(pkt.encode()))
+            self.client.out.write_message(ws_frame(pkt.encode(), self.client.out.deflate))
         else:
             self.client.out.send(ws_frame(pkt.encode()))
 
@@ -151,7 +154,8 @@ class Client:
 
     def __init__(self, hub: Hub, session: Any, sock: socket.socket, out: FrameSocket) -> None:
         self.hub, self.session, self.sock, self.out = hub, session, sock, out
-        self.proto = FrameProtocol(client=False, extensions=[])
+        inflate = [wsdeflate.Inflate(hub.max_message)] if out.deflate else []
+        self.proto = FrameProtocol(client=False, extensions=inflate)
         self.parts: list[str | bytes] = []
         self.size = 0
         self.closing_at: float | None = None  # when the server ended the session
@@ -319,7 +323,8 @@ class Hub:
         the hub: answer the handshake and write what engine.io queued. False: not taken,
         the request goes the usual way. With no room left (descriptors), the client is
         answered 503 and comes back later (Socket.IO clients retry on their own)."""
-        answer = handshake(environ)
+        agreed = wsdeflate.negotiate(environ.get(wsdeflate.OFFER))
+        answer = handshake(environ, agreed)
         if answer is None:
             return False
         with self.lock:
@@ -331,6 +336,7 @@ class Hub:
         except OSError as exc:  # out of descriptors after all
             return self._refuse(session, raw, str(exc))
         out = FrameSocket(sock, self.flusher)
+        out.deflate = agreed is not None
         out.send(answer)
         client = Client(self, session, sock, out)
         waiting, session.queue = session.queue, QueueWriter(client)

@@ -1,5 +1,5 @@
 """The projector page in headless Chromium: a live clock that moves, then exactly the
-API's final time, and the ranking updating without a reload."""
+API's final time, and the ranking updating without a reload, over a compressed WebSocket."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ def test_display_runs_a_live_clock_then_shows_the_final_time(browser, venue: Ven
                       "--sim-dnf-rate", "0")
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     watch_requests(page, venue.url, outside_requests)
+    handshakes: list[dict] = []  # the WebSocket's answer, as Chromium received it
+    cdp = page.context.new_cdp_session(page)
+    cdp.on("Network.webSocketHandshakeResponseReceived",
+           lambda event: handshakes.append(event["response"]))
+    cdp.send("Network.enable")
     page.goto(f"{venue.url}/display")
     assert page.locator("html").get_attribute("lang") == "id"
     clock = page.locator("#live-clock")
@@ -58,3 +63,9 @@ def test_display_runs_a_live_clock_then_shows_the_final_time(browser, venue: Ven
     row.wait_for(timeout=10000)
     assert row.locator("td").nth(2).inner_text() == fmt(final["elapsed_us"])
     assert outside_requests == []
+    # Chromium offered compression and took the server's answer: every update above came
+    # compressed once for all screens (scoreboard/wsdeflate.py)
+    assert [r["status"] for r in handshakes] == [101]
+    headers = {k.lower(): v for k, v in handshakes[0]["headers"].items()}
+    assert headers["sec-websocket-extensions"] == (
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover")

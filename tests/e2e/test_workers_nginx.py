@@ -18,8 +18,10 @@ import requests
 import socketio
 
 from tests.e2e.test_scale_out import pg_url, redis_url  # noqa: F401 (fixtures)
+from tests.e2e.test_ws_compression import CHROMIUM, Phone
 from tests.support.nginx import Nginx, require_nginx
 from tests.support.venue import Proc, free_port, make_venue
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -267,3 +269,16 @@ def test_nginx_answers_public_pages_from_its_cache_never_private_ones(farm):
         return next((e.get("best_us") for e in entries if e["team"] == "SMP-03"), None)
 
     _wait(lambda: best() == 2_250_000, 10, lambda: venue.api("GET", f"/runs/{rid}").text)
+
+
+def test_screens_through_nginx_get_broadcasts_compressed_from_every_worker(farm):
+    """nginx passes the browser's offer of permessage-deflate to the worker and its answer
+    back; a worker compresses each broadcast once, and every worker the same way."""
+    venue, _sup, _proxy = farm
+    phones = [Phone(venue.port, CHROMIUM) for _ in range(4)]  # nginx spreads them
+    assert all("permessage-deflate; server_no_context_takeover" in p.head for p in phones)
+    assert wait_until(lambda: all(p.event("snapshot") for p in phones), 15)
+    run = venue.api("POST", "/runs", json={"category": "lf-smp", "team": "SMP-02"}).json()
+    assert wait_until(lambda: all(p.event("run", id=run["id"]) for p in phones), 15)
+    frames = {p.event("run", id=run["id"])[:2] for p in phones}
+    assert len(frames) == 1 and next(iter(frames))[0] == 0xC1, frames  # one, compressed
