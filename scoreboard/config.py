@@ -156,6 +156,10 @@ def default_config(db_url: str | None = None) -> dict:
         # background duties (run expiry, backups) start with the app under any WSGI server;
         # None: on unless TESTING (scoreboard/duties.py)
         "KEJURDA_DUTIES": None if duties == "" else duties not in ("0", "false", "False"),
+        # a category's ranking after a gate edge follows its run this much later, once for
+        # every edge in between (services/publish.py Soon); None: 0.25 s, 0 under TESTING
+        "KEJURDA_RANKING_DELAY_S": None if env("KEJURDA_RANKING_DELAY_S", "") == "" else _float(
+            "KEJURDA_RANKING_DELAY_S", 0.25),
         # set by `kejurda demo` only (arms the next team on every free track)
         "KEJURDA_DEMO_AUTOARM": False,
         # scale-out: several server processes share broadcasts through this queue (Redis)

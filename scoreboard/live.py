@@ -37,6 +37,8 @@ class Live:
     agents: Any = None
     reports: Any = None
     flusher: Any = None
+    # services.publish.Soon, where rankings after gate edges are published a moment later
+    soon: Any = None
 
 
 _DETACHED = Live()

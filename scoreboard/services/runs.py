@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -25,7 +26,7 @@ from scoreboard.models import Category, GateEvent, Run, Team, Track
 from scoreboard.services import inspection
 from scoreboard.services.audit import audit
 from scoreboard.services.category_config import time_limit_us, timed_config
-from scoreboard.services.publish import publish, read_then_publish
+from scoreboard.services.publish import publish, publish_soon, read_then_publish
 from scoreboard.services.ranking import category_ranking
 
 log = logging.getLogger(__name__)
@@ -148,13 +149,19 @@ def _audit(session: Session, actor: str, action: str, run: Run, old: dict | None
 
 
 def announce(session: Session, runs: list[Run]) -> None:
-    """Publish the runs and their categories' rankings (a team's status is part of the
-    ranking, so arming or starting a run changes it too: docs/contract.md §5 "on every change")."""
+    """Publish the runs, then their categories' rankings (a team's status is part of the
+    ranking, so arming or starting a run changes it too: docs/contract.md §5 "on every
+    change"), a moment later so that they never hold up a run on its way to the screens
+    (services.publish.Soon)."""
     for run in runs:
         publish("run", run_dict(run))
     for slug in sorted({r.category.slug for r in runs}):
-        with read_then_publish(session):
-            publish("ranking", category_ranking(session, slug))
+        publish_soon(session, f"ranking {slug}", partial(_publish_ranking, slug=slug))
+
+
+def _publish_ranking(session: Session, slug: str) -> None:
+    with read_then_publish(session):
+        publish("ranking", category_ranking(session, slug))
 
 
 # ---------------------------------------------------------------- use cases
