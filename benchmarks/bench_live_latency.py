@@ -214,8 +214,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1,
                         help="rounds played before each measurement, not counted")
     parser.add_argument("--switch-interval", type=float, default=None)
-    parser.add_argument("--ws-compression", action="store_true",
-                        help="server accepts permessage-deflate (KEJURDA_WS_COMPRESSION=1)")
+    parser.add_argument("--no-ws-compression", action="store_true",
+                        help="server declines permessage-deflate (KEJURDA_WS_COMPRESSION=0): "
+                             "plain frames even to clients that offer it")
     parser.add_argument("--no-fanout", action="store_true",
                         help="one writer thread per client (KEJURDA_WS_FANOUT=0), for comparison")
     parser.add_argument("--deflate", action="store_true",
@@ -224,7 +225,7 @@ def main() -> None:
                         help="break the latency into stages (timestamps inside the server)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"KEJURDA_WS_COMPRESSION": "1" if args.ws_compression else "0",
+        env = {"KEJURDA_WS_COMPRESSION": "0" if args.no_ws_compression else "1",
                "KEJURDA_WS_FANOUT": "0" if args.no_fanout else "1"}
         bench = Bench(Path(tmp), env, args.switch_interval, args.trace)
         try:

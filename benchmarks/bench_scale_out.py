@@ -9,7 +9,10 @@ Needs PostgreSQL on 127.0.0.1:5432 (a database of its own is made and dropped), 
 127.0.0.1:6379 (a channel of its own) and Debian's nginx.
 
 Run: python benchmarks/bench_scale_out.py [--viewers 10000] [--workers 4] [--rounds 10] [--warmup 1]
-    [--generators 1] [--teams 200]
+    [--generators 1] [--teams 200] [--plain]
+
+The viewers offer permessage-deflate as browsers do (--plain: they do not), so each message
+reaches them compressed, once for all of them (scoreboard/wsdeflate.py).
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ def main() -> None:
                              "viewer (~100 bytes a team)")
     parser.add_argument("--generators", type=int, default=1,
                         help="processes the viewers are spread over (the load generator)")
+    parser.add_argument("--plain", action="store_true",
+                        help="viewers do not offer permessage-deflate (browsers do), so every "
+                             "message goes uncompressed")
     parser.add_argument("--warmup", type=int, default=1,
                         help="rounds played first and not counted (statement compilation, "
                              "cold caches: once per server)")
@@ -97,7 +103,7 @@ def main() -> None:
             base_port = ports(args.workers)
             env = {**os.environ, "KEJURDA_SOCKETIO_MESSAGE_QUEUE": "redis://127.0.0.1:6379/0",
                    "KEJURDA_SOCKETIO_CHANNEL": f"kejurda-bench-{secrets.token_hex(4)}",
-                   "KEJURDA_WS_COMPRESSION": "0", "KEJURDA_INSTANCE": str(tmp)}
+                   "KEJURDA_INSTANCE": str(tmp)}
             sup = subprocess.Popen([sys.executable, "-m", "scoreboard.cli", "serve", "--workers",
                                     str(args.workers), "--port", str(base_port), "--db", db],
                                    cwd=ROOT, env=env, stdout=(tmp / "workers.log").open("wb"),
@@ -124,7 +130,7 @@ def main() -> None:
                 share = args.viewers // args.generators + (g < args.viewers % args.generators)
                 gens.append(subprocess.Popen(
                     [sys.executable, str(ROOT / "benchmarks" / "live_clients.py"), "127.0.0.1",
-                     str(proxy.port), str(share)],
+                     str(proxy.port), str(share), *([] if args.plain else ["deflate"])],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
                 procs.append(gens[-1])
                 ready = gens[-1].stdout.readline()
@@ -172,6 +178,7 @@ def main() -> None:
                 slowest[(rid, st)] = max(slowest.get((rid, st), 0), t - sent[(rid, st)])
             print(json.dumps({
                 "viewers": args.viewers, "workers": args.workers, "edges": len(sent),
+                "compressed": not args.plain,
                 "expected": args.viewers * len(sent), "received": len(lat),
                 "missing": args.viewers * len(sent) - len(lat),
                 "p50_ms": round(pct(lat, 50), 1), "p99_ms": round(pct(lat, 99), 1),
