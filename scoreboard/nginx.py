@@ -49,24 +49,34 @@ def site(listen: str, backends: list[str], server_name: str = "_",
               f"    listen {listen};",
               f"    server_name {server_name};",
               "    client_max_body_size 20m;",
+              # Socket.IO never goes near the cache: its lock would hold every WebSocket
+              # of a hall reconnecting at once (one URI) up to 2 s behind the first
+              "    location /socket.io/ {",
+              *_proxy(),
+              "    }",
               "    location / {",
-              "        proxy_pass http://$kejurda_upstream;",
-              "        proxy_http_version 1.1;",
-              "        proxy_set_header Upgrade $http_upgrade;",
-              "        proxy_set_header Connection $kejurda_connection;",
-              "        proxy_set_header Host $http_host;",
-              "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-              "        proxy_set_header X-Forwarded-Proto $scheme;",
-              "        # a screen's WebSocket is quiet between runs; Socket.IO pings every 25 s",
-              "        proxy_read_timeout 1h;",
-              "        proxy_send_timeout 1h;",
-              "        proxy_connect_timeout 2s;",
-              "        proxy_next_upstream error timeout http_502 http_503;",
-              "        add_header Set-Cookie $kejurda_sticky always;",
+              *_proxy(),
               *_cache_use(),
               "    }",
               "}"]
     return "\n".join(lines) + "\n"
+
+
+def _proxy() -> list[str]:
+    """To the browser's worker (or any), WebSockets included."""
+    return ["        proxy_pass http://$kejurda_upstream;",
+            "        proxy_http_version 1.1;",
+            "        proxy_set_header Upgrade $http_upgrade;",
+            "        proxy_set_header Connection $kejurda_connection;",
+            "        proxy_set_header Host $http_host;",
+            "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+            "        proxy_set_header X-Forwarded-Proto $scheme;",
+            "        # a screen's WebSocket is quiet between runs; Socket.IO pings every 25 s",
+            "        proxy_read_timeout 1h;",
+            "        proxy_send_timeout 1h;",
+            "        proxy_connect_timeout 2s;",
+            "        proxy_next_upstream error timeout http_502 http_503;",
+            "        add_header Set-Cookie $kejurda_sticky always;"]
 
 
 def _cache_zone(cache_dir: str) -> list[str]:
