@@ -33,12 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script,
 
 from scoreboard.gunicorn_app import raise_descriptor_limit  # noqa: E402
 from scoreboard.rehearsal.viewers import client_frame, split_frames, upgrade_request  # noqa: E402
+from scoreboard.wsdeflate import TAIL  # noqa: E402
 
 RUN = b'42/live,["run",'
 SNAPSHOT = b'42/live,["snapshot"'
 WAVE = 50  # clients connecting at once, so the server's accept queue keeps up
 HEAD = 32  # bytes of a message that say what it is
-TAIL = b"\x00\x00\xff\xff"  # what the sender's sync flush ended with (RFC 7692 §7.2.2)
 
 
 PONG = client_frame(b"3")

@@ -39,6 +39,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scoreboard.wsdeflate import TAIL
+
 log = logging.getLogger("kejurda.rehearsal.viewers")
 
 RUN_PREFIX = b'42/live,["run",'
@@ -46,14 +48,14 @@ BACKOFF_S = (0.1, 2.0)  # first and longest delay before a viewer reconnects
 WAVE = 50               # viewers connecting at once when the process starts
 
 
-def upgrade_request(host: str, deflate: bool = False) -> bytes:
+def upgrade_request(host: str, deflate: bool = False, offer: str = "permessage-deflate") -> bytes:
     """A client's WebSocket upgrade to Engine.IO 4 (`host` as HOST:PORT); with `deflate`
-    it offers permessage-deflate, as browsers do."""
+    it offers compression (`offer`: by default as Firefox words it)."""
     key = base64.b64encode(os.urandom(16)).decode()
     return (f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
             f"Host: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
-            ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else "") +
+            (f"Sec-WebSocket-Extensions: {offer}\r\n" if deflate else "") +
             "\r\n").encode()
 
 
@@ -133,7 +135,7 @@ class LiveSocket(asyncio.Protocol):
             if opcode not in (0x0, 0x1, 0x2):
                 continue
             if first & 0x40:  # RSV1: a compressed message (permessage-deflate)
-                payload = self.inflate.decompress(payload + b"\x00\x00\xff\xff")
+                payload = self.inflate.decompress(payload + TAIL)
             self.packet(t, payload)
 
     def packet(self, t: int, payload: bytes) -> None:

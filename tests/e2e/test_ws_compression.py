@@ -4,14 +4,13 @@ speak WebSocket on raw sockets so that every frame is seen as it was sent."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import socket
 import threading
 import zlib
 
-from scoreboard.rehearsal.viewers import client_frame, split_frames
+from scoreboard.rehearsal.viewers import client_frame, split_frames, upgrade_request
+from scoreboard.wsdeflate import TAIL
 from tests.support.waiting import wait_until
 
 ACCEPT = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
@@ -35,12 +34,7 @@ class Phone:
 
     def __init__(self, port: int, offer: str | None) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        key = base64.b64encode(os.urandom(16)).decode()
-        extensions = f"Sec-WebSocket-Extensions: {offer}\r\n" if offer else ""
-        self.sock.sendall((
-            f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            f"Sec-WebSocket-Version: 13\r\n{extensions}\r\n").encode())
+        self.sock.sendall(upgrade_request(f"127.0.0.1:{port}", bool(offer), offer or ""))
         data = b""
         while b"\r\n\r\n" not in data:
             data += self.sock.recv(4096)
@@ -72,7 +66,7 @@ class Phone:
 
     def _frame(self, first: int, payload: bytes) -> None:
         # a fresh inflater for each message: right only if the server kept no context
-        text = zlib.decompressobj(-15).decompress(payload + b"\x00\x00\xff\xff") if (
+        text = zlib.decompressobj(-15).decompress(payload + TAIL) if (
             first & 0x40) else payload
         self.frames.append((first, payload, text.decode(errors="replace")))
         if first & 0x0F == 0x8:
