@@ -208,26 +208,42 @@ class TimingNamespace(Namespace):
         live().agents.gone(request.sid)
         revoke_watch().discard(request.sid)
 
-    def on_gate_event(self, data: Any = None, *extra: Any) -> dict[str, Any]:
-        entry = live().agents.entry(request.sid)
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Gate edges are handled in the app's context alone: Flask-SocketIO would build a
+        Flask request for each (its URL matched, its cookies and session read), and an
+        agent's connection has none of them; cold, that took 0.4 ms of an edge's way to
+        the screens (docs/performance.md, "A gate edge's statements"). Everything else
+        goes through Flask-SocketIO as usual."""
+        handler = self._EDGE_EVENTS.get(event)
+        environ = self.socketio.server.get_environ(args[0], self.namespace) if handler else None
+        if handler is None or not environ:  # not ours, or a client it has no record of
+            return super().trigger_event(event, *args)
+        with environ["flask.app"].app_context():
+            return handler(self, *args)
+
+    def _gate_event(self, sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
+        entry = live().agents.entry(sid)
         if entry is None:
             return UNAUTHORIZED
         if extra:  # a handler that raised TypeError here would never ack at all
             return {"ok": False,
                     "error": f"edge: one object per gate_event (got {1 + len(extra)} arguments)"}
-        return self._store(entry, [data])[0]
+        return self._store(sid, entry, [data])[0]
 
-    def on_gate_events(self, data: Any = None, *_extra: Any) -> list[dict[str, Any]] | dict[str, Any]:
+    def _gate_events(self, sid: str, data: Any = None,
+                     *_extra: Any) -> list[dict[str, Any]] | dict[str, Any]:
         """Extension: a batch of edges, acked with one result per edge, in order."""
-        entry = live().agents.entry(request.sid)
+        entry = live().agents.entry(sid)
         if entry is None:
             return UNAUTHORIZED
         if not isinstance(data, list) or len(data) > MAX_BATCH:
             return {"ok": False, "error": f"body: a list of at most {MAX_BATCH} gate events"}
-        return self._store(entry, data)
+        return self._store(sid, entry, data)
+
+    _EDGE_EVENTS = {"gate_event": _gate_event, "gate_events": _gate_events}
 
     @staticmethod
-    def _store(entry: dict[str, Any], edges: list[Any]) -> list[dict[str, Any]]:
+    def _store(sid: str, entry: dict[str, Any], edges: list[Any]) -> list[dict[str, Any]]:
         """One ack per edge; a server fault acks every edge "send again", storing none.
 
         Edges from a source the token is not bound to are refused (and logged) one by
@@ -238,7 +254,7 @@ class TimingNamespace(Namespace):
         db = _db()
         try:
             if tokens.is_revoked(db.session, entry["token_id"]):
-                revoke_watch().close(request.sid)
+                revoke_watch().close(sid)
                 return [REVOKED for _ in edges]
             stored = iter(runs.record_edges(db.session, wanted) if wanted else [])
         except Exception:
@@ -248,7 +264,7 @@ class TimingNamespace(Namespace):
                     for _ in edges]
         finally:
             db.remove()
-        _log_refused(entry, [edge for edge, ack in zip(edges, acks, strict=True) if ack])
+        _log_refused(sid, entry, [edge for edge, ack in zip(edges, acks, strict=True) if ack])
         return [ack or next(stored) for ack in acks]
 
     def on_agent_status(self, data: Any = None, *_extra: Any) -> dict[str, Any]:
@@ -292,12 +308,12 @@ class LiveNamespace(Namespace):
         return None
 
 
-def _log_refused(entry: dict[str, Any], edges: list[dict[str, Any]]) -> None:
+def _log_refused(sid: str, entry: dict[str, Any], edges: list[dict[str, Any]]) -> None:
     """One log line per refused source in a batch (a batch may hold hundreds)."""
     by_source: dict[str, int] = {}
     for edge in edges:
         by_source[edge["source"]] = by_source.get(edge["source"], 0) + 1
-        live().agents.refused(request.sid, edge["source"])
+        live().agents.refused(sid, edge["source"])
     for source, count in by_source.items():
         log.warning("refused %d gate event(s) from source %r: agent token %s is bound to %s",
                     count, source, entry["token"], ", ".join(entry["sources"] or ()))

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -339,16 +339,58 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
     return acks
 
 
+# The statements of a gate edge's way to the screens, built once: building a statement
+# costs SQLAlchemy more than running it does SQLite (docs/performance.md, "A gate edge's
+# statements"). Parameters are bound when they run.
+_STORED_SEQS = select(GateEvent.seq).where(
+    GateEvent.source == bindparam("source"), GateEvent.boot == bindparam("boot"),
+    GateEvent.seq.in_(bindparam("seqs", expanding=True)))
+# a track's last run timed out by the server's clock may still take its finish
+_LIVE_TRACK_IDS = select(Run.track_id).where(or_(
+    Run.status.in_(LIVE),
+    and_(Run.id.in_(select(func.max(Run.id)).group_by(Run.track_id)),
+         Run.status == "timeout", Run.elapsed_us.is_(None))))
+_TRACKS = select(*Track.__table__.c, Track.id.in_(_LIVE_TRACK_IDS).label("live")).order_by(
+    Track.id)
+_PREVIOUS_ON_GATE = select(*GateEvent.__table__.c).where(
+    GateEvent.source == bindparam("source"), GateEvent.boot == bindparam("boot"),
+    GateEvent.gate == bindparam("gate"), GateEvent.seq < bindparam("seq")
+).order_by(GateEvent.seq.desc()).limit(2)
+# what the rules and the published run read (its track too: the batch reads tracks as
+# plain rows), in the same query; the batch's new rows are not needed to find it, so they
+# wait for the commit (one flush, not two)
+_LIVE_RUN = select(Run).where(
+    Run.track_id == bindparam("track"), Run.status.in_(LIVE)).order_by(Run.id).options(
+    *RUN_WITH_ROWS, joinedload(Run.track)).execution_options(autoflush=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class _TrackGates:
+    """A track as a batch of edges needs it: its rules and every (source, gate) of it."""
+
+    id: int
+    rules: timed.TrackRules
+    gates: frozenset[tuple[str, int]]
+
+    @classmethod
+    def of(cls, track: Any) -> _TrackGates:
+        """From a Track or a row of its columns."""
+        rules = track_rules(track)
+        return cls(track.id, rules, frozenset((g.source, g.gate) for g in (
+            rules.start, rules.finish, *rules.checkpoints)))
+
+
 class _Batch:
     """What one batch needs to know once instead of once per edge.
 
     `stored`: the batch's (source, boot, seq) already in the database (one query per
     (source, boot)), plus those the batch adds. `live_gates`: the gates of tracks that
     have a live run when the batch starts, or whose last run timed out on the server's
-    clock without a time (a late finish may still end it). Only arming adds a track and
-    it waits for the same lock, so during the batch that set can only shrink: an edge on
-    any other gate, or a C edge (only B edges count), cannot change a run, and skips the
-    look-back of the rebound rule and the search for its run.
+    clock without a time (a late finish may still end it); read with the tracks, in one
+    query. Only arming adds a track and it waits for the same lock, so during the batch
+    that set can only shrink: an edge on any other gate, or a C edge (only B edges
+    count), cannot change a run, and skips the look-back of the rebound rule and the
+    search for its run.
     """
 
     def __init__(self, session: Session, payloads: list[Any]) -> None:
@@ -360,19 +402,15 @@ class _Batch:
                 continue  # refused again, with its reason, when its turn comes
             seqs.setdefault((edge.source, edge.boot), set()).add(edge.seq)
         self.stored: set[tuple[str, str, int]] = set()
+        connection = session.connection()
         for (source, boot), numbers in seqs.items():
-            found = session.scalars(select(GateEvent.seq).where(
-                GateEvent.source == source, GateEvent.boot == boot,
-                GateEvent.seq.in_(sorted(numbers)))).all()
+            found = connection.scalars(_STORED_SEQS, {
+                "source": source, "boot": boot, "seqs": sorted(numbers)}).all()
             self.stored.update((source, boot, seq) for seq in found)
-        # a track's last run timed out by the server's clock may still take its finish
-        last_runs = select(func.max(Run.id)).group_by(Run.track_id)
-        live_tracks = set(session.scalars(select(Run.track_id).where(or_(
-            Run.status.in_(LIVE),
-            and_(Run.id.in_(last_runs), Run.status == "timeout", Run.elapsed_us.is_(None))))))
-        self.tracks = session.scalars(select(Track)).all()
-        self.live_gates = {gate for track in self.tracks
-                           if track.id in live_tracks for gate in track.gates()}
+        rows = session.connection().execute(_TRACKS).all()
+        self.tracks = [_TrackGates.of(row) for row in rows]
+        self.live_gates = {gate for row, track in zip(rows, self.tracks, strict=True)
+                           if row.live for gate in track.gates}
         self.added: dict[tuple[str, str, int], GateEvent] = {}  # rows this batch stored
 
 
@@ -386,7 +424,7 @@ def _take_edge(session: Session, payload: Any, changed: dict[int, Run],
         return {"ok": True}  # already stored
     if edge.edge != "B" or (edge.source, edge.gate) not in batch.live_gates:
         return {"ok": True}  # stored; no live run can take it
-    if edge.fault is None and timed.is_rebound(_previous_on_gate(session, edge), edge):
+    if edge.fault is None and timed.is_rebound(_previous_on_gate(session, edge, batch), edge):
         return {"ok": True}  # the beam flickering as a robot leaves: stored, drives nothing
     for run in _drive_runs(session, edge, batch):
         changed[run.id] = run
@@ -410,30 +448,30 @@ def _insert_edge(session: Session, edge: timed.Edge, batch: _Batch) -> bool:
     return True
 
 
-def _previous_on_gate(session: Session, edge: timed.Edge) -> list[timed.Edge]:
-    """The two edges just before `edge` on its gate (same source and boot), oldest first."""
-    rows = session.scalars(
-        select(GateEvent).where(GateEvent.source == edge.source, GateEvent.boot == edge.boot,
-                                GateEvent.gate == edge.gate, GateEvent.seq < edge.seq)
-        .order_by(GateEvent.seq.desc()).limit(2)).all()
-    return [_edge(r) for r in reversed(rows)]
+def _previous_on_gate(session: Session, edge: timed.Edge, batch: _Batch) -> list[timed.Edge]:
+    """The two edges just before `edge` on its gate (same source and boot), oldest first:
+    stored ones, and this batch's own rows that are not written yet."""
+    rows = {row.seq: row for row in session.connection().execute(_PREVIOUS_ON_GATE, {
+        "source": edge.source, "boot": edge.boot, "gate": edge.gate, "seq": edge.seq})}
+    rows.update((row.seq, row) for (source, boot, seq), row in batch.added.items()
+                if (source, boot) == (edge.source, edge.boot) and row.gate == edge.gate
+                and seq < edge.seq)
+    return [_edge(rows[seq]) for seq in sorted(rows)[-2:]]
 
 
 def _drive_runs(session: Session, edge: timed.Edge, batch: _Batch) -> list[Run]:
     changed = []
     for track in batch.tracks:
-        if (edge.source, edge.gate) not in track.gates():
+        if (edge.source, edge.gate) not in track.gates:
             continue
-        # what the rules and the published run read, in the same query
-        run = session.scalar(select(Run).where(Run.track_id == track.id, Run.status.in_(LIVE))
-                             .order_by(Run.id).options(*RUN_WITH_ROWS))
+        run = session.scalar(_LIVE_RUN, {"track": track.id})
         if run is None:
             run = _expired_last_run(session, track)
             if run is not None and _revive(session, track, run):
                 changed.append(run)
             continue
         before = _state(session, run)
-        after = timed.apply_edge(before, track_rules(track), edge, time_limit_us(run.category))
+        after = timed.apply_edge(before, track.rules, edge, time_limit_us(run.category))
         if after is before:
             continue
         _store_state(session, run, after, batch.added)
@@ -442,21 +480,20 @@ def _drive_runs(session: Session, edge: timed.Edge, batch: _Batch) -> list[Run]:
     return changed
 
 
-def _revive(session: Session, track: Track, run: Run) -> bool:
+def _revive(session: Session, track: _TrackGates, run: Run) -> bool:
     """Re-derive a run the server's clock timed out from every edge stored since its start.
 
     The edges decide: if they now show a finish (in time or late), that is the result;
     if they still show the run on its way, the server's timeout stands.
     """
     limit = time_limit_us(run.category)
-    rules = track_rules(track)
     state = dataclasses.replace(_state(session, run), status=timed.RunStatus.running,
                                 reason=None, finish=None, elapsed_us=None)
-    gates = track.gates()
     stored = session.scalars(select(GateEvent).where(
         GateEvent.id > run.start_event_id, GateEvent.edge == "B",
-        GateEvent.source.in_(sorted({source for source, _ in gates}))).order_by(GateEvent.id))
-    state = timed.replay(state, rules, [_edge(ev) for ev in stored], limit)
+        GateEvent.source.in_(sorted({source for source, _ in track.gates}))).order_by(
+        GateEvent.id))
+    state = timed.replay(state, track.rules, [_edge(ev) for ev in stored], limit)
     if state.status is timed.RunStatus.running:
         return False
     _audit(session, "server", "revive", run, {"status": "timeout", "elapsed_us": None},
@@ -467,7 +504,7 @@ def _revive(session: Session, track: Track, run: Run) -> bool:
     return True
 
 
-def _expired_last_run(session: Session, track: Track) -> Run | None:
+def _expired_last_run(session: Session, track: _TrackGates) -> Run | None:
     """The track's latest run if the server's clock timed it out without a finish edge.
 
     Time is taken at the edge: when the agent was cut off (Wi-Fi, a server restart) the

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from scoreboard.errors import NotFound
@@ -82,9 +82,13 @@ def revoked_among(session: Session, token_ids: Iterable[int]) -> set[int]:
     return wanted - live
 
 
+# built once: it runs before every edge an agent sends (services/runs.py says why)
+_REVOKED = select(ApiToken.revoked).where(ApiToken.id == bindparam("token_id"))
+
+
 def is_revoked(session: Session, token_id: int) -> bool:
     """Whether one token is revoked now (or gone): the check made on every agent event."""
-    return session.scalar(select(ApiToken.revoked).where(ApiToken.id == token_id)) is not False
+    return session.connection().scalar(_REVOKED, {"token_id": token_id}) is not False
 
 
 def foreign_source(payload: Any, allowed: Collection[str] | None) -> dict[str, Any] | None:

@@ -243,10 +243,37 @@ def test_a_finish_edge_costs_a_bounded_number_of_queries(api, agent, app):
         agent.send("esp32-a", 1, "B", T0 + 8_765_432)
     finally:
         sa_event.remove(engine, "before_cursor_execute", count)
-    # token check, stored seqs, live tracks, tracks, insert, the two edges before it on its
-    # gate, the run with its rows, the run's update; then the ranking's reads
+    # token check, stored seqs, the tracks with which of them are live, the two edges
+    # before it on its gate, the run with its rows; then the edge's insert and the run's
+    # update in one flush; then the ranking's reads
     reads_before_update = statements[:statements.index("UPDATE")]
-    assert reads_before_update.count("SELECT") <= 6, statements
+    assert reads_before_update.count("SELECT") <= 5, statements
+    assert reads_before_update[-1] == "INSERT", statements
+
+
+def test_gate_edges_are_handled_in_the_app_s_context_without_a_flask_request(
+        api, agent, monkeypatch):
+    """An agent's connection has no URL, cookies or session for a Flask request to carry;
+    building one per edge was a fifth of the edge's way to its handler (scoreboard/
+    sockets.py `TimingNamespace.trigger_event`)."""
+    import flask
+
+    seen: list[tuple[bool, bool]] = []
+    record_edges = runs.record_edges
+
+    def spy(session, payloads):
+        seen.append((flask.has_app_context(), flask.has_request_context()))
+        return record_edges(session, payloads)
+
+    monkeypatch.setattr(runs, "record_edges", spy)
+    run_id = api.arm("lf-smp", "LF-SMP-001")["id"]
+    agent.send("esp32-a", 0, "B", T0)
+    assert api.run(run_id)["status"] == "running"
+    batch = [agent.edge("esp32-a", 1, "B", T0 + 8_765_432)]
+    assert agent.sio.emit("gate_events", batch, namespace="/timing", callback=True) == [
+        {"ok": True}]
+    assert seen == [(True, False), (True, False)]
+    assert api.run(run_id)["elapsed_us"] == 8_765_432
 
 
 def test_finish_exactly_at_min_run_ms(api, agent):
