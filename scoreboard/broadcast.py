@@ -28,6 +28,7 @@ from typing import Any
 import socketio
 from sqlalchemy import select
 
+from scoreboard.fanout import FanoutManager
 from scoreboard.models import Category
 from scoreboard.services.ranking import category_ranking
 from scoreboard.sockets import LiveNamespace
@@ -69,9 +70,11 @@ class BackgroundEmitter:
                 log.exception("broadcast of %s failed", event)
 
 
-class ResyncingRedisManager(socketio.RedisManager):
+class ResyncingRedisManager(socketio.RedisManager, FanoutManager):
     """python-socketio's Redis manager that calls `on_reconnect` (on a thread of its own)
-    whenever its connection to Redis is made again after the first time."""
+    whenever its connection to Redis is made again after the first time. What it takes
+    from Redis it broadcasts to this server's screens in one loop (`FanoutManager`, next
+    after python-socketio's pub/sub manager in the order of bases)."""
 
     def __init__(self, url: str, channel: str, on_reconnect: Callable[[], None]) -> None:
         # a Redis that does not answer a connect in 2 s counts as down (the default waits

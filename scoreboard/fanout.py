@@ -29,15 +29,17 @@ import selectors
 import socket
 import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from typing import Any
 
 import simple_websocket
+import socketio
 from engineio import packet as eio_packet
 from engineio import socket as eio_socket_mod
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
-from engineio.exceptions import SocketIsClosedError
+from socketio import packet as sio_packet
 from wsproto.frame_protocol import FrameProtocol
 
 from scoreboard import wsdeflate
@@ -314,7 +316,7 @@ def incompatibility(eio_server: Any) -> str | None:
     if not callable(getattr(eio_server, "send_packet", None)) or not isinstance(
             getattr(eio_server, "sockets", None), dict):
         return "engine.io's server has no send_packet or sockets table"
-    for name in ("check_ping_timeout", "send", "close"):
+    for name in ("send", "close"):
         if not callable(getattr(eio_socket_mod.Socket, name, None)):
             return f"engine.io's Socket has no {name}()"
     probe = eio_socket_mod.Socket.__init__.__code__.co_names
@@ -344,21 +346,71 @@ def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket] | None:
     eio_server._async = dict(eio_server._async, websocket=wrapper)
     queued = eio_server.send_packet
 
+    def broadcast(sids: Iterable[str], pkt: eio_packet.Packet,
+                  other: Callable[[str, eio_packet.Packet], Any] = queued) -> None:
+        """A MESSAGE packet to every client in `sids`, in one loop: the frame is built
+        once per kind (plain, compressed), then each direct client costs a lookup and one
+        send; `other(sid, pkt)` sends to the rest (long-polling, or upgraded from it).
+        Calling engine.io's send_packet once per client cost more than the sends
+        themselves (docs/performance.md, "One loop per broadcast").
+
+        A client whose session has closed gets nothing (`FrameSocket.alive`). Whether a
+        client still answers pings is not asked per message, as engine.io's own send
+        does: its service task asks it of every session, and the hub's pings do too."""
+        frames: list[bytes | None] = [None, None]  # indexed by FrameSocket.deflate
+        for sid in sids:
+            out = registry.get(sid)
+            if out is None:
+                other(sid, pkt)
+                continue
+            frame = frames[out.deflate]
+            if frame is None:
+                frame = frames[out.deflate] = packet_frame(pkt, out.deflate)
+            try:
+                out.write_message(frame)
+            except Exception:  # one client's trouble must not end a broadcast to the rest
+                log.exception("writing to %s", sid)
+
     def send_packet(sid: str, pkt: eio_packet.Packet) -> None:
-        out = registry.get(sid)
-        if out is None or pkt.packet_type != eio_packet.MESSAGE:
+        if pkt.packet_type != eio_packet.MESSAGE:
             return queued(sid, pkt)
-        eio_socket = eio_server.sockets.get(sid)
-        if eio_socket is None:
-            return None
-        try:
-            if eio_socket.check_ping_timeout():
-                out.write_message(packet_frame(pkt, out.deflate))
-        except SocketIsClosedError:
-            pass
-        except Exception:  # one client's trouble must not end a broadcast to the rest
-            log.exception("writing to %s", sid)
-        return None
+        return broadcast((sid,), pkt)
 
     eio_server.send_packet = send_packet
+    _BROADCASTS[eio_server] = broadcast
     return registry
+
+
+# the fan-out's broadcast of each engine.io server it was installed on (FanoutManager)
+_BROADCASTS: weakref.WeakKeyDictionary[Any, Callable[..., None]] = weakref.WeakKeyDictionary()
+
+
+class FanoutManager(socketio.Manager):
+    """python-socketio's client manager (its extension point, `client_manager=`) that
+    hands a broadcast to the fan-out in one call, with the packet encoded once, instead
+    of one engine.io call per client. Anything else (a room, a skipped client, an ack
+    callback, binary attachments) and servers without the fan-out keep python-socketio's
+    own `emit`. A Redis manager puts this class after itself in its bases, so messages
+    from other servers are broadcast the same way (scoreboard/broadcast.py)."""
+
+    def emit(self, event: str, data: Any, namespace: str, room: Any = None,
+             skip_sid: Any = None, callback: Any = None, to: Any = None, **kwargs: Any) -> None:
+        room = to or room
+        send = _BROADCASTS.get(self.server.eio)
+        # python-socketio's own emit sends each client its packet with _send_eio_packet;
+        # a release without it keeps that emit (test_fanout_manager.py then fails)
+        other = getattr(self.server, "_send_eio_packet", None)
+        if (send is None or other is None or room is not None or skip_sid is not None
+                or callback is not None or namespace not in self.rooms):
+            return super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
+                                callback=callback, **kwargs)
+        # as Manager.emit: a tuple is several arguments, None none, anything else one
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace,
+                                           data=[event, *args]).encode()
+        if isinstance(encoded, list):  # binary attachments: several packets per message
+            return super().emit(event, data, namespace, callback=callback, **kwargs)
+        # clients the fan-out does not write to take python-socketio's own way
+        send([eio_sid for _sid, eio_sid in self.get_participants(namespace, None)],
+             eio_packet.Packet(eio_packet.MESSAGE, encoded), other)
+        return None
