@@ -212,7 +212,7 @@ class TimingNamespace(Namespace):
         """Gate edges are handled in the app's context alone: Flask-SocketIO would build a
         Flask request for each (its URL matched, its cookies and session read), and an
         agent's connection has none of them; cold, that took 0.4 ms of an edge's way to
-        the screens (docs/performance.md, "A gate edge's statements"). Everything else
+        the screens (docs/performance.md, "No Flask request per edge"). Everything else
         goes through Flask-SocketIO as usual."""
         handler = self._EDGE_EVENTS.get(event)
         environ = self.socketio.server.get_environ(args[0], self.namespace) if handler else None
