@@ -29,7 +29,6 @@ import selectors
 import socket
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from typing import Any
@@ -285,7 +284,7 @@ class FanoutWebSocket(SimpleWebSocketWSGI):
 
 
 # The fan-out reaches into engine.io's and simple-websocket's internals (the `_async`
-# table of the server, its private WebSocket wrapper, a socket's ping check and state). It is
+# table of the server, its private WebSocket wrapper, a socket's state). It is
 # used only with the versions it was tested with (the same ranges as pyproject.toml); with
 # any other, or if one of those internals is missing, the server keeps engine.io's own path
 # (one writer thread per client: correct, slower at hundreds of screens) and says so once.
@@ -347,7 +346,7 @@ def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket] | None:
     queued = eio_server.send_packet
 
     def broadcast(sids: Iterable[str], pkt: eio_packet.Packet,
-                  other: Callable[[str, eio_packet.Packet], Any] = queued) -> None:
+                  other: Callable[[str, eio_packet.Packet], Any]) -> None:
         """A MESSAGE packet to every client in `sids`, in one loop: the frame is built
         once per kind (plain, compressed), then each direct client costs a lookup and one
         send; `other(sid, pkt)` sends to the rest (long-polling, or upgraded from it).
@@ -363,10 +362,10 @@ def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket] | None:
             if out is None:
                 other(sid, pkt)
                 continue
-            frame = frames[out.deflate]
-            if frame is None:
-                frame = frames[out.deflate] = packet_frame(pkt, out.deflate)
             try:
+                frame = frames[out.deflate]
+                if frame is None:
+                    frame = frames[out.deflate] = packet_frame(pkt, out.deflate)
                 out.write_message(frame)
             except Exception:  # one client's trouble must not end a broadcast to the rest
                 log.exception("writing to %s", sid)
@@ -374,15 +373,11 @@ def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket] | None:
     def send_packet(sid: str, pkt: eio_packet.Packet) -> None:
         if pkt.packet_type != eio_packet.MESSAGE:
             return queued(sid, pkt)
-        return broadcast((sid,), pkt)
+        return broadcast((sid,), pkt, queued)
 
     eio_server.send_packet = send_packet
-    _BROADCASTS[eio_server] = broadcast
+    eio_server.kejurda_broadcast = broadcast  # what FanoutManager hands broadcasts to
     return registry
-
-
-# the fan-out's broadcast of each engine.io server it was installed on (FanoutManager)
-_BROADCASTS: weakref.WeakKeyDictionary[Any, Callable[..., None]] = weakref.WeakKeyDictionary()
 
 
 class FanoutManager(socketio.Manager):
@@ -396,7 +391,7 @@ class FanoutManager(socketio.Manager):
     def emit(self, event: str, data: Any, namespace: str, room: Any = None,
              skip_sid: Any = None, callback: Any = None, to: Any = None, **kwargs: Any) -> None:
         room = to or room
-        send = _BROADCASTS.get(self.server.eio)
+        send = getattr(self.server.eio, "kejurda_broadcast", None)
         # python-socketio's own emit sends each client its packet with _send_eio_packet;
         # a release without it keeps that emit (test_fanout_manager.py then fails)
         other = getattr(self.server, "_send_eio_packet", None)

@@ -7,7 +7,9 @@ wsproto's own client, and compared with what python-socketio's own manager sends
 
 from __future__ import annotations
 
+import gc
 import socket
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +20,7 @@ from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import FrameProtocol
 
 from scoreboard import fanout, wsdeflate
+from scoreboard.app import create_app
 from scoreboard.broadcast import ResyncingRedisManager
 from scoreboard.fanout import FanoutManager, Flusher, FrameSocket
 
@@ -203,3 +206,15 @@ def test_an_unknown_namespace_sends_nothing(hall):
     hall.direct("a")
     hall.server.emit("run", RUN, namespace="/nowhere")
     assert hall.received("a") == []
+
+
+def test_an_app_that_is_dropped_is_collected_with_its_engine_io_server(tmp_path):
+    """The broadcast is kept on the server it writes for, nowhere else: tests and tools
+    make many apps in one process, and none may outlive its last reference."""
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}", "SECRET_KEY": "t",
+                      "TESTING": True})
+    eio = weakref.ref(app.extensions["socketio"].server.eio)
+    assert eio().kejurda_broadcast is not None
+    del app
+    gc.collect()
+    assert eio() is None
