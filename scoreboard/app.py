@@ -9,7 +9,6 @@ from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_socketio import SocketIO
-from socketio import Manager
 
 from scoreboard import config as cfg
 from scoreboard import fanout, wshub
@@ -130,7 +129,7 @@ def _live_state(app: Flask) -> SocketIO:
     app.extensions["kejurda_live"] = Live(agents=AgentRegistry(), reports=ReportHistory())
     socketio = SocketIO()  # init_app keeps it in app.extensions["socketio"]
     queue_url = app.config.get("KEJURDA_SOCKETIO_MESSAGE_QUEUE")
-    manager: Manager = fanout.FanoutManager()  # broadcasts in one loop: scoreboard/fanout.py
+    manager = fanout.FanoutManager()  # broadcasts in one loop: scoreboard/fanout.py
     if queue_url:  # several servers: broadcasts through Redis, resynced after its faults
         manager = ResyncingRedisManager(
             queue_url, app.config.get("KEJURDA_SOCKETIO_CHANNEL") or "kejurda",

@@ -6,12 +6,14 @@ database (for several workers on PostgreSQL), is committed, and only then publis
 
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 import logging
 import time
 from collections.abc import Mapping
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select
@@ -407,11 +409,13 @@ class _Batch:
             found = connection.scalars(_STORED_SEQS, {
                 "source": source, "boot": boot, "seqs": sorted(numbers)}).all()
             self.stored.update((source, boot, seq) for seq in found)
-        rows = session.connection().execute(_TRACKS).all()
+        rows = connection.execute(_TRACKS).all()
         self.tracks = [_TrackGates.of(row) for row in rows]
         self.live_gates = {gate for row, track in zip(rows, self.tracks, strict=True)
                            if row.live for gate in track.gates}
         self.added: dict[tuple[str, str, int], GateEvent] = {}  # rows this batch stored
+        # the same rows by (source, boot, gate), in seq order: the rebound look-back's
+        self.on_gate: dict[tuple[str, str, int], list[GateEvent]] = {}
 
 
 def _take_edge(session: Session, payload: Any, changed: dict[int, Run],
@@ -440,6 +444,8 @@ def _insert_edge(session: Session, edge: timed.Edge, batch: _Batch) -> bool:
         source=edge.source, boot=edge.boot, seq=edge.seq, gate=edge.gate, edge=edge.edge,
         t_us=edge.t_us, t_epoch_us=edge.t_epoch_us, t_epoch_err_us=edge.t_epoch_err_us,
         fault=edge.fault)
+    bisect.insort(batch.on_gate.setdefault((edge.source, edge.boot, edge.gate), []), row,
+                  key=attrgetter("seq"))
     session.add(row)
     # Flushed with the next query or the commit (many rows in one statement). Another
     # worker may store the same edge at the same moment (scale-out): the IntegrityError
@@ -453,11 +459,10 @@ def _previous_on_gate(session: Session, edge: timed.Edge, batch: _Batch) -> list
     stored ones, and this batch's own rows that are not written yet."""
     rows = {row.seq: row for row in session.connection().execute(_PREVIOUS_ON_GATE, {
         "source": edge.source, "boot": edge.boot, "gate": edge.gate, "seq": edge.seq})}
-    rows.update((row.seq, row) for (source, boot, seq), row in batch.added.items()
-                if (source, boot) == (edge.source, edge.boot) and row.gate == edge.gate
-                and seq < edge.seq)
+    unwritten = batch.on_gate.get((edge.source, edge.boot, edge.gate), [])
+    before = bisect.bisect_left(unwritten, edge.seq, key=attrgetter("seq"))
+    rows.update((row.seq, row) for row in unwritten[max(0, before - 2):before])
     return [_edge(rows[seq]) for seq in sorted(rows)[-2:]]
-
 
 def _drive_runs(session: Session, edge: timed.Edge, batch: _Batch) -> list[Run]:
     changed = []

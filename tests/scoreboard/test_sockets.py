@@ -295,6 +295,26 @@ def test_lap_track_finishes_on_the_start_gate_after_min_run_ms(api, agent):
     assert (run["status"], run["elapsed_us"], run["checkpoints_us"]) == ("finished", 3_000_000, [])
 
 
+def test_a_rebound_is_seen_across_stored_edges_and_the_batch_s_own(api, agent):
+    """The rebound rule's look-back reads the gate's stored edges and the rows of the same
+    batch that are not written yet: here the B is stored, its C and the rebound B come
+    together in one batch (an outbox catching up) after the next team was armed."""
+    agent.send("pi-b", 0, "B", T0)                      # the last robot crossing, no run armed
+    run_id = api.arm("lf-sd", "LF-SD-001")["id"]
+    batch = [agent.edge("pi-b", 0, "C", T0 + 5_000), agent.edge("pi-b", 0, "B", T0 + 10_000)]
+    assert agent.sio.emit("gate_events", batch, namespace="/timing", callback=True) == [
+        {"ok": True}, {"ok": True}]
+    assert api.run(run_id)["status"] == "armed"         # a flicker starts nobody's run
+    batch = [agent.edge("pi-b", 0, "C", T0 + 15_000), agent.edge("pi-b", 0, "B", T0 + 900_000),
+             agent.edge("pi-b", 0, "C", T0 + 905_000), agent.edge("pi-b", 0, "B", T0 + 910_000)]
+    assert agent.sio.emit("gate_events", batch, namespace="/timing", callback=True) == [
+        {"ok": True}] * 4
+    run = api.run(run_id)                               # a new crossing starts it; its own
+    assert (run["status"], run["elapsed_us"]) == ("running", None)  # flicker does not end it
+    agent.send("pi-b", 0, "B", T0 + 3_900_000)
+    assert api.run(run_id)["elapsed_us"] == 3_000_000
+
+
 def test_two_devices_with_epoch_times(api, agent):
     run_id = api.arm("lf-sma", "LF-SMA-001")["id"]
     epoch = 1_764_452_840_000_000
