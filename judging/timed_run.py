@@ -247,6 +247,26 @@ def replay(state: RunState, track: TrackRules, edges: Sequence[Edge],
     return state
 
 
+def catch_up(state: RunState, track: TrackRules, edges: Sequence[Edge],
+             time_limit_us: int | None) -> RunState:
+    """A run that has just started, after `edges` that reached the server before its start.
+
+    Two devices deliver on their own: when the start device's outbox catches up after a
+    Wi-Fi drop, the finish device's edge of the same run is already stored, and it changed
+    nothing then because the run was still armed. The edges that share a clock with the
+    start are applied now, in the order of their times from it; the rules ignore those
+    before the start (the finish's hold-off, the checkpoint's own check). An edge with no
+    clock in common with the start is left out: whether it came before or after the start
+    cannot be told, and the finish beam is crossed while robots are set up.
+    """
+    if state.status is not RunStatus.running or state.start is None:
+        return state
+    start = state.start
+    timed = sorted((gap[0], edge.source, edge.boot, edge.seq, edge) for edge in edges
+                   if edge != start and (gap := gap_us(start, edge)) is not None)
+    return replay(state, track, [row[-1] for row in timed], time_limit_us)
+
+
 def expire(state: RunState) -> RunState:
     """A running run past its time limit by the server's clock becomes `timeout`.
 

@@ -479,10 +479,38 @@ def _drive_runs(session: Session, edge: timed.Edge, batch: _Batch) -> list[Run]:
         after = timed.apply_edge(before, track.rules, edge, time_limit_us(run.category))
         if after is before:
             continue
+        if before.status is timed.RunStatus.armed and after.status is timed.RunStatus.running:
+            after = _catch_up(session, track, run, after, batch)
         _store_state(session, run, after, batch.added)
         changed.append(run)
         log.info("run %s %s by %s/%s#%s", run.id, after.status, edge.source, edge.boot, edge.seq)
     return changed
+
+
+# B edges of other devices stored since a run was armed, oldest first
+_ARMED_SINCE = select(*GateEvent.__table__.c).where(
+    GateEvent.edge == "B", GateEvent.source.in_(bindparam("sources", expanding=True)),
+    GateEvent.received_at >= bindparam("armed_at")).order_by(GateEvent.id)
+
+
+def _catch_up(session: Session, track: _TrackGates, run: Run, state: timed.RunState,
+              batch: _Batch) -> timed.RunState:
+    """A run its start edge has just started, after its edges that came first
+    (judging.timed.catch_up): a finish device's edge stored while the start device's
+    outbox was still catching up. One device delivers in order, so only a track with gates
+    on other devices than the start's reads anything here."""
+    sources = sorted({source for source, _ in track.gates} - {state.start.source})
+    if not sources:
+        return state
+    session.flush()  # the batch's own rows: one device's agent may carry both
+    stored = [_edge(row) for row in session.connection().execute(_ARMED_SINCE, {
+        "sources": sources, "armed_at": run.armed_at}) if (row.source, row.gate) in track.gates]
+    edges = [edge for edge in stored if edge.fault is not None
+             or not timed.is_rebound(_previous_on_gate(session, edge, batch), edge)]
+    caught = timed.catch_up(state, track.rules, edges, time_limit_us(run.category))
+    if caught is not state:
+        log.info("run %s: edges stored before its start apply (%s)", run.id, caught.status)
+    return caught
 
 
 def _revive(session: Session, track: _TrackGates, run: Run) -> bool:
