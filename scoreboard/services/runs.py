@@ -1,7 +1,10 @@
 """Timed runs: arm, take in gate edges, abort, time out; the rules live in judging.timed.
 
-Every change happens under the app's run lock (`scoreboard.live`) and the track row's lock in the
-database (for several workers on PostgreSQL), is committed, and only then published.
+Every change happens under the app's run lock (`scoreboard.live`), is committed, and only
+then published. Arming, a batch of edges that may drive a run, and a timekeeper's change
+also hold the lock of the track's row in the database (`lock_tracks`): with several
+workers on PostgreSQL, a finish handled on one worker waits for the start that another
+worker is still committing, instead of reading the run as armed and passing it by.
 """
 
 from __future__ import annotations
@@ -169,11 +172,34 @@ def _publish_ranking(session: Session, slug: str) -> None:
 # ---------------------------------------------------------------- use cases
 
 
+_LOCK_TRACKS = select(Track.id).where(Track.id.in_(bindparam("ids", expanding=True))).order_by(
+    Track.id).with_for_update()
+
+
+def lock_tracks(session: Session, ids: set[int]) -> bool:
+    """Hold the rows of tracks `ids` until the commit, taken in id order (no deadlock
+    between two workers). SQLite has no row locks: one writer at a time, and one process
+    serialises its changes with the run lock; False there, True where rows were locked."""
+    connection = session.connection()
+    if not ids or connection.dialect.name == "sqlite":
+        return False
+    connection.execute(_LOCK_TRACKS, {"ids": sorted(ids)})
+    return True
+
+
 def get_run(session: Session, run_id: int) -> Run:
     # ids beyond a 64-bit column cannot exist (and would overflow the database driver)
     run = session.get(Run, run_id) if 0 < run_id < 2**63 else None
     if run is None:
         raise NotFound(f"run {run_id} not found (tidak ditemukan)")
+    return run
+
+
+def _locked_run(session: Session, run_id: int) -> Run:
+    """A run read under its track's lock: as another worker's edge may have left it."""
+    run = get_run(session, run_id)
+    if lock_tracks(session, {run.track_id}):
+        session.refresh(run)
     return run
 
 
@@ -198,7 +224,7 @@ def arm_run(session: Session, category_slug: Any, team_code: Any, actor: str) ->
             raise Conflict(f"team: {team_code!r} ({team.name}) has not checked in at the desk "
                            "(belum daftar ulang)")
         inspection.check_may_compete(session, category, team)
-        session.scalar(select(Track).where(Track.id == category.track_id).with_for_update())
+        lock_tracks(session, {category.track_id})
         busy = session.scalar(select(Run).where(
             Run.track_id == category.track_id, Run.status.in_(HOLDS_TRACK)))
         if busy is not None:
@@ -225,7 +251,7 @@ def arm_run(session: Session, category_slug: Any, team_code: Any, actor: str) ->
 def _change(session: Session, run_id: int, actor: str, action: str, reason: str,
             rule) -> Run:
     with live().run_lock:
-        run = get_run(session, run_id)
+        run = _locked_run(session, run_id)
         old = {"status": run.status, "elapsed_us": run.elapsed_us}
         try:
             state = rule(_state(session, run))
@@ -253,7 +279,7 @@ def add_penalty(session, run_id: int, actor: str, name: Any, count: Any,
     if count < 0 and not reason:
         raise Invalid("reason: required to take a penalty back (wajib diisi)")
     with live().run_lock:
-        run = get_run(session, run_id)
+        run = _locked_run(session, run_id)
         config = timed_config(run.category)
         names = [p.key for p in config.penalties] if config else []
         if not isinstance(name, str) or name not in names:
@@ -298,9 +324,14 @@ def expire_runs(session: Session, grace_s: float = 0.0, heard_since_us: int = 0)
     changed = []
     with live().run_lock:
         running = session.scalars(select(Run).where(Run.status == "running")).all()
+        if lock_tracks(session, {run.track_id for run in running}):
+            for run in running:
+                session.refresh(run)  # another worker's finish may have come first
         now = now_us()
         for run in running:
             limit = time_limit_us(run.category)
+            if run.status != "running":
+                continue
             if limit is None or run.started_server_us is None:
                 continue
             counted_from = max(run.started_server_us, heard_since_us)
@@ -389,7 +420,8 @@ class _Batch:
     (source, boot)), plus those the batch adds. `live_gates`: the gates of tracks that
     have a live run when the batch starts, or whose last run timed out on the server's
     clock without a time (a late finish may still end it); read with the tracks, in one
-    query. Only arming adds a track and it waits for the same lock, so during the batch
+    query. The live tracks the batch's B edges are on are locked (`lock_tracks`) before
+    their runs are read. Only arming adds a track and it waits for the same locks, so during the batch
     that set can only shrink: an edge on any other gate, or a C edge (only B edges
     count), cannot change a run, and skips the look-back of the rebound rule and the
     search for its run.
@@ -397,12 +429,15 @@ class _Batch:
 
     def __init__(self, session: Session, payloads: list[Any]) -> None:
         seqs: dict[tuple[str, str], set[int]] = {}
+        blocked = set()  # (source, gate) of the batch's B edges
         for payload in payloads:
             try:
                 edge = timed.parse_edge(payload)
             except RuleViolation:
                 continue  # refused again, with its reason, when its turn comes
             seqs.setdefault((edge.source, edge.boot), set()).add(edge.seq)
+            if edge.edge == "B":
+                blocked.add((edge.source, edge.gate))
         self.stored: set[tuple[str, str, int]] = set()
         connection = session.connection()
         for (source, boot), numbers in seqs.items():
@@ -411,8 +446,9 @@ class _Batch:
             self.stored.update((source, boot, seq) for seq in found)
         rows = connection.execute(_TRACKS).all()
         self.tracks = [_TrackGates.of(row) for row in rows]
-        self.live_gates = {gate for row, track in zip(rows, self.tracks, strict=True)
-                           if row.live for gate in track.gates}
+        live_tracks = [track for row, track in zip(rows, self.tracks, strict=True) if row.live]
+        self.live_gates = {gate for track in live_tracks for gate in track.gates}
+        lock_tracks(session, {track.id for track in live_tracks if track.gates & blocked})
         self.added: dict[tuple[str, str, int], GateEvent] = {}  # rows this batch stored
         # the same rows by (source, boot, gate), in seq order: the rebound look-back's
         self.on_gate: dict[tuple[str, str, int], list[GateEvent]] = {}
