@@ -9,25 +9,26 @@ worker is still committing, instead of reading the run as armed and passing it b
 
 from __future__ import annotations
 
-import bisect
 import collections
 import dataclasses
 import logging
 import time
 from collections.abc import Mapping
 from functools import partial
-from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
 from judging import timed
 from judging.errors import RuleViolation
 from scoreboard.errors import Conflict, Invalid, NotFound
 from scoreboard.live import live
 from scoreboard.models import Category, GateEvent, Run, Team, Track
+from scoreboard.models.base import utcnow
 from scoreboard.services import inspection
 from scoreboard.services.audit import audit
 from scoreboard.services.category_config import time_limit_us, timed_config
@@ -86,8 +87,7 @@ def _state(session: Session, run: Run) -> timed.RunState:
 def _gate_event(session: Session, edge: timed.Edge | None,
                 known: Mapping[tuple[str, str, int], GateEvent] | None = None) -> GateEvent | None:
     """The stored row of an edge: from `known` (rows in hand, by (source, boot, seq)) when
-    it is there, else read (a row added earlier in this batch is flushed first). So a gate
-    edge on its way to the screens costs no query here."""
+    it is there, else read. So a gate edge on its way to the screens costs no query here."""
     if edge is None:
         return None
     row = (known or {}).get((edge.source, edge.boot, edge.seq))
@@ -110,8 +110,6 @@ def _store_state(session: Session, run: Run, state: timed.RunState,
     run.start_event = _gate_event(session, state.start, known)
     run.finish_event = _gate_event(session, state.finish, known)
     cps = [_gate_event(session, e, known) for e in state.checkpoints]
-    if any(ev is not None and ev.id is None for ev in cps):
-        session.flush()  # a row of this batch not yet written has no id to point at
     run.checkpoint_event_ids = [None if ev is None else ev.id for ev in cps]
     run.checkpoints_us = list(state.checkpoints_us)
     run.elapsed_us = state.elapsed_us
@@ -375,9 +373,13 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
 # The statements of a gate edge's way to the screens, built once: building a statement
 # costs SQLAlchemy more than running it does SQLite (docs/performance.md, "A gate edge's
 # statements"). Parameters are bound when they run.
-_STORED_SEQS = select(GateEvent.seq).where(
-    GateEvent.source == bindparam("source"), GateEvent.boot == bindparam("boot"),
-    GateEvent.seq.in_(bindparam("seqs", expanding=True)))
+# the batch's edges, each stored unless it is already: the rows it returns are the new ones
+_EDGE_COLUMNS = ("source", "boot", "seq", "gate", "edge", "t_us", "t_epoch_us",
+                 "t_epoch_err_us", "fault", "received_at")
+_STORE_EDGES = {dialect: insert(GateEvent.__table__).on_conflict_do_nothing(
+    index_elements=["source", "boot", "seq"]).returning(
+    GateEvent.id, GateEvent.source, GateEvent.boot, GateEvent.seq)
+    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
 # a track's last run timed out by the server's clock may still take its finish
 _LIVE_TRACK_IDS = select(Run.track_id).where(or_(
     Run.status.in_(LIVE),
@@ -390,8 +392,7 @@ _PREVIOUS_ON_GATE = select(*GateEvent.__table__.c).where(
     GateEvent.gate == bindparam("gate"), GateEvent.seq < bindparam("seq")
 ).order_by(GateEvent.seq.desc()).limit(2)
 # what the rules and the published run read (its track too: the batch reads tracks as
-# plain rows), in the same query; the batch's new rows are not needed to find it, so they
-# wait for the commit (one flush, not two)
+# plain rows), in the same query; a run the batch changed is written once, at the commit
 _LIVE_RUN = select(Run).where(
     Run.track_id == bindparam("track"), Run.status.in_(LIVE)).order_by(Run.id).options(
     *RUN_WITH_ROWS, joinedload(Run.track)).execution_options(autoflush=False)
@@ -416,42 +417,58 @@ class _TrackGates:
 class _Batch:
     """What one batch needs to know once instead of once per edge.
 
-    `stored`: the batch's (source, boot, seq) already in the database (one query per
-    (source, boot)), plus those the batch adds. `live_gates`: the gates of tracks that
-    have a live run when the batch starts, or whose last run timed out on the server's
-    clock without a time (a late finish may still end it); read with the tracks, in one
-    query. The live tracks the batch's B edges are on are locked (`lock_tracks`) before
-    their runs are read. Only arming adds a track and it waits for the same locks, so during the batch
-    that set can only shrink: an edge on any other gate, or a C edge (only B edges
-    count), cannot change a run, and skips the look-back of the rebound rule and the
-    search for its run.
+    `added`: the rows the batch stored, by (source, boot, seq): its edges go in first, in
+    one statement that skips those already stored (a duplicate is acked as the first time
+    and drives nothing). `live_gates`: the gates of tracks that have a live run when the
+    batch starts, or whose last run timed out on the server's clock without a time (a late
+    finish may still end it); read with the tracks, in one query. The live tracks the
+    batch's B edges are on are locked (`lock_tracks`) before their runs are read. Only
+    arming adds a track and it waits for the same locks, so during the batch that set can
+    only shrink: an edge on any other gate, or a C edge (only B edges count), cannot
+    change a run, and skips the look-back of the rebound rule and the search for its run.
     """
 
     def __init__(self, session: Session, payloads: list[Any]) -> None:
-        seqs: dict[tuple[str, str], set[int]] = {}
-        blocked = set()  # (source, gate) of the batch's B edges
+        edges: dict[tuple[str, str, int], timed.Edge] = {}
         for payload in payloads:
             try:
                 edge = timed.parse_edge(payload)
             except RuleViolation:
-                continue  # refused again, with its reason, when its turn comes
-            seqs.setdefault((edge.source, edge.boot), set()).add(edge.seq)
-            if edge.edge == "B":
-                blocked.add((edge.source, edge.gate))
-        self.stored: set[tuple[str, str, int]] = set()
-        connection = session.connection()
-        for (source, boot), numbers in seqs.items():
-            found = connection.scalars(_STORED_SEQS, {
-                "source": source, "boot": boot, "seqs": sorted(numbers)}).all()
-            self.stored.update((source, boot, seq) for seq in found)
-        rows = connection.execute(_TRACKS).all()
+                continue  # refused, with its reason, when its turn comes
+            edges.setdefault((edge.source, edge.boot, edge.seq), edge)
+        self.added = _store_edges(session, edges)
+        self.taken: set[tuple[str, str, int]] = set()  # new edges the batch has gone through
+        rows = session.connection().execute(_TRACKS).all()
         self.tracks = [_TrackGates.of(row) for row in rows]
         live_tracks = [track for row, track in zip(rows, self.tracks, strict=True) if row.live]
         self.live_gates = {gate for track in live_tracks for gate in track.gates}
+        blocked = {(edge.source, edge.gate) for edge in edges.values() if edge.edge == "B"}
         lock_tracks(session, {track.id for track in live_tracks if track.gates & blocked})
-        self.added: dict[tuple[str, str, int], GateEvent] = {}  # rows this batch stored
-        # the same rows by (source, boot, gate), in seq order: the rebound look-back's
-        self.on_gate: dict[tuple[str, str, int], list[GateEvent]] = {}
+
+
+def _store_edges(session: Session, edges: Mapping[tuple[str, str, int], timed.Edge]
+                 ) -> dict[tuple[str, str, int], GateEvent]:
+    """Store `edges` but those stored already, in one statement; the new rows, by key.
+
+    In key order, so two workers storing overlapping batches (an agent that reconnected
+    to another one) take the rows' locks in one order. The rows join the session as they
+    are in the database, and the run points at them without reading them back."""
+    if not edges:
+        return {}
+    connection = session.connection()
+    received = utcnow()
+    values = [{name: getattr(edge, name, None) for name in _EDGE_COLUMNS[:-1]}
+              | {"received_at": received} for _key, edge in sorted(edges.items())]
+    new = {(row.source, row.boot, row.seq): row.id for row in connection.execute(
+        _STORE_EDGES[connection.dialect.name], values)}
+    added = {}
+    for value in values:
+        key = (value["source"], value["boot"], value["seq"])
+        if key in new:
+            row = added[key] = GateEvent(id=new[key], **value)
+            make_transient_to_detached(row)
+            session.add(row)
+    return added
 
 
 def _take_edge(session: Session, payload: Any, changed: dict[int, Run],
@@ -460,45 +477,26 @@ def _take_edge(session: Session, payload: Any, changed: dict[int, Run],
         edge = timed.parse_edge(payload)
     except RuleViolation as exc:
         return {"ok": False, "error": str(exc)}
-    if not _insert_edge(session, edge, batch):
-        return {"ok": True}  # already stored
+    key = (edge.source, edge.boot, edge.seq)
+    if key not in batch.added or key in batch.taken:
+        return {"ok": True}  # stored before, or earlier in this batch
+    batch.taken.add(key)
     if edge.edge != "B" or (edge.source, edge.gate) not in batch.live_gates:
         return {"ok": True}  # stored; no live run can take it
-    if edge.fault is None and timed.is_rebound(_previous_on_gate(session, edge, batch), edge):
+    if edge.fault is None and timed.is_rebound(_previous_on_gate(session, edge), edge):
         return {"ok": True}  # the beam flickering as a robot leaves: stored, drives nothing
     for run in _drive_runs(session, edge, batch):
         changed[run.id] = run
     return {"ok": True}
 
 
-def _insert_edge(session: Session, edge: timed.Edge, batch: _Batch) -> bool:
-    key = (edge.source, edge.boot, edge.seq)
-    if key in batch.stored:
-        return False
-    batch.stored.add(key)
-    row = batch.added[key] = GateEvent(
-        source=edge.source, boot=edge.boot, seq=edge.seq, gate=edge.gate, edge=edge.edge,
-        t_us=edge.t_us, t_epoch_us=edge.t_epoch_us, t_epoch_err_us=edge.t_epoch_err_us,
-        fault=edge.fault)
-    bisect.insort(batch.on_gate.setdefault((edge.source, edge.boot, edge.gate), []), row,
-                  key=attrgetter("seq"))
-    session.add(row)
-    # Flushed with the next query or the commit (many rows in one statement). Another
-    # worker may store the same edge at the same moment (scale-out): the IntegrityError
-    # rolls the whole batch back and the agent is told to send it again, which then
-    # finds it stored.
-    return True
+def _previous_on_gate(session: Session, edge: timed.Edge) -> list[timed.Edge]:
+    """The two edges just before `edge` on its gate (same source and boot), oldest first
+    (the batch's own rows are stored already)."""
+    rows = session.connection().execute(_PREVIOUS_ON_GATE, {
+        "source": edge.source, "boot": edge.boot, "gate": edge.gate, "seq": edge.seq})
+    return [_edge(row) for row in reversed(rows.all())]
 
-
-def _previous_on_gate(session: Session, edge: timed.Edge, batch: _Batch) -> list[timed.Edge]:
-    """The two edges just before `edge` on its gate (same source and boot), oldest first:
-    stored ones, and this batch's own rows that are not written yet."""
-    rows = {row.seq: row for row in session.connection().execute(_PREVIOUS_ON_GATE, {
-        "source": edge.source, "boot": edge.boot, "gate": edge.gate, "seq": edge.seq})}
-    unwritten = batch.on_gate.get((edge.source, edge.boot, edge.gate), [])
-    before = bisect.bisect_left(unwritten, edge.seq, key=attrgetter("seq"))
-    rows.update((row.seq, row) for row in unwritten[max(0, before - 2):before])
-    return [_edge(rows[seq]) for seq in sorted(rows)[-2:]]
 
 def _drive_runs(session: Session, edge: timed.Edge, batch: _Batch) -> list[Run]:
     changed = []
@@ -538,11 +536,10 @@ def _catch_up(session: Session, track: _TrackGates, run: Run, state: timed.RunSt
     sources = sorted({source for source, _ in track.gates} - {state.start.source})
     if not sources:
         return state
-    session.flush()  # the batch's own rows: one device's agent may carry both
     stored = [_edge(row) for row in session.connection().execute(_ARMED_SINCE, {
         "sources": sources, "armed_at": run.armed_at}) if (row.source, row.gate) in track.gates]
     edges = [edge for edge in stored if edge.fault is not None
-             or not timed.is_rebound(_previous_on_gate(session, edge, batch), edge)]
+             or not timed.is_rebound(_previous_on_gate(session, edge), edge)]
     caught = timed.catch_up(state, track.rules, edges, time_limit_us(run.category))
     if caught is not state:
         log.info("run %s: edges stored before its start apply (%s)", run.id, caught.status)
