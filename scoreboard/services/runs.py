@@ -9,10 +9,8 @@ worker is still committing, instead of reading the run as armed and passing it b
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import logging
-import time
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -22,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from judging import timed
 from judging.errors import RuleViolation
@@ -34,115 +33,26 @@ from scoreboard.services.audit import audit
 from scoreboard.services.category_config import time_limit_us, timed_config
 from scoreboard.services.publish import publish, publish_soon, read_then_publish
 from scoreboard.services.ranking import category_ranking
+from scoreboard.services.run_state import (
+    edge_of,
+    lock_tracks,
+    now_us,
+    run_dict,
+    state_of,
+    store_state,
+    track_rules,
+    write_runs,
+)
 
 log = logging.getLogger(__name__)
 LIVE = (timed.RunStatus.armed.value, timed.RunStatus.running.value)
 HOLDS_TRACK = LIVE + (timed.RunStatus.review.value,)
 FINAL = ("finished", "timeout", "dnf", "dsq")
 STATUSES = tuple(s.value for s in timed.RunStatus)
-REASON_MAX = Run.reason.type.length
 # a run with the rows its rules and its published object read (one query, not four)
 RUN_WITH_ROWS = (joinedload(Run.category), joinedload(Run.team), joinedload(Run.start_event))
 # a timekeeper may count penalties on a run from its start until it is settled otherwise
 PENALTY_COUNTABLE = ("running", "finished", "review", "timeout")
-
-
-def now_us() -> int:
-    """Server wall-clock in µs: used to time out a run and to sync displays, never to time one."""
-    return time.time_ns() // 1000
-
-
-# ---------------------------------------------------------------- conversions
-
-
-def track_rules(track: Track) -> timed.TrackRules:
-    return timed.TrackRules(
-        start=timed.GateRef(track.start_source, track.start_gate),
-        finish=timed.GateRef(track.finish_source, track.finish_gate),
-        checkpoints=tuple(timed.GateRef(c["source"], int(c["gate"])) for c in track.checkpoints),
-        min_run_us=track.min_run_ms * 1000,
-    )
-
-
-def _edge(ev: GateEvent | None) -> timed.Edge | None:
-    if ev is None:
-        return None
-    return timed.Edge(ev.source, ev.boot, ev.seq, ev.gate, ev.edge, ev.t_us,
-                      ev.t_epoch_us, ev.t_epoch_err_us, ev.fault)
-
-
-def _state(session: Session, run: Run) -> timed.RunState:
-    # one slot per checkpoint the track has now: an event reload may have changed them
-    # while this run was live, and judging.timed indexes the slots by the track's order
-    n = len(run.track.checkpoints)
-    ids = (list(run.checkpoint_event_ids or []) + [None] * n)[:n]
-    cps = tuple(_edge(session.get(GateEvent, i)) if i else None for i in ids)
-    times = tuple((list(run.checkpoints_us or []) + [None] * n)[:n])
-    return timed.RunState(
-        status=timed.RunStatus(run.status), start=_edge(run.start_event),
-        finish=_edge(run.finish_event), checkpoints=cps, elapsed_us=run.elapsed_us,
-        checkpoints_us=times, reason=run.reason)
-
-
-def _gate_event(session: Session, edge: timed.Edge | None,
-                known: Mapping[tuple[str, str, int], GateEvent] | None = None) -> GateEvent | None:
-    """The stored row of an edge: from `known` (rows in hand, by (source, boot, seq)) when
-    it is there, else read. So a gate edge on its way to the screens costs no query here."""
-    if edge is None:
-        return None
-    row = (known or {}).get((edge.source, edge.boot, edge.seq))
-    if row is not None:
-        return row
-    return session.scalar(select(GateEvent).where(
-        GateEvent.source == edge.source, GateEvent.boot == edge.boot, GateEvent.seq == edge.seq))
-
-
-def _store_state(session: Session, run: Run, state: timed.RunState,
-                 added: Mapping[tuple[str, str, int], GateEvent] | None = None) -> None:
-    """Write `state` to `run`; `added`: gate event rows the caller has just stored."""
-    if state.start is not None and run.start_event is None:
-        run.started_server_us = now_us()
-    run.status = state.status.value
-    # set the relationships, not the ids, so the run reads its own edges back at once
-    # (within a batch, and in the run object published right after the commit)
-    known = collections.ChainMap({(r.source, r.boot, r.seq): r for r in (
-        run.start_event, run.finish_event) if r is not None}, added or {})
-    run.start_event = _gate_event(session, state.start, known)
-    run.finish_event = _gate_event(session, state.finish, known)
-    cps = [_gate_event(session, e, known) for e in state.checkpoints]
-    run.checkpoint_event_ids = [None if ev is None else ev.id for ev in cps]
-    run.checkpoints_us = list(state.checkpoints_us)
-    run.elapsed_us = state.elapsed_us
-    # the column holds 200 characters (PostgreSQL enforces it); the audit keeps the full text
-    run.reason = state.reason[:REASON_MAX] if state.reason else state.reason
-
-
-def run_dict(run: Run) -> dict[str, Any]:
-    """The run object of the API and of `/live` (docs/contract.md §4 plus extensions)."""
-    start = run.start_event
-    return {
-        "id": run.id, "category": run.category.slug, "team": run.team.code,
-        "team_name": run.team.name, "attempt": run.attempt, "status": run.status,
-        "elapsed_us": run.elapsed_us, "checkpoints_us": list(run.checkpoints_us or []),
-        "track": run.track.slug, "reason": run.reason,
-        "start_t_epoch_us": start.t_epoch_us if start is not None else None,
-        "started_server_us": run.started_server_us,
-        "elapsed_err_us": elapsed_err_us(run),
-        "penalties": dict(run.penalties or {}),
-        # the row's version, raised by every stored change: a page keeps the newer copy
-        # when a fetched answer and a /live push of the same run cross
-        "version": run.version,
-    }
-
-
-def elapsed_err_us(run: Run) -> int | None:
-    """The stated uncertainty (half-width) of `elapsed_us`: 0 when start and finish share
-    one clock, the sum of both edges' `t_epoch_err_us` across two clocks, None without a
-    measured time (or a time set by hand)."""
-    if run.elapsed_us is None or run.start_event is None or run.finish_event is None:
-        return None
-    gap = timed.gap_us(_edge(run.start_event), _edge(run.finish_event))
-    return None if gap is None else (gap[2] - gap[1]) // 2
 
 
 def _audit(session: Session, actor: str, action: str, run: Run, old: dict | None,
@@ -168,21 +78,6 @@ def _publish_ranking(session: Session, slug: str) -> None:
 
 
 # ---------------------------------------------------------------- use cases
-
-
-_LOCK_TRACKS = select(Track.id).where(Track.id.in_(bindparam("ids", expanding=True))).order_by(
-    Track.id).with_for_update()
-
-
-def lock_tracks(session: Session, ids: set[int]) -> bool:
-    """Hold the rows of tracks `ids` until the commit, taken in id order (no deadlock
-    between two workers). SQLite has no row locks: one writer at a time, and one process
-    serialises its changes with the run lock; False there, True where rows were locked."""
-    connection = session.connection()
-    if not ids or connection.dialect.name == "sqlite":
-        return False
-    connection.execute(_LOCK_TRACKS, {"ids": sorted(ids)})
-    return True
 
 
 def get_run(session: Session, run_id: int) -> Run:
@@ -252,10 +147,10 @@ def _change(session: Session, run_id: int, actor: str, action: str, reason: str,
         run = _locked_run(session, run_id)
         old = {"status": run.status, "elapsed_us": run.elapsed_us}
         try:
-            state = rule(_state(session, run))
+            state = rule(state_of(session, run))
         except RuleViolation as exc:
             raise Conflict(str(exc)) from None
-        _store_state(session, run, state)
+        store_state(session, run, state)
         _audit(session, actor, action, run, old, reason)
         session.commit()
         log.info("run %s %s by %s: %s", run.id, action, actor, reason)
@@ -335,7 +230,7 @@ def expire_runs(session: Session, grace_s: float = 0.0, heard_since_us: int = 0)
             counted_from = max(run.started_server_us, heard_since_us)
             if now - counted_from <= limit + grace_s * 1_000_000:
                 continue
-            _store_state(session, run, timed.expire(_state(session, run)))
+            store_state(session, run, timed.expire(state_of(session, run)))
             _audit(session, "server", "expire", run, {"status": "running"}, "time limit reached")
             changed.append(run)
         if changed:
@@ -359,6 +254,7 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
             batch = _Batch(session, payloads)
             for payload in payloads:
                 acks.append(_take_edge(session, payload, changed, batch))
+            write_runs(session, changed.values())
             session.commit()
         except IntegrityError:  # stored meanwhile by another server process
             session.rollback()
@@ -495,7 +391,7 @@ def _previous_on_gate(session: Session, edge: timed.Edge) -> list[timed.Edge]:
     (the batch's own rows are stored already)."""
     rows = session.connection().execute(_PREVIOUS_ON_GATE, {
         "source": edge.source, "boot": edge.boot, "gate": edge.gate, "seq": edge.seq})
-    return [_edge(row) for row in reversed(rows.all())]
+    return [edge_of(row) for row in reversed(rows.all())]
 
 
 def _drive_runs(session: Session, edge: timed.Edge, batch: _Batch) -> list[Run]:
@@ -509,13 +405,13 @@ def _drive_runs(session: Session, edge: timed.Edge, batch: _Batch) -> list[Run]:
             if run is not None and _revive(session, track, run):
                 changed.append(run)
             continue
-        before = _state(session, run)
+        before = state_of(session, run)
         after = timed.apply_edge(before, track.rules, edge, time_limit_us(run.category))
         if after is before:
             continue
         if before.status is timed.RunStatus.armed and after.status is timed.RunStatus.running:
             after = _catch_up(session, track, run, after, batch)
-        _store_state(session, run, after, batch.added)
+        store_state(session, run, after, batch.added, put=set_committed_value)
         changed.append(run)
         log.info("run %s %s by %s/%s#%s", run.id, after.status, edge.source, edge.boot, edge.seq)
     return changed
@@ -536,7 +432,7 @@ def _catch_up(session: Session, track: _TrackGates, run: Run, state: timed.RunSt
     sources = sorted({source for source, _ in track.gates} - {state.start.source})
     if not sources:
         return state
-    stored = [_edge(row) for row in session.connection().execute(_ARMED_SINCE, {
+    stored = [edge_of(row) for row in session.connection().execute(_ARMED_SINCE, {
         "sources": sources, "armed_at": run.armed_at}) if (row.source, row.gate) in track.gates]
     edges = [edge for edge in stored if edge.fault is not None
              or not timed.is_rebound(_previous_on_gate(session, edge), edge)]
@@ -553,19 +449,19 @@ def _revive(session: Session, track: _TrackGates, run: Run) -> bool:
     if they still show the run on its way, the server's timeout stands.
     """
     limit = time_limit_us(run.category)
-    state = dataclasses.replace(_state(session, run), status=timed.RunStatus.running,
+    state = dataclasses.replace(state_of(session, run), status=timed.RunStatus.running,
                                 reason=None, finish=None, elapsed_us=None)
     stored = session.scalars(select(GateEvent).where(
         GateEvent.id > run.start_event_id, GateEvent.edge == "B",
         GateEvent.source.in_(sorted({source for source, _ in track.gates}))).order_by(
         GateEvent.id))
-    state = timed.replay(state, track.rules, [_edge(ev) for ev in stored], limit)
+    state = timed.replay(state, track.rules, [edge_of(ev) for ev in stored], limit)
     if state.status is timed.RunStatus.running:
         return False
+    store_state(session, run, state, put=set_committed_value)
     _audit(session, "server", "revive", run, {"status": "timeout", "elapsed_us": None},
            "the device's own times show how the run ended after the server's clock had "
            "timed it out (its edges were delayed)")
-    _store_state(session, run, state)
     log.info("run %s re-derived from its edges: %s", run.id, state.status)
     return True
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from scoreboard.models import GateEvent, Run
+from scoreboard.models import AuditRecord, GateEvent, Run
 from scoreboard.services import runs
 from scoreboard.services.event_file import load_event
 from tests.support.venue import event_variant
@@ -460,6 +460,11 @@ def test_a_finish_delayed_past_the_server_timeout_is_timed_by_its_edges(api, age
     agent.send("esp32-d", 1, "B", T0 + 900_000)
     run = api.run(run_id)
     assert (run["status"], run["elapsed_us"]) == ("finished", 900_000)
+    with db.transaction() as s:  # the trail says what the edges changed, from and to
+        revived = s.query(AuditRecord).filter_by(action="revive", entity_id=str(run_id)).one()
+        assert (revived.actor, revived.old, revived.new) == (
+            "server", {"status": "timeout", "elapsed_us": None},
+            {"status": "finished", "elapsed_us": 900_000})
 
 
 def test_a_late_finish_after_the_server_timeout_keeps_the_timeout_with_its_time(api, agent, db):
