@@ -30,6 +30,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.metadata import version
 from typing import Any
 
@@ -48,6 +49,7 @@ SOCKET_KEYS = ("werkzeug.socket", "gunicorn.socket")  # in simple-websocket's or
 MAX_PENDING = 4 << 20  # a client this far behind and not reading for STALL_S is cut off
 STALL_S = 2.0          # (or 8 × this far behind, reading or not)
 CLOSE_GRACE_S = 5.0    # after its session ended, a client's pending bytes get this long
+SPLIT_AT = 400         # a broadcast to this many clients or more is written by two threads
 
 
 def ws_frame(data: str | bytes, deflate: bool = False) -> bytes:
@@ -329,6 +331,23 @@ def incompatibility(eio_server: Any) -> str | None:
     return None
 
 
+class SecondHand:
+    """One thread, started with the first big broadcast, that writes a broadcast's second
+    half while the emitting thread writes the first. `socket.send` lets go of the GIL, and
+    on this workload a send costs the kernel several times the Python around it, so two
+    cores write at once (docs/performance.md, "Two hands for a big broadcast")."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, job: Callable[..., None], *args: Any) -> Future:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="kejurda-fanout")
+            return self._pool.submit(job, *args)
+
+
 def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket] | None:
     """Make `eio_server` (an engineio.Server in threading mode) write MESSAGE packets to
     direct WebSocket clients itself, what they cannot take at once through `flusher`.
@@ -345,17 +364,32 @@ def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket] | None:
     eio_server._async = dict(eio_server._async, websocket=wrapper)
     queued = eio_server.send_packet
 
+    helper = SecondHand()
+
     def broadcast(sids: Iterable[str], pkt: eio_packet.Packet,
                   other: Callable[[str, eio_packet.Packet], Any]) -> None:
         """A MESSAGE packet to every client in `sids`, in one loop: the frame is built
         once per kind (plain, compressed), then each direct client costs a lookup and one
         send; `other(sid, pkt)` sends to the rest (long-polling, or upgraded from it).
         Calling engine.io's send_packet once per client cost more than the sends
-        themselves (docs/performance.md, "One loop per broadcast").
+        themselves (docs/performance.md, "One loop per broadcast"). From SPLIT_AT clients
+        on, a second thread writes the second half meanwhile (`SecondHand`); the
+        broadcast returns when both halves are written, so every client's messages keep
+        their order.
 
         A client whose session has closed gets nothing (`FrameSocket.alive`). Whether a
         client still answers pings is not asked per message, as engine.io's own send
         does: its service task asks it of every session, and the hub's pings do too."""
+        sids = sids if isinstance(sids, list) else list(sids)
+        if len(sids) < SPLIT_AT:
+            return write(sids, pkt, other)
+        half = len(sids) // 2
+        second = helper.submit(write, sids[half:], pkt, other)
+        write(sids[:half], pkt, other)
+        return second.result()
+
+    def write(sids: list[str], pkt: eio_packet.Packet,
+              other: Callable[[str, eio_packet.Packet], Any]) -> None:
         frames: list[bytes | None] = [None, None]  # indexed by FrameSocket.deflate
         for sid in sids:
             out = registry.get(sid)

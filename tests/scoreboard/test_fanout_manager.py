@@ -218,3 +218,49 @@ def test_an_app_that_is_dropped_is_collected_with_its_engine_io_server(tmp_path)
     del app
     gc.collect()
     assert eio() is None
+
+
+def test_a_big_broadcast_is_written_by_two_threads_and_every_client_keeps_its_order(
+        hall, monkeypatch):
+    """From SPLIT_AT clients on, a second thread writes the second half; the broadcast
+    returns only when both halves are written, so the next one never overtakes it."""
+    import threading
+
+    monkeypatch.setattr(fanout, "SPLIT_AT", 6)
+    for i in range(7):
+        hall.direct(f"plain{i}")
+        hall.direct(f"deflate{i}", deflate=True)
+    hall.session("polling")  # engine.io's queue, from whichever thread writes its half
+    writers: dict[str, set[str]] = {}
+    for sid, out in hall.registry.items():
+        def spy(data, _write=out.write_message, _sid=sid):
+            writers.setdefault(_sid, set()).add(threading.current_thread().name)
+            _write(data)
+        out.write_message = spy
+    statuses = ["armed", "running", "finished"]
+    for status in statuses:
+        hall.server.emit("run", dict(RUN, status=status), namespace="/live")
+    want = [expected_text("run", dict(RUN, status=status)) for status in statuses]
+    for sid in hall.peers:
+        assert hall.received(sid) == want, sid
+    queued = [hall.eio.sockets["polling"].queue.get_nowait().encode() for _ in statuses]
+    assert queued == want
+    names = {name for each in writers.values() for name in each}
+    assert len(writers) == 14 and len(names) == 2, writers
+    assert all(len(each) == 1 for each in writers.values())  # one thread per client
+
+
+def test_a_small_broadcast_is_written_by_the_emitting_thread_alone(hall):
+    import threading
+
+    for i in range(fanout.SPLIT_AT - 1):
+        hall.direct(f"c{i}")
+    writers: set[str] = set()
+    for out in hall.registry.values():
+        def spy(data, _write=out.write_message):
+            writers.add(threading.current_thread().name)
+            _write(data)
+        out.write_message = spy
+    hall.server.emit("run", RUN, namespace="/live")
+    assert writers == {threading.current_thread().name}
+    assert all(hall.received(sid) == [expected_text("run", RUN)] for sid in hall.peers)
