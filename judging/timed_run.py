@@ -253,18 +253,20 @@ def catch_up(state: RunState, track: TrackRules, edges: Sequence[Edge],
 
     Two devices deliver on their own: when the start device's outbox catches up after a
     Wi-Fi drop, the finish device's edge of the same run is already stored, and it changed
-    nothing then because the run was still armed. The edges that share a clock with the
-    start are applied now, in the order of their times from it; the rules ignore those
-    before the start (the finish's hold-off, the checkpoint's own check). An edge with no
-    clock in common with the start is left out: whether it came before or after the start
-    cannot be told, and the finish beam is crossed while robots are set up.
+    nothing then because the run was still armed. The edges that come after the start
+    for certain (their whole window of uncertainty after it, on a clock they share with
+    it) are applied now, in the order of their times from it, by the rules of
+    `apply_edge`. Every other edge is left out, as it was when it arrived: a crossing
+    before the start, or one that may have been (within the clocks' uncertainty, or with
+    no clock in common), is the finish beam crossed while the robot was set up, and must
+    neither finish the run nor send it to review (a faulty edge would, whatever its time).
     """
     if state.status is not RunStatus.running or state.start is None:
         return state
     start = state.start
-    timed = sorted((gap[0], edge.source, edge.boot, edge.seq, edge) for edge in edges
-                   if edge != start and (gap := gap_us(start, edge)) is not None)
-    return replay(state, track, [row[-1] for row in timed], time_limit_us)
+    after = sorted((gap[0], edge.source, edge.boot, edge.seq, edge) for edge in edges
+                   if (gap := gap_us(start, edge)) is not None and gap[1] > 0)
+    return replay(state, track, [row[-1] for row in after], time_limit_us)
 
 
 def expire(state: RunState) -> RunState:

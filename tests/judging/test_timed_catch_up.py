@@ -4,6 +4,8 @@ The track: start on `c1` gate 0, checkpoint on `c2` gate 1, finish on `c2` gate 
 one-second hold-off. Epoch times are chosen so every expected value is exact.
 """
 
+import dataclasses
+
 from judging.timed import (
     Edge,
     GateRef,
@@ -51,6 +53,26 @@ def test_crossings_before_the_start_change_nothing():
               edge("c2", 3, 0, EPOCH + 999_999)]  # the last is inside the hold-off
     run = started(START)
     assert catch_up(run, TRACK, before, 60_000_000) == run
+
+
+def test_a_faulty_crossing_before_the_start_is_left_out():
+    """A fault sends a run to review whatever the edge's time; one from before the start is
+    the set-up, as when it arrived in order."""
+    run = started(START)
+    faulty = edge("c2", 3, 0, EPOCH - 3_000_000, fault="t_us_backwards")
+    assert catch_up(run, TRACK, [faulty], 60_000_000) == run
+
+
+def test_a_crossing_that_may_have_been_before_the_start_is_left_out():
+    """No hold-off: a finish-gate crossing 50 ms before the start, each clock ±40 ms, could
+    be 30 ms after it. Arrived in order it changed nothing; caught up it changes nothing."""
+    track = dataclasses.replace(TRACK, min_run_us=0)
+    start = edge("c1", 7, 0, EPOCH, err_us=40_000)
+    run = apply_edge(arm(track), track, start, None)
+    unsure = edge("c2", 3, 0, EPOCH - 50_000, err_us=40_000)
+    assert catch_up(run, track, [unsure], None) == run
+    sure = edge("c2", 4, 0, EPOCH + 80_001, err_us=40_000)
+    assert catch_up(run, track, [unsure, sure], None).elapsed_us == 80_001
 
 
 def test_an_edge_with_no_clock_in_common_with_the_start_is_left_out():
