@@ -29,7 +29,7 @@ class GateEvent(Base):
     # what its source found wrong with it but passed on anyway ("t_us_backwards"); null
     # for a sound edge (migration 0012)
     fault: Mapped[str | None] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class Run(Base):

@@ -256,7 +256,7 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
                 acks.append(_take_edge(session, payload, changed, batch))
             write_runs(session, changed.values())
             session.commit()
-        except IntegrityError:  # stored meanwhile by another server process
+        except IntegrityError:  # none expected (the insert skips duplicates); send it again
             session.rollback()
             return [{"ok": False, "retry": True, "error": "send again"} if ack["ok"] else ack
                     for ack in acks] + [{"ok": False, "retry": True, "error": "send again"}
@@ -276,6 +276,11 @@ _STORE_EDGES = {dialect: insert(GateEvent.__table__).on_conflict_do_nothing(
     index_elements=["source", "boot", "seq"]).returning(
     GateEvent.id, GateEvent.source, GateEvent.boot, GateEvent.seq)
     for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
+# without RETURNING (SQLite before 3.35): the stored ones read first, then one insert each
+_STORED_SEQS = select(GateEvent.seq).where(
+    GateEvent.source == bindparam("source"), GateEvent.boot == bindparam("boot"),
+    GateEvent.seq.in_(bindparam("seqs", expanding=True)))
+_INSERT_EDGE = GateEvent.__table__.insert()
 # a track's last run timed out by the server's clock may still take its finish
 _LIVE_TRACK_IDS = select(Run.track_id).where(or_(
     Run.status.in_(LIVE),
@@ -346,17 +351,20 @@ def _store_edges(session: Session, edges: Mapping[tuple[str, str, int], timed.Ed
                  ) -> dict[tuple[str, str, int], GateEvent]:
     """Store `edges` but those stored already, in one statement; the new rows, by key.
 
-    In key order, so two workers storing overlapping batches (an agent that reconnected
-    to another one) take the rows' locks in one order. The rows join the session as they
-    are in the database, and the run points at them without reading them back."""
+    In the order they came (the batch's order): their ids keep it, and a run re-derived
+    from its edges (`_revive`) replays them by id. The rows join the session as they are
+    in the database, and the run points at them without reading them back."""
     if not edges:
         return {}
     connection = session.connection()
     received = utcnow()
     values = [{name: getattr(edge, name, None) for name in _EDGE_COLUMNS[:-1]}
-              | {"received_at": received} for _key, edge in sorted(edges.items())]
-    new = {(row.source, row.boot, row.seq): row.id for row in connection.execute(
-        _STORE_EDGES[connection.dialect.name], values)}
+              | {"received_at": received} for edge in edges.values()]
+    if connection.dialect.insert_executemany_returning:
+        new = {(row.source, row.boot, row.seq): row.id for row in connection.execute(
+            _STORE_EDGES[connection.dialect.name], values)}
+    else:
+        new = _store_edges_one_by_one(connection, values)
     added = {}
     for value in values:
         key = (value["source"], value["boot"], value["seq"])
@@ -365,6 +373,24 @@ def _store_edges(session: Session, edges: Mapping[tuple[str, str, int], timed.Ed
             make_transient_to_detached(row)
             session.add(row)
     return added
+
+
+def _store_edges_one_by_one(connection: Any, values: list[dict[str, Any]]
+                            ) -> dict[tuple[str, str, int], int]:
+    """The same for SQLite before 3.35 (no RETURNING; Raspberry Pi OS 11, Debian 11): the
+    stored keys read first, then one INSERT per new edge."""
+    stored = set()
+    for source, boot in {(value["source"], value["boot"]) for value in values}:
+        seqs = [value["seq"] for value in values if (value["source"], value["boot"]) == (
+            source, boot)]
+        stored.update((source, boot, seq) for seq in connection.scalars(
+            _STORED_SEQS, {"source": source, "boot": boot, "seqs": seqs}))
+    new = {}
+    for value in values:
+        key = (value["source"], value["boot"], value["seq"])
+        if key not in stored:
+            new[key] = connection.execute(_INSERT_EDGE, value).inserted_primary_key[0]
+    return new
 
 
 def _take_edge(session: Session, payload: Any, changed: dict[int, Run],
@@ -417,10 +443,11 @@ def _drive_runs(session: Session, edge: timed.Edge, batch: _Batch) -> list[Run]:
     return changed
 
 
-# B edges of other devices stored since a run was armed, oldest first
+# B edges stored since a run was armed
+# by the index on received_at (migration 0022), in no order (catch_up orders them by time):
+# a filter on the devices, or an order by id, leads SQLite to read every edge instead
 _ARMED_SINCE = select(*GateEvent.__table__.c).where(
-    GateEvent.edge == "B", GateEvent.source.in_(bindparam("sources", expanding=True)),
-    GateEvent.received_at >= bindparam("armed_at")).order_by(GateEvent.id)
+    GateEvent.received_at >= bindparam("armed_at"), GateEvent.edge == "B")
 
 
 def _catch_up(session: Session, track: _TrackGates, run: Run, state: timed.RunState,
@@ -432,8 +459,9 @@ def _catch_up(session: Session, track: _TrackGates, run: Run, state: timed.RunSt
     sources = sorted({source for source, _ in track.gates} - {state.start.source})
     if not sources:
         return state
-    stored = [edge_of(row) for row in session.connection().execute(_ARMED_SINCE, {
-        "sources": sources, "armed_at": run.armed_at}) if (row.source, row.gate) in track.gates]
+    rows = session.connection().execute(_ARMED_SINCE, {"armed_at": run.armed_at})
+    stored = [edge_of(row) for row in rows
+              if row.source in sources and (row.source, row.gate) in track.gates]
     edges = [edge for edge in stored if edge.fault is not None
              or not timed.is_rebound(_previous_on_gate(session, edge), edge)]
     caught = timed.catch_up(state, track.rules, edges, time_limit_us(run.category))

@@ -8,6 +8,9 @@ expected value is exact.
 
 from __future__ import annotations
 
+from scoreboard.models import GateEvent
+from scoreboard.services import runs
+
 EPOCH = 1_764_452_840_000_000
 
 
@@ -78,3 +81,44 @@ def test_without_a_clock_in_common_an_early_finish_is_left_to_the_timekeeper(api
     agent.send("esp32-c2", 0, "B", 9_000_000)
     agent.send("esp32-c1", 0, "B", 1_000_000)
     assert outcome(api, run_id) == ("running", None)
+
+
+def test_a_faulty_crossing_during_the_set_up_arriving_in_order_changes_nothing(api, agent):
+    """A fault sends a run to review whatever the edge's time, so only the edges after the
+    start for certain are caught up: this one came before it, in order, as it happened."""
+    run_id = api.arm("lf-sma", "LF-SMA-001")["id"]
+    agent.send("esp32-c2", 0, "B", 1_000, t_epoch_us=EPOCH - 3_000_000, fault="t_us_backwards")
+    agent.send("esp32-c1", 0, "B", 5_000, t_epoch_us=EPOCH)
+    assert outcome(api, run_id) == ("running", None)
+
+
+def timed_out(api, agent, db, monkeypatch) -> int:
+    """A run on lf-sma started, then timed out by the server's clock (its agent cut off)."""
+    run_id = api.arm("lf-sma", "LF-SMA-001")["id"]
+    agent.send("esp32-c1", 0, "B", 5_000, t_epoch_us=EPOCH)
+    later = runs.now_us() + 3_600_000_000
+    with monkeypatch.context() as patched:
+        patched.setattr(runs, "now_us", lambda: later)
+        try:
+            assert [run.id for run in runs.expire_runs(db.session)] == [run_id]
+        finally:
+            db.remove()
+    return run_id
+
+
+def test_a_backlog_revives_a_timed_out_run_in_the_order_its_edges_came(
+        api, agent, db, monkeypatch):
+    """The finish device's backlog brings the finish, then (after the device rebooted) a
+    later crossing: the edges are stored in the order they came, and the run is re-derived
+    from them in that order (boot "b9" sorts after "a1": a store in key order ended the
+    run on the later crossing)."""
+    run_id = timed_out(api, agent, db, monkeypatch)
+    batch = [agent.edge("esp32-c2", 0, "B", 7, boot="b9", t_epoch_us=EPOCH + 5_000_000),
+             agent.edge("esp32-c2", 0, "B", 3, boot="a1", t_epoch_us=EPOCH + 20_000_000)]
+    assert agent.sio.emit("gate_events", batch, namespace="/timing", callback=True) == [
+        {"ok": True}] * 2
+    assert outcome(api, run_id) == ("finished", 5_000_000)
+    with db.transaction() as session:
+        stored = [e.boot for e in session.query(GateEvent).filter_by(
+            source="esp32-c2").order_by(GateEvent.id)]
+    assert stored == ["b9", "a1"]
