@@ -39,6 +39,7 @@ import socketio
 from engineio import packet as eio_packet
 from engineio import socket as eio_socket_mod
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from engineio.exceptions import SocketIsClosedError
 from socketio import packet as sio_packet
 from wsproto.frame_protocol import FrameProtocol
 
@@ -340,12 +341,25 @@ class SecondHand:
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._ident: int | None = None  # the helper thread's
 
-    def submit(self, job: Callable[..., None], *args: Any) -> Future:
+    def submit(self, job: Callable[..., None], *args: Any) -> Future | None:
+        """`job(*args)` on the helper thread; None when the caller must do it itself: the
+        helper is the caller (a broadcast made while writing one would wait for itself),
+        or the interpreter is shutting down."""
+        if threading.get_ident() == self._ident:
+            return None
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="kejurda-fanout")
-            return self._pool.submit(job, *args)
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="kejurda-fanout",
+                                                initializer=self._started)
+            try:
+                return self._pool.submit(job, *args)
+            except RuntimeError:  # shutting down: no new threads
+                return None
+
+    def _started(self) -> None:
+        self._ident = threading.get_ident()
 
 
 def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket] | None:
@@ -381,26 +395,31 @@ def install(eio_server: Any, flusher: Flusher) -> dict[str, FrameSocket] | None:
         client still answers pings is not asked per message, as engine.io's own send
         does: its service task asks it of every session, and the hub's pings do too."""
         sids = sids if isinstance(sids, list) else list(sids)
-        if len(sids) < SPLIT_AT:
-            return write(sids, pkt, other)
         half = len(sids) // 2
-        second = helper.submit(write, sids[half:], pkt, other)
-        write(sids[:half], pkt, other)
-        return second.result()
+        second = helper.submit(write, sids[half:], pkt, other) if len(sids) >= SPLIT_AT else None
+        if second is None:  # a small broadcast, or one the helper itself makes
+            return write(sids, pkt, other)
+        try:
+            write(sids[:half], pkt, other)
+        finally:
+            second.result()
+        return None
 
     def write(sids: list[str], pkt: eio_packet.Packet,
               other: Callable[[str, eio_packet.Packet], Any]) -> None:
         frames: list[bytes | None] = [None, None]  # indexed by FrameSocket.deflate
         for sid in sids:
             out = registry.get(sid)
-            if out is None:
-                other(sid, pkt)
-                continue
             try:
+                if out is None:
+                    other(sid, pkt)
+                    continue
                 frame = frames[out.deflate]
                 if frame is None:
                     frame = frames[out.deflate] = packet_frame(pkt, out.deflate)
                 out.write_message(frame)
+            except SocketIsClosedError:  # a long-polling client gone meanwhile: ordinary
+                continue
             except Exception:  # one client's trouble must not end a broadcast to the rest
                 log.exception("writing to %s", sid)
 

@@ -264,3 +264,48 @@ def test_a_small_broadcast_is_written_by_the_emitting_thread_alone(hall):
     hall.server.emit("run", RUN, namespace="/live")
     assert writers == {threading.current_thread().name}
     assert all(hall.received(sid) == [expected_text("run", RUN)] for sid in hall.peers)
+
+
+def test_a_big_broadcast_made_on_the_helper_thread_is_written_there_alone(hall, monkeypatch):
+    """Something the second half's writing sets off (engine.io closing a session) may
+    broadcast again from the helper thread: it writes that one itself instead of waiting
+    for itself."""
+    import threading
+
+    monkeypatch.setattr(fanout, "SPLIT_AT", 4)
+    for i in range(6):
+        hall.direct(f"c{i}")
+    nested: list[str] = []
+    last = hall.registry["c5"]  # in the second half: written by the helper
+
+    def then_broadcast_again(data, _write=last.write_message):
+        _write(data)
+        if not nested:
+            nested.append(threading.current_thread().name)
+            hall.server.emit("run", dict(RUN, status="finished"), namespace="/live")
+    last.write_message = then_broadcast_again
+    done = threading.Event()
+    threading.Thread(target=lambda: (hall.server.emit("run", RUN, namespace="/live"),
+                                     done.set()), daemon=True).start()
+    assert done.wait(10), "the broadcast waited for itself"
+    assert nested[0].startswith("kejurda-fanout")
+    both = {expected_text("run", RUN), expected_text("run", dict(RUN, status="finished"))}
+    for sid in hall.peers:  # a broadcast made inside another may overtake it, as without
+        got = hall.received(sid)  # the helper: what matters here is that both arrive
+        assert len(got) == 2 and set(got) == both, sid
+
+
+def test_a_long_polling_client_gone_meanwhile_ends_nothing(hall, caplog):
+    """engine.io raises when a session closes between its lookup and its send: the
+    broadcast goes on to the rest, and an ordinary close logs no error."""
+    from engineio.exceptions import SocketIsClosedError
+
+    def closed(_pkt):
+        raise SocketIsClosedError()
+
+    hall.direct("a")
+    hall.session("gone").send = closed
+    hall.direct("b")
+    hall.server.emit("run", RUN, namespace="/live")
+    assert hall.received("a") == hall.received("b") == [expected_text("run", RUN)]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
