@@ -76,13 +76,15 @@ def fill_all(session: Session, actor: str = "jadwal") -> dict[str, list[str]]:
     return {slug: fill(session, slug, actor) for slug, _name in callup.arenas(session)}
 
 
-def came(session: Session, arena: str, code: str, actor: str) -> None:
+def came(session: Session, arena: str, code: str, actor: str,
+         now: datetime | None = None) -> None:
     """The team is at the table: it leaves the queue and the next scheduled team joins."""
     team = session.scalar(select(Team).where(Team.code == code))
     if team is not None and session.scalar(select(CallUpEntry.id).where(
             CallUpEntry.arena == arena, CallUpEntry.team_id == team.id)):
         team = callup.leave(session, arena, code, actor)
-    fill(session, arena, actor, skip=frozenset({team.code if team is not None else code}))
+    fill(session, arena, actor, now=now,
+         skip=frozenset({team.code if team is not None else code}))
 
 
 def next_turn(session: Session, code: str, now: datetime | None = None) -> dict | None:

@@ -170,26 +170,28 @@ def test_regenerating_keeps_what_happened(demo_db, bare_app):
 
 
 def test_the_eta_moves_when_a_place_runs_late_and_the_queue_follows(demo_db, bare_app):
-    start = datetime.now().replace(second=0, microsecond=0) - timedelta(minutes=30)
+    # the clock is the test's: with the real one, a run after 23:00 put the late slots
+    # across midnight and the queue's order with them
+    now = DAY1 + timedelta(hours=3)
+    start = now - timedelta(minutes=30)
     with demo_db.transaction() as session:
         row = session.scalar(select(ScheduleCalendar))
         row.days = [start.date().isoformat(), (start.date() + timedelta(days=1)).isoformat()]
         row.day_start, row.day_end, row.breaks = 0, 1439, []
     _generate(demo_db, now=start)
     with demo_db.transaction() as session:
-        before = schedule_callup.next_turn(session, "LF-SD-004")
-        order = [code for code, _ in schedule_callup.upcoming(session, "lintasan-b")]
+        before = schedule_callup.next_turn(session, "LF-SD-004", now=now)
+        order = [code for code, _ in schedule_callup.upcoming(session, "lintasan-b", now=now)]
     assert order[:4] == ["LF-SD-001", "LF-SD-002", "LF-SD-003", "LF-SD-004"]
     # nothing ran for 30 minutes: lintasan-b is late, its next slots move to now onwards
     assert before["place_name"] == "Lintasan B (putaran)"
     assert before["start"] == start + timedelta(minutes=6)
-    assert before["eta"] >= datetime.now().replace(microsecond=0) - timedelta(seconds=1) \
-        + timedelta(minutes=6)
+    assert before["eta"] >= now + timedelta(minutes=6)
     assert before["late_min"] >= 29
     with demo_db.transaction() as session:
-        joined = schedule_callup.fill(session, "lintasan-b")
+        joined = schedule_callup.fill(session, "lintasan-b", now=now)
         assert joined == ["LF-SD-001", "LF-SD-002", "LF-SD-003"]
-        schedule_callup.came(session, "lintasan-b", "LF-SD-001", "desk")
+        schedule_callup.came(session, "lintasan-b", "LF-SD-001", "desk", now=now)
         from scoreboard.services import callup
         assert [e.team.code for e in callup.queue(session, "lintasan-b")] == [
             "LF-SD-002", "LF-SD-003", "LF-SD-004"]
