@@ -254,8 +254,8 @@ def catch_up(state: RunState, track: TrackRules, edges: Sequence[Edge],
     Two devices deliver on their own: when the start device's outbox catches up after a
     Wi-Fi drop, the finish device's edge of the same run is already stored, and it changed
     nothing then because the run was still armed. The edges that come after the start
-    for certain (their whole window of uncertainty after it, on a clock they share with
-    it) are applied now, in the order of their times from it, by the rules of
+    for certain (their whole window of uncertainty at or after it, on a clock they share
+    with it) are applied now, in the order of their times from it, by the rules of
     `apply_edge`. Every other edge is left out, as it was when it arrived: a crossing
     before the start, or one that may have been (within the clocks' uncertainty, or with
     no clock in common), is the finish beam crossed while the robot was set up, and must
@@ -265,7 +265,8 @@ def catch_up(state: RunState, track: TrackRules, edges: Sequence[Edge],
         return state
     start = state.start
     after = sorted((gap[0], edge.source, edge.boot, edge.seq, edge) for edge in edges
-                   if (gap := gap_us(start, edge)) is not None and gap[1] > 0)
+                   if edge != start and (gap := gap_us(start, edge)) is not None
+                   and gap[1] >= 0)
     return replay(state, track, [row[-1] for row in after], time_limit_us)
 
 

@@ -106,3 +106,20 @@ def test_the_start_itself_and_runs_not_running_are_left_alone():
     assert catch_up(run, TRACK, [START], 60_000_000) == run
     armed = arm(TRACK)
     assert catch_up(armed, TRACK, [edge("c2", 3, 0, EPOCH + 7_000_000)], None) is armed
+
+
+def test_a_finish_whose_window_begins_exactly_at_the_start_counts_as_in_order():
+    """No hold-off and a finish 80 ms after the start, each clock ±40 ms: its window begins
+    at the start itself. Arrived in order it finishes the run; caught up, the same."""
+    track = dataclasses.replace(TRACK, min_run_us=0)
+    start = edge("c1", 7, 0, EPOCH, err_us=40_000)
+    run = apply_edge(arm(track), track, start, None)
+    finish = edge("c2", 3, 0, EPOCH + 80_000, err_us=40_000)
+    assert apply_edge(run, track, finish, None).elapsed_us == 80_000
+    assert catch_up(run, track, [finish], None).elapsed_us == 80_000
+
+
+def test_on_a_lap_track_with_no_hold_off_the_start_does_not_finish_itself():
+    lap = TrackRules(start=GateRef("c1", 0), finish=GateRef("c1", 0), min_run_us=0)
+    run = apply_edge(arm(lap), lap, START, None)
+    assert catch_up(run, lap, [START], None) == run
