@@ -355,7 +355,10 @@ class SecondHand:
                                                 initializer=self._started)
             try:
                 return self._pool.submit(job, *args)
-            except RuntimeError:  # shutting down: no new threads
+            except RuntimeError:  # shutting down, or no thread to be had: the job may be
+                # queued already, and must not run later (its clients get it now)
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
                 return None
 
     def _started(self) -> None:

@@ -256,7 +256,8 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
                 acks.append(_take_edge(session, payload, changed, batch))
             write_runs(session, changed.values())
             session.commit()
-        except IntegrityError:  # none expected (the insert skips duplicates); send it again
+        except IntegrityError:  # stored meanwhile by another process (SQLite before 3.35
+            # reads, then inserts); the insert with RETURNING skips duplicates itself
             session.rollback()
             return [{"ok": False, "retry": True, "error": "send again"} if ack["ok"] else ack
                     for ack in acks] + [{"ok": False, "retry": True, "error": "send again"}

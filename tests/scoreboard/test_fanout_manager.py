@@ -309,3 +309,24 @@ def test_a_long_polling_client_gone_meanwhile_ends_nothing(hall, caplog):
     hall.server.emit("run", RUN, namespace="/live")
     assert hall.received("a") == hall.received("b") == [expected_text("run", RUN)]
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_job_whose_thread_could_not_start_never_runs_later(monkeypatch):
+    """The executor queues a job before it starts its thread: when the start fails (no
+    thread to be had), the caller writes the broadcast itself, and that queued job must not
+    run with the next broadcast (its clients would get the old message again)."""
+    import threading
+
+    ran: list[str] = []
+    done = threading.Event()
+    helper = fanout.SecondHand()
+    start = threading.Thread.start
+
+    def no_thread(_thread):
+        raise RuntimeError("can't start new thread")
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    assert helper.submit(ran.append, "old") is None
+    monkeypatch.setattr(threading.Thread, "start", start)
+    later = helper.submit(lambda: (ran.append("new"), done.set()))
+    later.result(timeout=10)
+    assert done.is_set() and ran == ["new"]
