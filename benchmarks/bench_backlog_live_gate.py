@@ -11,32 +11,20 @@ Prints the time of one `runs.record_edges` call per repeat, each on a fresh data
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 
-from bench_live_latency import EVENT, kejurda  # noqa: E402
+from bench_live_latency import venue_app  # noqa: E402
 
-from scoreboard.app import create_app  # noqa: E402
-from scoreboard.services import publish, runs  # noqa: E402
+from scoreboard.services import runs  # noqa: E402
 
 
 def once(edges: int) -> float:
-    tmp = Path(tempfile.mkdtemp())
-    db = f"sqlite:///{tmp / 'bench.db'}"
-    (tmp / "event.toml").write_text(EVENT)
-    (tmp / "teams.csv").write_text("code,name,institution,category,level,members,contact\n"
-                                   "T000,Tim,S,c,SMA,A,\n")
-    kejurda("event", "load", str(tmp / "event.toml"), "--db", db)
-    kejurda("teams", "import", str(tmp / "teams.csv"), "--db", db)
-    app = create_app({"DATABASE_URL": db, "TESTING": True})
-    publish.disconnect_all(app)  # the database's work only
+    app = venue_app(1)
     database = app.extensions["kejurda_db"]
-    gc.collect()
     with app.app_context():
         runs.arm_run(database.session, "c", "T000", "bench")
         database.remove()

@@ -15,34 +15,22 @@ Prints p50 / p90 / max of the start and finish edges together, in ms.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 
-from bench_live_latency import EVENT, kejurda  # noqa: E402
+from bench_live_latency import venue_app  # noqa: E402
 
-from scoreboard.app import create_app  # noqa: E402
-from scoreboard.services import publish, runs  # noqa: E402
+from scoreboard.services import runs  # noqa: E402
 
 
 def measure(count: int, pause_s: float) -> list[float]:
-    tmp = Path(tempfile.mkdtemp())
-    db = f"sqlite:///{tmp / 'bench.db'}"
-    (tmp / "event.toml").write_text(EVENT)
-    (tmp / "teams.csv").write_text("code,name,institution,category,level,members,contact\n" +
-                                   "".join(f"T{i:03d},Tim {i},S,c,SMA,A,\n" for i in range(100)))
-    kejurda("event", "load", str(tmp / "event.toml"), "--db", db)
-    kejurda("teams", "import", str(tmp / "teams.csv"), "--db", db)
     # the ranking a moment later, as the server does (TESTING alone would read it at once)
-    app = create_app({"DATABASE_URL": db, "TESTING": True, "KEJURDA_RANKING_DELAY_S": 0.25})
-    publish.disconnect_all(app)  # the database's work only
+    app = venue_app(100, KEJURDA_RANKING_DELAY_S=0.25)
     database = app.extensions["kejurda_db"]
-    gc.collect()
     times, seq = [], 0
     with app.app_context():
         for i in range(count + 2):  # the first two runs compile the statements: not counted

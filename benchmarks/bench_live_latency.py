@@ -55,6 +55,34 @@ def kejurda(*args: str) -> str:
     return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
 
 
+def venue(tmp: Path, teams: int) -> str:
+    """A bench database in `tmp` with EVENT and `teams` teams (T000, T001, ...) in its one
+    category, loaded through the CLI as an organiser would; its URL."""
+    db = f"sqlite:///{tmp / 'bench.db'}"
+    (tmp / "event.toml").write_text(EVENT)
+    (tmp / "teams.csv").write_text("code,name,institution,category,level,members,contact\n" +
+                                   "".join(f"T{i:03d},Tim {i},S,c,SMA,A,\n" for i in range(teams)))
+    kejurda("event", "load", str(tmp / "event.toml"), "--db", db)
+    kejurda("teams", "import", str(tmp / "teams.csv"), "--db", db)
+    return db
+
+
+def venue_app(teams: int, **config: object) -> object:
+    """The app on a fresh `venue`, in this process, publishing to no screen (the database's
+    work only); `config` added to its settings."""
+    import gc
+    import tempfile
+
+    from scoreboard.app import create_app
+    from scoreboard.services import publish
+
+    app = create_app({"DATABASE_URL": venue(Path(tempfile.mkdtemp()), teams), "TESTING": True,
+                      **config})
+    publish.disconnect_all(app)
+    gc.collect()
+    return app
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,12 +122,7 @@ def pct(values: list[float], p: float) -> float:
 class Bench:
     def __init__(self, tmp: Path, env: dict[str, str], switch_interval: float | None = None,
                  trace: bool = False):
-        db = f"sqlite:///{tmp / 'bench.db'}"
-        (tmp / "event.toml").write_text(EVENT)
-        (tmp / "teams.csv").write_text("code,name,institution,category,level,members,contact\n" +
-                                       "".join(f"T{i:03d},Tim {i},S,c,SMA,A,\n" for i in range(200)))
-        kejurda("event", "load", str(tmp / "event.toml"), "--db", db)
-        kejurda("teams", "import", str(tmp / "teams.csv"), "--db", db)
+        db = venue(tmp, 200)
         self.agent_token = kejurda("token", "create", "--role", "agent", "--name", "a", "--db", db)
         self.tk_token = kejurda("token", "create", "--role", "timekeeper", "--name", "t", "--db", db)
         self.port = free_port()
