@@ -271,8 +271,6 @@ def record_edges(session: Session, payloads: list[Any]) -> list[dict[str, Any]]:
 # costs SQLAlchemy more than running it does SQLite (docs/performance.md, "A gate edge's
 # statements"). Parameters are bound when they run.
 # the batch's edges, each stored unless it is already: the rows it returns are the new ones
-_EDGE_COLUMNS = ("source", "boot", "seq", "gate", "edge", "t_us", "t_epoch_us",
-                 "t_epoch_err_us", "fault", "received_at")
 _STORE_EDGES = {dialect: insert(GateEvent.__table__).on_conflict_do_nothing(
     index_elements=["source", "boot", "seq"]).returning(
     GateEvent.id, GateEvent.source, GateEvent.boot, GateEvent.seq)
@@ -359,8 +357,8 @@ def _store_edges(session: Session, edges: Mapping[tuple[str, str, int], timed.Ed
         return {}
     connection = session.connection()
     received = utcnow()
-    values = [{name: getattr(edge, name, None) for name in _EDGE_COLUMNS[:-1]}
-              | {"received_at": received} for edge in edges.values()]
+    # an Edge's fields are the row's columns, but for its id and when it was received
+    values = [dataclasses.asdict(edge) | {"received_at": received} for edge in edges.values()]
     if connection.dialect.insert_executemany_returning:
         new = {(row.source, row.boot, row.seq): row.id for row in connection.execute(
             _STORE_EDGES[connection.dialect.name], values)}
@@ -380,12 +378,12 @@ def _store_edges_one_by_one(connection: Any, values: list[dict[str, Any]]
                             ) -> dict[tuple[str, str, int], int]:
     """The same for SQLite before 3.35 (no RETURNING; Raspberry Pi OS 11, Debian 11): the
     stored keys read first, then one INSERT per new edge."""
-    stored = set()
-    for source, boot in {(value["source"], value["boot"]) for value in values}:
-        seqs = [value["seq"] for value in values if (value["source"], value["boot"]) == (
-            source, boot)]
-        stored.update((source, boot, seq) for seq in connection.scalars(
-            _STORED_SEQS, {"source": source, "boot": boot, "seqs": seqs}))
+    seqs: dict[tuple[str, str], list[int]] = {}
+    for value in values:
+        seqs.setdefault((value["source"], value["boot"]), []).append(value["seq"])
+    stored = {(source, boot, seq) for (source, boot), numbers in seqs.items()
+              for seq in connection.scalars(_STORED_SEQS, {
+                  "source": source, "boot": boot, "seqs": numbers})}
     new = {}
     for value in values:
         key = (value["source"], value["boot"], value["seq"])
@@ -457,7 +455,7 @@ def _catch_up(session: Session, track: _TrackGates, run: Run, state: timed.RunSt
     (judging.timed.catch_up): a finish device's edge stored while the start device's
     outbox was still catching up. One device delivers in order, so only a track with gates
     on other devices than the start's reads anything here."""
-    sources = sorted({source for source, _ in track.gates} - {state.start.source})
+    sources = {source for source, _ in track.gates} - {state.start.source}
     if not sources:
         return state
     rows = session.connection().execute(_ARMED_SINCE, {"armed_at": run.armed_at})
