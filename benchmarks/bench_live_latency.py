@@ -207,7 +207,7 @@ class Bench:
         """Where the time goes: agent → handler, handler → emit (database), the emit call
         (writing to every client), emit → client (per-client delivery); and the server's
         garbage collections during the measurement."""
-        got, emits, pauses = {}, {}, []
+        got, emits, pauses = {}, {}, []  # pauses: (generation, start ns, end ns)
         first = min(sent.values())
         for line in self.trace.read_text().splitlines():
             parts = line.split()
@@ -215,7 +215,7 @@ class Bench:
                 got[int(parts[1])] = int(parts[2])
             elif parts[0] == "gc":
                 if int(parts[2]) >= first:  # during this measurement
-                    pauses.append((int(parts[3]) - int(parts[2])) / 1e6)
+                    pauses.append((int(parts[1]), int(parts[2]), int(parts[3])))
             else:
                 emits[(int(parts[1]), parts[2])] = (int(parts[3]), int(parts[4]))
         keys = [k for k in sent if k in emits and seqs[k] in got]
@@ -229,9 +229,24 @@ class Bench:
             "emit_call_ms": ms([(emits[k][1] - emits[k][0]) / 1e6 for k in keys]),
             "emit_return_to_client_ms": ms([(t - emits[(r, st)][1]) / 1e6
                                             for r, st, t in events if (r, st) in emits]),
-            "gc_collections": len(pauses),
-            "gc_pause_max_ms": round(max(pauses, default=0.0), 2),
+            "gc_collections": [sum(g == gen for g, _, _ in pauses) for gen in range(3)],
+            "gc_pause_max_ms": [round(max(((t1 - t0) / 1e6 for g, t0, t1 in pauses if g == gen),
+                                          default=0.0), 2) for gen in range(3)],
+            "slowest_edges": self.slowest(sent, events, pauses),
         }
+
+    @staticmethod
+    def slowest(sent: dict, events: list, pauses: list, count: int = 3) -> list[list[float]]:
+        """The `count` edges whose last client waited longest: [that wait, the collector's
+        pauses inside the edge's way (sent → last client), both ms]."""
+        last: dict = {}
+        for rid, st, t in events:
+            if (rid, st) in sent:
+                last[(rid, st)] = max(last.get((rid, st), 0), t)
+        worst = sorted(last, key=lambda k: last[k] - sent[k], reverse=True)[:count]
+        return [[round((last[k] - sent[k]) / 1e6, 2),
+                 round(sum(max(0, min(t1, last[k]) - max(t0, sent[k]))
+                           for _, t0, t1 in pauses) / 1e6, 2)] for k in worst]
 
     def close(self) -> None:
         self.agent.disconnect()

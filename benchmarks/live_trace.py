@@ -5,11 +5,15 @@ Writes one line per stage, CLOCK_MONOTONIC ns (system-wide, comparable with the 
   in <seq> <t>                  the /timing handler got the edge
   emit <run id> <status> <t0> <t1>   socketio.emit of `run` started / returned (all written)
   gc <generation> <t0> <t1>     a garbage collection in the server (a pause for every thread)
+
+Experiments, without editing the server: KEJURDA_TRACE_GC="700,10,10" sets the collector's
+thresholds, KEJURDA_TRACE_SPLIT_AT=N the clients from which a broadcast has two writers.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import time
 from pathlib import Path
@@ -54,6 +58,12 @@ def install(path: str) -> None:
 
 if __name__ == "__main__":
     install(sys.argv[1])
+    if os.environ.get("KEJURDA_TRACE_GC"):  # an experiment: the collector's thresholds
+        gc.set_threshold(*(int(x) for x in os.environ["KEJURDA_TRACE_GC"].split(",")))
+    if os.environ.get("KEJURDA_TRACE_SPLIT_AT"):  # an experiment: two hands from N clients
+        from scoreboard import fanout
+
+        fanout.SPLIT_AT = int(os.environ["KEJURDA_TRACE_SPLIT_AT"])
     from scoreboard.cli import main
 
     main(sys.argv[2:])
