@@ -50,7 +50,7 @@ SOCKET_KEYS = ("werkzeug.socket", "gunicorn.socket")  # in simple-websocket's or
 MAX_PENDING = 4 << 20  # a client this far behind and not reading for STALL_S is cut off
 STALL_S = 2.0          # (or 8 × this far behind, reading or not)
 CLOSE_GRACE_S = 5.0    # after its session ended, a client's pending bytes get this long
-SPLIT_AT = 400         # a broadcast to this many clients or more is written by two threads
+SPLIT_AT = 100         # a broadcast to this many clients or more is written by two threads
 
 
 def ws_frame(data: str | bytes, deflate: bool = False) -> bytes:
