@@ -208,11 +208,16 @@ class Bench:
         (writing to every client), emit → client (per-client delivery); and the server's
         garbage collections during the measurement."""
         got, emits, pauses = {}, {}, []  # pauses: (generation, start ns, end ns)
+        order: list[int] = []
+        fine: dict[str, list[int]] = {"hub": [], "ns": []}
         first = min(sent.values())
         for line in self.trace.read_text().splitlines():
             parts = line.split()
             if parts[0] == "in":
                 got[int(parts[1])] = int(parts[2])
+                order.append(int(parts[1]))
+            elif parts[0] in ("hub", "ns"):  # KEJURDA_TRACE_FINE: one per edge, in order
+                fine[parts[0]].append(int(parts[1]))
             elif parts[0] == "gc":
                 if int(parts[2]) >= first:  # during this measurement
                     pauses.append((int(parts[1]), int(parts[2]), int(parts[3])))
@@ -223,7 +228,16 @@ class Bench:
         def ms(values: list[float]) -> list[float]:
             return [round(pct(values, 50), 2), round(pct(values, 99), 2)]
 
+        finer = {}
+        if fine["hub"] and len(fine["hub"]) == len(fine["ns"]) == len(order):
+            hub, ns = dict(zip(order, fine["hub"])), dict(zip(order, fine["ns"]))
+            finer = {"to_hub_ms": ms([(hub[seqs[k]] - sent[k]) / 1e6 for k in keys]),
+                     "hub_to_namespace_ms": ms([(ns[seqs[k]] - hub[seqs[k]]) / 1e6
+                                                for k in keys]),
+                     "namespace_to_handler_ms": ms([(got[seqs[k]] - ns[seqs[k]]) / 1e6
+                                                    for k in keys])}
         return {
+            **finer,
             "to_handler_ms": ms([(got[seqs[k]] - sent[k]) / 1e6 for k in keys]),
             "handler_to_emit_ms": ms([(emits[k][0] - got[seqs[k]]) / 1e6 for k in keys]),
             "emit_call_ms": ms([(emits[k][1] - emits[k][0]) / 1e6 for k in keys]),
@@ -232,21 +246,34 @@ class Bench:
             "gc_collections": [sum(g == gen for g, _, _ in pauses) for gen in range(3)],
             "gc_pause_max_ms": [round(max(((t1 - t0) / 1e6 for g, t0, t1 in pauses if g == gen),
                                           default=0.0), 2) for gen in range(3)],
-            "slowest_edges": self.slowest(sent, events, pauses),
+            "slowest_edges": self.slowest(sent, events, pauses, got, seqs, emits),
         }
 
     @staticmethod
-    def slowest(sent: dict, events: list, pauses: list, count: int = 3) -> list[list[float]]:
-        """The `count` edges whose last client waited longest: [that wait, the collector's
-        pauses inside the edge's way (sent → last client), both ms]."""
+    def slowest(sent: dict, events: list, pauses: list, got: dict, seqs: dict, emits: dict,
+                count: int = 3) -> list[list[float]]:
+        """The `count` edges whose last client waited longest, each as ms: [that wait, the
+        collector's pauses inside the edge's way (sent → last client), then its stages:
+        agent → handler, handler → emit, the emit call, emit returned → last client]."""
         last: dict = {}
         for rid, st, t in events:
             if (rid, st) in sent:
                 last[(rid, st)] = max(last.get((rid, st), 0), t)
         worst = sorted(last, key=lambda k: last[k] - sent[k], reverse=True)[:count]
-        return [[round((last[k] - sent[k]) / 1e6, 2),
-                 round(sum(max(0, min(t1, last[k]) - max(t0, sent[k]))
-                           for _, t0, t1 in pauses) / 1e6, 2)] for k in worst]
+
+        def ms(ns: int) -> float:
+            return round(ns / 1e6, 2)
+
+        out = []
+        for k in worst:
+            row = [ms(last[k] - sent[k]), ms(sum(max(0, min(t1, last[k]) - max(t0, sent[k]))
+                                              for _, t0, t1 in pauses))]
+            if k in emits and seqs[k] in got:
+                handler, (emit0, emit1) = got[seqs[k]], emits[k]
+                row += [ms(handler - sent[k]), ms(emit0 - handler), ms(emit1 - emit0),
+                        ms(last[k] - emit1)]
+            out.append(row)
+        return out
 
     def close(self) -> None:
         self.agent.disconnect()

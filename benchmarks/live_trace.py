@@ -52,8 +52,32 @@ def install(path: str) -> None:
             out.write(f"gc {info['generation']} {started.pop()} {time.monotonic_ns()}\n")
 
     gc.callbacks.append(traced_gc)
+    if os.environ.get("KEJURDA_TRACE_FINE"):
+        fine(out)
     runs.record_edges = traced_record_edges
     SocketIO.emit = traced_emit
+
+
+def fine(out) -> None:
+    """Two more stamps before the handler: the hub has read the agent's frame (`hub`), a
+    worker enters the /timing namespace (`ns`)."""
+    from scoreboard import sockets, wshub
+
+    message = wshub.Client._message
+    trigger = sockets.TimingNamespace.trigger_event
+
+    def traced_message(self, data):
+        if "gate_event" in (data if isinstance(data, str) else data.decode("latin-1")):
+            out.write(f"hub {time.monotonic_ns()}\n")
+        return message(self, data)
+
+    def traced_trigger(self, event, *args):
+        if event == "gate_event":
+            out.write(f"ns {time.monotonic_ns()}\n")
+        return trigger(self, event, *args)
+
+    wshub.Client._message = traced_message
+    sockets.TimingNamespace.trigger_event = traced_trigger
 
 
 if __name__ == "__main__":
