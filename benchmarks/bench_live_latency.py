@@ -230,7 +230,8 @@ class Bench:
 
         finer = {}
         if fine["hub"] and len(fine["hub"]) == len(fine["ns"]) == len(order):
-            hub, ns = dict(zip(order, fine["hub"])), dict(zip(order, fine["ns"]))
+            hub, ns = dict(zip(order, fine["hub"], strict=True)), dict(
+                zip(order, fine["ns"], strict=True))
             finer = {"to_hub_ms": ms([(hub[seqs[k]] - sent[k]) / 1e6 for k in keys]),
                      "hub_to_namespace_ms": ms([(ns[seqs[k]] - hub[seqs[k]]) / 1e6
                                                 for k in keys]),
