@@ -205,8 +205,10 @@ class Bench:
 
     def stages(self, sent: dict, seqs: dict, events: list) -> dict:
         """Where the time goes: agent → handler, handler → emit (database), the emit call
-        (writing to every client), emit → client (per-client delivery); and the server's
-        garbage collections during the measurement."""
+        (writing to every client), emit → client (per-client delivery); with
+        KEJURDA_TRACE_FINE, agent → handler in three (to the hub's read, to the namespace,
+        to the handler); the server's garbage collections during the measurement; and the
+        slowest edges, stage by stage."""
         got, emits, pauses = {}, {}, []  # pauses: (generation, start ns, end ns)
         order: list[int] = []
         fine: dict[str, list[int]] = {"hub": [], "ns": []}
