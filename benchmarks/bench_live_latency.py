@@ -17,6 +17,7 @@ edges after a start compile SQLAlchemy's statements and meet cold caches, once p
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import socket
@@ -70,9 +71,6 @@ def venue(tmp: Path, teams: int) -> str:
 def venue_app(teams: int, **config: object) -> object:
     """The app on a fresh `venue`, in this process, publishing to no screen (the database's
     work only); `config` added to its settings."""
-    import gc
-    import tempfile
-
     from scoreboard.app import create_app
     from scoreboard.services import publish
 
@@ -264,17 +262,17 @@ class Bench:
                 last[(rid, st)] = max(last.get((rid, st), 0), t)
         worst = sorted(last, key=lambda k: last[k] - sent[k], reverse=True)[:count]
 
-        def ms(ns: int) -> float:
+        def to_ms(ns: int) -> float:
             return round(ns / 1e6, 2)
 
         out = []
         for k in worst:
-            row = [ms(last[k] - sent[k]), ms(sum(max(0, min(t1, last[k]) - max(t0, sent[k]))
-                                              for _, t0, t1 in pauses))]
+            row = [to_ms(last[k] - sent[k]),
+                   to_ms(sum(max(0, min(t1, last[k]) - max(t0, sent[k])) for _, t0, t1 in pauses))]
             if k in emits and seqs[k] in got:
                 handler, (emit0, emit1) = got[seqs[k]], emits[k]
-                row += [ms(handler - sent[k]), ms(emit0 - handler), ms(emit1 - emit0),
-                        ms(last[k] - emit1)]
+                row += [to_ms(handler - sent[k]), to_ms(emit0 - handler), to_ms(emit1 - emit0),
+                        to_ms(last[k] - emit1)]
             out.append(row)
         return out
 

@@ -7,7 +7,9 @@ Writes one line per stage, CLOCK_MONOTONIC ns (system-wide, comparable with the 
   gc <generation> <t0> <t1>     a garbage collection in the server (a pause for every thread)
 
 Experiments, without editing the server: KEJURDA_TRACE_GC="700,10,10" sets the collector's
-thresholds, KEJURDA_TRACE_SPLIT_AT=N the clients from which a broadcast has two writers.
+thresholds, KEJURDA_TRACE_SPLIT_AT=N the clients from which a broadcast has two writers;
+KEJURDA_TRACE_FINE=1 adds `hub <t>` (the hub has read an agent's gate_event) and `ns <t>`
+(a worker enters the /timing namespace) before `in`.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def fine(out) -> None:
     trigger = sockets.TimingNamespace.trigger_event
 
     def traced_message(self, data):
-        if "gate_event" in (data if isinstance(data, str) else data.decode("latin-1")):
+        if ("gate_event" if isinstance(data, str) else b"gate_event") in data:
             out.write(f"hub {time.monotonic_ns()}\n")
         return message(self, data)
 
