@@ -117,7 +117,11 @@ def standalone(listen: str, backends: list[str], run_dir: str) -> str:
     """A whole nginx.conf that runs as an ordinary user in the foreground, with every
     path of its own under `run_dir` (how the tests and benchmarks start nginx)."""
     # each proxied viewer holds two descriptors in one nginx worker: spread the viewers over
-    # four workers (reuseport) and ask for no more descriptors than this user may have
+    # the workers (reuseport) and ask for no more descriptors than this user may have. One
+    # worker per core, as Debian's nginx.conf has it (`auto`), but at least two, so that
+    # 10,000 viewers fit under a limit of 20,000 descriptors per process; more workers than
+    # cores only take turns on them (docs/performance.md, "nginx: one worker per core")
+    workers = max(2, os.cpu_count() or 1)
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     nofile = 65536 if hard == resource.RLIM_INFINITY else min(65536, hard)
     body = site(f"{listen} reuseport", backends, cache_dir=f"{run_dir}/cache").replace(
@@ -128,7 +132,7 @@ def standalone(listen: str, backends: list[str], run_dir: str) -> str:
     return "\n".join([
         *user,
         "daemon off;",
-        "worker_processes 4;",
+        f"worker_processes {workers};",
         f"worker_rlimit_nofile {nofile};",
         f"pid {run_dir}/nginx.pid;",
         f"error_log {run_dir}/error.log warn;",
