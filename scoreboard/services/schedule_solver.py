@@ -18,11 +18,14 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from judging.schedule import DAY, Need, Placed, Plan, Problem, busy_span, check, lower_bound
 from judging.schedule_greedy import greedy
+
+if TYPE_CHECKING:  # imported where a day is solved: OR-Tools (and the pandas it imports)
+    # cost every process ~0.3 s to start, and most (a worker, the CLI) never plan a schedule
+    from ortools.sat.python import cp_model
 
 log = logging.getLogger(__name__)
 MAKESPAN_WEIGHT = 10  # a minute earlier at a place is worth ten minutes of a team's wait
@@ -264,6 +267,8 @@ def _objective(model: cp_model.CpModel, plan: Plan, day: int, slots: list[_Slot]
 
 def _solve_day(problem: Problem, plan: Plan, day: int, keys: list[str], seconds: float,
                workers: int) -> dict[str, Placed] | None:
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
     slots = _slots(model, problem, plan, day, keys)
     _place_rules(model, problem, day, slots)
