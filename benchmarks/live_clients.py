@@ -13,13 +13,15 @@ With `deflate` every client offers permessage-deflate, as browsers do. A phone i
 what it gets on its own CPU; the generator, standing in for thousands of phones on the
 server's own cores, inflates the first bytes of each compressed message to know what it is
 (a few microseconds; the server keeps no context between messages, so each inflates on its
-own) and the `run` updates it measures in full after the measurement.
+own) and the `run` updates it measures in full after the measurement. The generator's
+garbage collector is off while it measures (its pauses are not the server's).
 Prints "ready <n>" once every client has its snapshot; on EOF of stdin prints one JSON line:
 {"events": [[run_id, status, t_ns], ...], "busy_ns": ..., "messages": ...}.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import select
 import socket
@@ -143,6 +145,13 @@ class Generator:
 def main(host: str, port: int, n: int, deflate: bool) -> None:
     raise_descriptor_limit()  # a descriptor per client
     gen = Generator(host, port, n, deflate)
+    # no collector while measuring: what the clients keep (a stamp and a payload per `run`,
+    # 200,000 at 10,000 viewers) kept it busy, and a full collection of the generator's
+    # heap (~130 ms at 10,000 clients) delayed its reading of every socket, counted as the
+    # server's latency. Reading leaves no cycles; the clients' objects are frozen first.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
     print(f"ready {len(gen.clients)}", flush=True)
     reader = threading.Thread(target=gen.run)
     reader.start()
