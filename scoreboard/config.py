@@ -172,6 +172,8 @@ def default_config(db_url: str | None = None) -> dict:
         # broadcasts framed once and written from the emitting thread (scoreboard/fanout.py);
         # KEJURDA_WS_FANOUT=0 restores one writer thread per client, for comparison
         "KEJURDA_WS_FANOUT": os.environ.get("KEJURDA_WS_FANOUT", "1") != "0",
+        # KEJURDA_QUIET_GC=0 leaves a worker's full garbage collections to CPython
+        "KEJURDA_QUIET_GC": os.environ.get("KEJURDA_QUIET_GC", "1") != "0",
         # Engine.IO's heartbeat: a screen that answers no ping for interval + timeout is
         # gone (its session ends, the hub of scoreboard/wshub.py closes its socket)
         "KEJURDA_PING_INTERVAL_S": _float("KEJURDA_PING_INTERVAL_S", 25.0),

@@ -27,6 +27,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.http import wsgi as gunicorn_wsgi
 from gunicorn.workers.gthread import ThreadWorker
 
+from scoreboard.collector import start_for
 from scoreboard.duties import start_duties
 from scoreboard.web.security import SERVER
 
@@ -56,6 +57,8 @@ class KejurdaServer(BaseApplication):
         # screens one had paused the worker for 115 ms mid-broadcast (docs/performance.md)
         gc.collect()
         gc.freeze()
+        # and its full collections at quiet moments, not mid-broadcast (scoreboard/collector.py)
+        start_for(app)
         return app
 
 
