@@ -49,7 +49,7 @@ class QuietCollector:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.busy = 0  # watched calls under way
-        self.last_busy = clock()  # when the last one started or ended
+        self.last_busy = clock()  # when the last one ended
         self.last_full = clock()
         self.last_pause = 0.0
         self.due_since: float | None = None
@@ -77,8 +77,10 @@ class QuietCollector:
         return watched
 
     def due(self, now: float) -> bool:
-        """A full collection is owed: CPython would have made one by now, and the last is
-        far enough behind."""
+        """A full collection is owed: CPython's count of middle-generation collections
+        has reached its threshold, and the last full one is far enough behind (CPython
+        would also wait for the young survivors to reach a quarter of the old generation,
+        which Python code cannot read; the spacing stands in for that)."""
         spacing = max(INTERVAL_S, PAUSE_SHARE * self.last_pause)
         return gc.get_count()[2] >= self._every and now - self.last_full >= spacing
 
