@@ -10,10 +10,13 @@ broadcast, which then reaches the last screens that much later.
 `QuietCollector` takes full collections off CPython's schedule (the oldest generation's
 threshold is set out of reach; the young generations keep theirs) and makes them itself, on
 a thread of its own:
-- when one is due: the middle generation has been collected `threshold[2]` times (10) since
-  the last full collection (CPython's own count), and the last one is at least `INTERVAL_S`
-  ago, or `PAUSE_SHARE` times its own pause if that is longer (a 200 ms pause: once a
-  minute at most), so that at most 1 edge in 300 can arrive during one;
+- when CPython would make one: the middle generation has been collected `threshold[2]`
+  times (10) since the last full collection, and the objects that have reached the oldest
+  generation since then are more than a quarter of those that survived it (CPython's two
+  rules; the second is checked by counting the oldest generation, a few ms at 5,000
+  screens, so only at a quiet moment and at most every `RECHECK_S`);
+- no sooner than `INTERVAL_S` after the last one, or `PAUSE_SHARE` times its pause if that
+  is longer (a 300 ms pause: 15 s);
 - once no broadcast is under way and none has been for `QUIET_S` (`watch` wraps the
   fan-out's broadcast, which every message to the screens goes through);
 - or, if no such moment comes within `MAX_WAIT_S` of being due, anyway: a venue whose
@@ -35,8 +38,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 QUIET_S = 0.05  # nothing broadcast for this long: the moment to collect
-INTERVAL_S = 10.0  # at most one full collection in this long...
-PAUSE_SHARE = 300  # ...or in this many times the last one's pause, if that is longer
+INTERVAL_S = 2.0  # at most one full collection in this long...
+PAUSE_SHARE = 50  # ...or in this many times the last one's pause, if that is longer
+RECHECK_S = 5.0  # the oldest generation had not grown enough: count it again after this
 MAX_WAIT_S = 10.0  # due and never quiet: collect anyway after this long
 TICK_S = 0.02  # how often a due collection looks for its moment
 IDLE_TICK_S = 1.0  # how often the collector asks whether one is due
@@ -53,7 +57,12 @@ class QuietCollector:
         self.last_full = clock()
         self.last_pause = 0.0
         self.due_since: float | None = None
+        self.not_before = 0.0  # the oldest generation is not counted again before this
         self.collections = 0
+        # CPython's counts, as functions so that a test can set them
+        self.young_collections = lambda: gc.get_count()[2]
+        self.old_size = lambda: len(gc.get_objects(generation=2))
+        self.survivors = 0  # the oldest generation after the last full collection
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -77,29 +86,35 @@ class QuietCollector:
         return watched
 
     def due(self, now: float) -> bool:
-        """A full collection is owed: CPython's count of middle-generation collections
-        has reached its threshold, and the last full one is far enough behind (CPython
-        would also wait for the young survivors to reach a quarter of the old generation,
-        which Python code cannot read; the spacing stands in for that)."""
+        """CPython's first rule (its count of middle-generation collections has reached
+        its threshold), and the last full collection far enough behind."""
         spacing = max(INTERVAL_S, PAUSE_SHARE * self.last_pause)
-        return gc.get_count()[2] >= self._every and now - self.last_full >= spacing
+        return (now >= self.not_before and self.young_collections() >= self._every
+                and now - self.last_full >= spacing)
 
     def should_collect(self, now: float) -> bool:
-        """Due, and either quiet now or due for `MAX_WAIT_S` already."""
+        """Due, quiet now (or due for `MAX_WAIT_S` already), and CPython's second rule:
+        the oldest generation has grown by more than a quarter since the last one."""
         if not self.due(now):
             self.due_since = None
             return False
         if self.due_since is None:
             self.due_since = now
         quiet = self.busy == 0 and now - self.last_busy >= QUIET_S
-        return quiet or now - self.due_since >= MAX_WAIT_S
+        if not quiet and now - self.due_since < MAX_WAIT_S:
+            return False
+        self.due_since = None
+        if self.old_size() - self.survivors > self.survivors // 4:
+            return True
+        self.not_before = now + RECHECK_S
+        return False
 
     def collect(self) -> None:
         t0 = self.clock()
         gc.collect()
         self.last_full = self.clock()
         self.last_pause = self.last_full - t0
-        self.due_since = None
+        self.survivors = self.old_size()  # all that survived is in the oldest generation
         self.collections += 1
 
     def start(self) -> None:
@@ -109,6 +124,7 @@ class QuietCollector:
         self._saved = gc.get_threshold()
         self._every = max(1, self._saved[2])
         gc.set_threshold(self._saved[0], self._saved[1], OUT_OF_REACH)
+        self.survivors = self.old_size()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="kejurda-gc", daemon=True)
         self._thread.start()

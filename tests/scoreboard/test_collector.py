@@ -19,44 +19,68 @@ class Clock:
         return self.now
 
 
+class Counts:
+    """CPython's counts as the collector reads them: middle-generation collections since
+    the last full one, and the size of the oldest generation."""
+
+    young = 10
+    old = 1_000
+
+
 @pytest.fixture()
-def owed(monkeypatch):
-    """CPython's count says a full collection is owed (or not: owed.count = 0)."""
+def owed():
+    return Counts()
 
-    class Owed:
-        count = 10
 
-    monkeypatch.setattr(quiet.gc, "get_count", lambda: (0, 0, Owed.count))
-    return Owed
+def collector(clock: Clock, counts: Counts) -> QuietCollector:
+    c = QuietCollector(clock)
+    c.young_collections = lambda: counts.young
+    c.old_size = lambda: counts.old
+    return c
 
 
 def test_nothing_is_collected_before_cpython_would_or_before_the_interval(owed):
     clock = Clock()
-    c = QuietCollector(clock)
+    c = collector(clock, owed)
     clock.now += quiet.INTERVAL_S - 0.5
     assert not c.should_collect(clock.now)  # owed, but the last one is too recent
     clock.now += 0.5
     assert c.should_collect(clock.now)
-    owed.count = 9  # CPython would make none yet
+    owed.young = 9  # CPython would make none yet
     assert not c.should_collect(clock.now)
 
 
-def test_a_long_pause_spaces_the_next_collection_by_three_hundred_pauses(owed):
+def test_a_long_pause_spaces_the_next_collection_by_fifty_pauses(owed):
     clock = Clock()
-    c = QuietCollector(clock)
-    c.last_pause = 0.2  # 200 ms, as at 5,000 screens per worker: once a minute at most
+    c = collector(clock, owed)
+    c.last_pause = 0.3  # as at 5,000 screens per worker: one in 15 s at most
     c.last_full = clock.now
-    clock.now += 59.5
+    clock.now += 14.5
     assert not c.should_collect(clock.now)
     clock.now += 0.5
     assert c.should_collect(clock.now)
+
+
+def test_as_cpython_only_once_the_old_generation_grew_by_more_than_a_quarter(owed):
+    clock = Clock()
+    c = collector(clock, owed)
+    c.survivors = 800  # after the last full collection
+    owed.old = 1_000  # 200 more: a quarter, not more
+    clock.now += quiet.INTERVAL_S
+    assert not c.should_collect(clock.now)
+    owed.old = 1_001
+    assert not c.should_collect(clock.now)  # not counted again before RECHECK_S
+    clock.now += quiet.RECHECK_S
+    assert c.should_collect(clock.now)
+    c.collect()  # a real full collection: the survivors are counted after it
+    assert c.survivors == 1_001 and c.last_full == clock.now and c.collections == 1
 
 
 def test_a_due_collection_waits_for_the_broadcast_and_a_quiet_moment_after_it(owed,
                                                                              monkeypatch):
     monkeypatch.setattr(quiet, "QUIET_S", 0.25)  # binary fractions: exact sums below
     clock = Clock()
-    c = QuietCollector(clock)
+    c = collector(clock, owed)
     clock.now += quiet.INTERVAL_S
     entered, release = threading.Event(), threading.Event()
 
@@ -82,7 +106,7 @@ def test_a_due_collection_waits_for_the_broadcast_and_a_quiet_moment_after_it(ow
 
 def test_a_worker_never_quiet_collects_anyway_after_the_longest_wait(owed):
     clock = Clock()
-    c = QuietCollector(clock)
+    c = collector(clock, owed)
     clock.now += quiet.INTERVAL_S
     c.busy = 1  # a broadcast never ends
     assert not c.should_collect(clock.now)
@@ -107,6 +131,7 @@ def test_watch_keeps_what_the_call_returns_and_raises():
 def test_started_it_takes_full_collections_from_cpython_and_makes_them_itself(monkeypatch):
     monkeypatch.setattr(quiet, "INTERVAL_S", 0.0)
     monkeypatch.setattr(quiet, "IDLE_TICK_S", 0.01)
+    monkeypatch.setattr(quiet, "RECHECK_S", 0.0)
     before = gc.get_threshold()
     full = threading.Event()
 
@@ -116,14 +141,18 @@ def test_started_it_takes_full_collections_from_cpython_and_makes_them_itself(mo
 
     c = QuietCollector()
     gc.callbacks.append(seen)
+    gc.freeze()  # as a worker does after start-up: the oldest generation starts empty
     try:
         c.start()
         assert gc.get_threshold() == (before[0], before[1], quiet.OUT_OF_REACH)
-        while not full.wait(0.01):  # allocations: CPython's count of young collections
-            kept = [[] for _ in range(10_000)]  # grows to what makes a full one owed
-            del kept
+        kept = []
+        while not full.wait(0.01):  # objects that live on: young collections move them
+            kept.append([[] for _ in range(10_000)])  # to the oldest generation, which grows
+            assert len(kept) < 1_000, "no full collection"
+        del kept
     finally:
         c.stop()
         gc.callbacks.remove(seen)
+        gc.unfreeze()
     assert c.collections >= 1 and c.last_pause > 0
     assert gc.get_threshold() == before  # given back as it was
