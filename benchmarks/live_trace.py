@@ -7,7 +7,9 @@ Writes one line per stage, CLOCK_MONOTONIC ns (system-wide, comparable with the 
   gc <generation> <t0> <t1>     a garbage collection in the server (a pause for every thread)
 
 Experiments, without editing the server: KEJURDA_TRACE_GC="700,10,10" sets the collector's
-thresholds, KEJURDA_TRACE_SPLIT_AT=N the clients from which a broadcast has two writers;
+thresholds (the worker's quiet collector, scoreboard/collector.py, then takes the third as
+its count of middle-generation collections and makes the full ones itself; add
+KEJURDA_QUIET_GC=0 to leave them to CPython), KEJURDA_TRACE_SPLIT_AT=N the clients from which a broadcast has two writers;
 KEJURDA_TRACE_FINE=1 adds `hub <t>` (the hub has read an agent's gate_event) and `ns <t>`
 (a worker enters the /timing namespace) before `in`.
 """

@@ -2,7 +2,7 @@
 
 A worker freezes what start-up built (scoreboard/gunicorn_app.py), but every screen that
 connects adds objects that live as long as it does, and a full collection walks them all,
-with every thread stopped: 17–45 ms at 1,000 screens, 160–225 ms at 5,000 screens per
+with every thread stopped: 17–57 ms at 1,000 screens, 157–362 ms at 5,000 screens per
 worker (docs/performance.md, "Full collections at quiet moments"). CPython starts one when
 allocations pass its thresholds, that is when the worker is busiest: during an edge's
 broadcast, which then reaches the last screens that much later.
