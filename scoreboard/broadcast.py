@@ -7,7 +7,12 @@ screens. Two things keep a Redis fault from reaching the timing:
   frozen Redis (a publish that never returns) or a dead one (a publish that fails after a
   retry) never holds up a write, a timekeeper's request or an agent's ack; what waits is
   bounded (the oldest is dropped past `MAX_WAITING`, and the screens resync anyway);
-- `ResyncingRedisManager`: when a server's connection to Redis comes back after it was lost
+- `ResyncingRedisManager` publishes on a thread of its own too, and a broadcast made here
+  goes to Redis before this server writes it to its own screens (python-socketio writes
+  first, then publishes): so the other servers write to theirs meanwhile, not after. With
+  10,000 screens on two servers, the second half waited for the first (docs/performance.md,
+  "Every server at once");
+- when a server's connection to Redis comes back after it was lost
   (Redis restarted, or unreachable for a while), the server sends each of its own `/live`
   screens a fresh `snapshot`: the runs on the tracks now, and the latest ranking of every
   category. Screens handle it as after their own reconnect (static/js/runs.js: a run they
@@ -74,7 +79,12 @@ class ResyncingRedisManager(socketio.RedisManager, FanoutManager):
     """python-socketio's Redis manager that calls `on_reconnect` (on a thread of its own)
     whenever its connection to Redis is made again after the first time. What it takes
     from Redis it broadcasts to this server's screens in one loop (`FanoutManager`, next
-    after python-socketio's pub/sub manager in the order of bases)."""
+    after python-socketio's pub/sub manager in the order of bases).
+
+    Publishing is on `publisher`'s thread, in order: python-socketio's `emit` writes to this
+    server's screens (`_handle_emit`) and then publishes (`_publish`); here the message is
+    handed to the publisher as `_handle_emit` begins, and the `_publish` that follows for
+    the same message does nothing. A frozen Redis holds up only what goes through it."""
 
     def __init__(self, url: str, channel: str, on_reconnect: Callable[[], None]) -> None:
         # a Redis that does not answer a connect in 2 s counts as down (the default waits
@@ -84,6 +94,33 @@ class ResyncingRedisManager(socketio.RedisManager, FanoutManager):
         self._connects = 0
         self._lock = threading.Lock()
         self._last_resync = 0.0
+        self.publisher = BackgroundEmitter(
+            lambda _kind, message: socketio.RedisManager._publish(self, message))
+        self._emitting = threading.local()  # .now: inside this thread's emit(); .sent: its message
+
+    def emit(self, *args: Any, **kwargs: Any) -> Any:
+        self._emitting.now = True
+        try:
+            return super().emit(*args, **kwargs)
+        finally:
+            self._emitting.now = False
+            self._emitting.sent = None
+
+    def _handle_emit(self, message: dict) -> None:
+        """A message made by this thread's `emit` (not one taken from Redis) is published
+        first: the other servers write it to their screens while this one writes it to its
+        own."""
+        if getattr(self._emitting, "now", False):
+            self._emitting.now = False
+            self._emitting.sent = message
+            self.publisher("emit", message)
+        super()._handle_emit(message)
+
+    def _publish(self, data: Any) -> None:
+        if data is getattr(self._emitting, "sent", None):
+            self._emitting.sent = None  # published already, before this server's screens
+            return
+        self.publisher("publish", data)
 
     def _redis_connect(self) -> None:
         super()._redis_connect()
