@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,8 +45,27 @@ def fmt_score(score: float | None) -> str:
     return "" if score is None else f"{score:.2f}"
 
 
+# the labels of each language, made once: a 150-team ranking page asks for a label per row,
+# and making all seventeen each time was nine tenths of its render (docs/performance.md,
+# "One render at a time")
+_LABELS: dict[str, dict[str, str]] = {}
+
+
 def status_labels() -> dict[str, str]:
     """Every status a ranking entry or a run can have, in the page's language."""
+    language = str(get_locale())
+    labels = _LABELS.get(language)
+    if labels is None:
+        labels = _LABELS[language] = _status_labels()
+    return dict(labels)  # the caller's own: the kept one stays as it is
+
+
+def status_label(status: str) -> str:
+    labels = _LABELS.get(str(get_locale())) or status_labels()
+    return labels.get(status, status)
+
+
+def _status_labels() -> dict[str, str]:
     return {"finished": _("Selesai"), "timeout": _("Waktu habis"),
             "dnf": _("Tidak selesai"), "dsq": _("Diskualifikasi"),
             "review": _("Ditinjau juri"), "armed": _("Bersiap"), "running": _("Berjalan"),
@@ -66,10 +86,6 @@ def live_texts() -> dict[str, Any]:
             "provisional": _("sementara"), "won": _("Menang"), "lost": _("Kalah"),
             "draw": _("Seri"),
             "headers": {fmt: result_headers(fmt) for fmt in ("timed", "judged", "match")}}
-
-
-def status_label(status: str) -> str:
-    return status_labels().get(status, status)
 
 
 def category_results(session: Session, slug: str) -> dict[str, Any]:

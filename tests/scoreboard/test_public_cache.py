@@ -98,3 +98,18 @@ def test_a_screen_told_of_a_change_is_never_answered_from_before_it(app, monkeyp
     with app.app_context():
         publish("match", {"category": "sumo-4", "match_id": "W1-1"})
     assert told == [("match", before[0] + 1, before[1] + 1)]
+
+
+def test_status_labels_are_kept_per_language_and_each_caller_gets_its_own(app):
+    """Made once per language (a label per row made all seventeen each time), never the
+    other language's, and a caller's changes stay its own."""
+    from scoreboard.services import results
+
+    for language, finished in (("id", "Selesai"), ("en", "Finished"), ("id", "Selesai")):
+        with app.test_request_context("/", headers={"Cookie": f"lang={language}"}):
+            assert results.status_label("finished") == finished
+            assert results.status_label("no-such-status") == "no-such-status"
+            labels = results.status_labels()
+            assert labels["finished"] == finished
+            labels["finished"] = "changed"
+            assert results.status_labels()["finished"] == finished
