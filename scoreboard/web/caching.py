@@ -9,6 +9,12 @@ phones (and a Kabupaten's worth of parents) reload. For an anonymous GET of one 
   the next request renders afresh; a kept response is also re-rendered after `TTL_S`
   (a change that was not published here: another server process, an import on the
   command line);
+- one request at a time renders a kept response again (`PublicCache.claim`): while it
+  does, the others get the kept one if only `TTL_S` has passed (nothing is known to have
+  changed), or wait for the new one if its category has changed (a screen told of a
+  change must not be answered from before it). Without this, every request of the second
+  in which a page expired rendered it again, the 150-team page ~0.1-0.4 s each, under 200
+  connections at once (docs/performance.md, "One render at a time");
 - it carries an ETag (a hash of the body: equal bodies, equal tags, on every process),
   Last-Modified (when that body first appeared) and `Cache-Control: public, max-age=1`,
   and a request with a matching If-None-Match or If-Modified-Since gets 304 and no body.
@@ -36,6 +42,7 @@ from werkzeug.http import parse_date
 from scoreboard.services import publish
 
 TTL_S = 1.0
+RENDER_WAIT_S = 5.0  # how long a request waits for another's render before rendering itself
 MAX_ENTRIES = 1024
 CACHE_CONTROL = "public, max-age=1"
 # endpoint -> the category its content depends on (a view argument), or "*" for all
@@ -72,6 +79,7 @@ class PublicCache:
         self.versions: dict[str, int] = {}
         self.lock = threading.Lock()
         self.hits = 0
+        self.rendering: dict[tuple, threading.Event] = {}  # key → set when its render ends
 
     def changed(self, event: str, payload: Any) -> None:
         """A publish: outdate the pages of its category (and the all-categories pages)."""
@@ -90,6 +98,25 @@ class PublicCache:
                 self.version(entry.scope) if version is None else version):
             return None
         return entry
+
+    def current(self, entry: Entry) -> bool:
+        """Nothing published here has outdated `entry` (it may be older than TTL_S)."""
+        return entry.version == self.version(entry.scope)
+
+    def claim(self, key: tuple) -> threading.Event | None:
+        """None: the caller renders `key` now and calls `done(key)` after; otherwise the
+        event that is set when the request rendering it is done."""
+        with self.lock:
+            if key in self.rendering:
+                return self.rendering[key]
+            self.rendering[key] = threading.Event()
+            return None
+
+    def done(self, key: tuple) -> None:
+        with self.lock:
+            ended = self.rendering.pop(key, None)
+        if ended is not None:
+            ended.set()
 
     def put(self, key: tuple, entry: Entry) -> None:
         with self.lock:
@@ -191,17 +218,37 @@ class FastPath:
         self.session_cookie = session_cookie + "="
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
-        if environ.get("REQUEST_METHOD") == "GET" and "HTTP_AUTHORIZATION" not in environ:
-            cookies = environ.get("HTTP_COOKIE", "")
-            if self.session_cookie not in cookies:
-                lang = LANG.search(cookies)
-                key = (f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}",
-                       lang.group(1) if lang else "id")
-                entry = self.cache.get(key)
-                if entry is not None and entry.headers is not None:
-                    self.cache.hits += 1
-                    return self._answer(entry, environ, start_response)
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" in environ:
+            return self.wsgi(environ, start_response)
+        cookies = environ.get("HTTP_COOKIE", "")
+        if self.session_cookie in cookies:
+            return self.wsgi(environ, start_response)
+        lang = LANG.search(cookies)
+        key = (f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}",
+               lang.group(1) if lang else "id")
+        kept = self.cache.entries.get(key)
+        if kept is None or kept.headers is None:  # not (yet) known to be a cached page
+            return self.wsgi(environ, start_response)
+        entry = self.cache.get(key)
+        if entry is not None:
+            return self._hit(entry, environ, start_response)
+        rendering = self.cache.claim(key)
+        if rendering is None:  # this request renders it; the others wait or take `kept`
+            try:
+                return self.wsgi(environ, start_response)
+            finally:
+                self.cache.done(key)
+        if self.cache.current(kept):  # only old: nothing is known to have changed
+            return self._hit(kept, environ, start_response)
+        if rendering.wait(RENDER_WAIT_S):
+            entry = self.cache.get(key)
+            if entry is not None and entry.headers is not None:
+                return self._hit(entry, environ, start_response)
         return self.wsgi(environ, start_response)
+
+    def _hit(self, entry: Entry, environ: dict, start_response: Any) -> list[bytes]:
+        self.cache.hits += 1
+        return self._answer(entry, environ, start_response)
 
     @staticmethod
     def _answer(entry: Entry, environ: dict, start_response: Any) -> list[bytes]:
