@@ -10,9 +10,11 @@ phones (and a Kabupaten's worth of parents) reload. For an anonymous GET of one 
   (a change that was not published here: another server process, an import on the
   command line);
 - one request at a time renders a kept response again (`PublicCache.claim`): while it
-  does, the others get the kept one if only `TTL_S` has passed (nothing is known to have
-  changed), or wait for the new one if its category has changed (a screen told of a
-  change must not be answered from before it). Without this, every request of the second
+  does, the others get the kept one if nothing published here has changed it and it is no
+  older than `KEPT_S` (a change another process made is known here only by a page's age),
+  or else wait for the new one (a screen told of a change must not be answered from before
+  it); a render that keeps nothing (a 404 now, or a failure) takes the kept one with it.
+  Without this, every request of the second
   in which a page expired rendered it again, the 150-team page ~0.1-0.4 s each, under 200
   connections at once (docs/performance.md, "One render at a time");
 - it carries an ETag (a hash of the body: equal bodies, equal tags, on every process),
@@ -43,6 +45,7 @@ from scoreboard.services import publish
 
 TTL_S = 1.0
 RENDER_WAIT_S = 5.0  # how long a request waits for another's render before rendering itself
+KEPT_S = 2 * TTL_S  # while one request renders a page, how old a kept one may be answered
 MAX_ENTRIES = 1024
 CACHE_CONTROL = "public, max-age=1"
 # endpoint -> the category its content depends on (a view argument), or "*" for all
@@ -100,8 +103,10 @@ class PublicCache:
         return entry
 
     def current(self, entry: Entry) -> bool:
-        """Nothing published here has outdated `entry` (it may be older than TTL_S)."""
-        return entry.version == self.version(entry.scope)
+        """Nothing published here has outdated `entry`, and it is younger than KEPT_S: a
+        change made by another process is known here only by the age of a page."""
+        return (entry.version == self.version(entry.scope)
+                and time.monotonic() - entry.at <= KEPT_S)
 
     def claim(self, key: tuple) -> threading.Event | None:
         """None: the caller renders `key` now and calls `done(key)` after; otherwise the
@@ -112,9 +117,13 @@ class PublicCache:
             self.rendering[key] = threading.Event()
             return None
 
-    def done(self, key: tuple) -> None:
+    def done(self, key: tuple, kept: Entry | None = None) -> None:
+        """The render of `key` is over. If it kept nothing new (the page is now a 404, or
+        the render failed), `kept` goes too: it must not outlive what it showed."""
         with self.lock:
             ended = self.rendering.pop(key, None)
+            if kept is not None and self.entries.get(key) is kept:
+                del self.entries[key]
         if ended is not None:
             ended.set()
 
@@ -143,14 +152,14 @@ def _cache() -> PublicCache:
     return current_app.extensions["kejurda_public_cache"]
 
 
-def _respond(entry: Entry) -> Response:
+def _respond(entry: Entry, conditional: bool = True) -> Response:
     resp = Response(entry.body, content_type=entry.content_type)
     resp.set_etag(entry.etag)
     resp.last_modified = entry.modified
     resp.headers["Cache-Control"] = CACHE_CONTROL
     resp.vary.add("Cookie")  # the language cookie picks the page's language
     resp.vary.add("Authorization")
-    return resp.make_conditional(request)
+    return resp.make_conditional(request) if conditional else resp
 
 
 def init_public_cache(app: Flask) -> PublicCache:
@@ -193,11 +202,13 @@ def init_public_cache(app: Flask) -> PublicCache:
                       datetime.now(UTC).replace(microsecond=0), version, time.monotonic(),
                       g.pop("kejurda_cache_scope", "*"))
         cache.put(key, entry)
-        out = _respond(cache.entries.get(key, entry))
-        if out.status_code == 200:  # what the fast path answers with, headers and all
-            entry.headers = [(k, v) for k, v in out.headers.items() if k.lower() not in (
-                "set-cookie", "date", "content-length")] + [("Content-Length", str(len(body)))]
-        return out
+        kept = cache.entries.get(key, entry)
+        # what the fast path answers with, headers and all: the whole answer, even when
+        # this request itself gets a 304
+        whole = _respond(kept, conditional=False)
+        entry.headers = [(k, v) for k, v in whole.headers.items() if k.lower() not in (
+            "set-cookie", "date", "content-length")] + [("Content-Length", str(len(body)))]
+        return _respond(kept)
 
     return cache
 
@@ -237,7 +248,7 @@ class FastPath:
             try:
                 return self.wsgi(environ, start_response)
             finally:
-                self.cache.done(key)
+                self.cache.done(key, kept)
         if self.cache.current(kept):  # only old: nothing is known to have changed
             return self._hit(kept, environ, start_response)
         if rendering.wait(RENDER_WAIT_S):

@@ -113,3 +113,24 @@ def test_status_labels_are_kept_per_language_and_each_caller_gets_its_own(app):
             assert labels["finished"] == finished
             labels["finished"] = "changed"
             assert results.status_labels()["finished"] == finished
+
+
+def test_a_page_rendered_again_for_a_revalidation_is_still_answered_by_the_fast_path(
+        app, client):
+    """The request that renders an expired page again may itself be a revalidation (a
+    browser sends its ETag) and get a 304; the page kept must still be the whole answer,
+    or every request after it would go through Flask and render it again."""
+    from scoreboard.web import caching
+
+    cache = app.extensions["kejurda_public_cache"]
+    first = client.get("/kategori/lf-smp")
+    key = ("/kategori/lf-smp?", "id")
+    cache.entries[key].at -= caching.KEPT_S + 1  # expired, and past what may be kept
+    again = client.get("/kategori/lf-smp", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert cache.entries[key].headers is not None
+    hits = cache.hits
+    whole = client.get("/kategori/lf-smp")
+    assert (whole.status_code, whole.data) == (200, first.data)
+    assert cache.hits == hits + 1  # from the fast path
+    assert whole.headers["Content-Length"] == str(len(first.data))
