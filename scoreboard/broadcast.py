@@ -1,7 +1,7 @@
 """Broadcasts through Redis (several server processes) that survive Redis' faults.
 
-With a message queue every emit goes through Redis, even to the emitting server's own
-screens. Two things keep a Redis fault from reaching the timing:
+With a message queue every emit goes through Redis to the other servers. Three things keep
+a Redis fault from reaching the timing:
 
 - `BackgroundEmitter`: publishing happens on one background thread, in publish order, so a
   frozen Redis (a publish that never returns) or a dead one (a publish that fails after a
@@ -46,13 +46,14 @@ RESYNC_DELAY_S = 0.5  # let the listener subscribe again before the screens are 
 class BackgroundEmitter:
     """`publish` → `emit` on one thread of its own, in order, never blocking the caller."""
 
-    def __init__(self, emit: Callable[[str, Any], None], max_waiting: int = MAX_WAITING):
+    def __init__(self, emit: Callable[[str, Any], None], max_waiting: int = MAX_WAITING,
+                 name: str = "kejurda-publish"):
         self.emit = emit
         self.max_waiting = max_waiting
         self.waiting: collections.deque[tuple[str, Any]] = collections.deque()
         self.cond = threading.Condition()
         self.dropped = 0
-        self.thread = threading.Thread(target=self._run, name="kejurda-publish", daemon=True)
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
         self.thread.start()
 
     def __call__(self, event: str, payload: Any) -> None:
@@ -95,16 +96,19 @@ class ResyncingRedisManager(socketio.RedisManager, FanoutManager):
         self._lock = threading.Lock()
         self._last_resync = 0.0
         self.publisher = BackgroundEmitter(
-            lambda _kind, message: socketio.RedisManager._publish(self, message))
+            lambda _kind, message: socketio.RedisManager._publish(self, message),
+            name="kejurda-redis-publish")
         self._emitting = threading.local()  # .now: inside this thread's emit(); .sent: its message
 
     def emit(self, *args: Any, **kwargs: Any) -> Any:
+        # an emit made while this one writes (a handler run mid-broadcast) has its own
+        # message; this one's is put back after it
+        outer = (getattr(self._emitting, "now", False), getattr(self._emitting, "sent", None))
         self._emitting.now = True
         try:
             return super().emit(*args, **kwargs)
         finally:
-            self._emitting.now = False
-            self._emitting.sent = None
+            self._emitting.now, self._emitting.sent = outer
 
     def _handle_emit(self, message: dict) -> None:
         """A message made by this thread's `emit` (not one taken from Redis) is published

@@ -126,3 +126,28 @@ def test_a_frozen_redis_holds_up_nothing_on_this_server(halls, monkeypatch):
     got: list[str] = []
     _wait(lambda: got.extend(there.received("b")) or len(got) >= len(want))
     assert got == want
+
+
+def test_an_emit_made_while_a_broadcast_is_written_publishes_each_message_once(halls):
+    """A handler run in the middle of a broadcast (a client found gone) may emit: each of
+    the two messages is published once, the outer first."""
+    here, there = halls
+    here.direct("a")
+    there.direct("b")
+    out = here.registry["a"]
+    write = out.write_message
+    inner = dict(RUN, status="review")
+
+    def write_then_emit(data: bytes) -> None:
+        out.write_message = write  # once
+        write(data)
+        here.server.emit("run", inner, namespace="/live")
+
+    out.write_message = write_then_emit
+    here.server.emit("run", RUN, namespace="/live")
+    here.server.emit("run", dict(RUN, status="marker"), namespace="/live")
+    want = [expected_text("run", data) for data in (RUN, inner, dict(RUN, status="marker"))]
+    got: list[str] = []
+    _wait(lambda: got.extend(there.received("b")) or want[-1] in got)
+    assert got == want
+    assert here.received("a") == want
