@@ -9,7 +9,7 @@ With `--proxy`, wrk goes through nginx (Debian's, the configuration `kejurda ngi
 writes, its public-page cache included) in front of the same server.
 
 Run: python benchmarks/bench_public_pages.py [--teams 150] [--seconds 15] [--connections 200]
-     [--proxy] [--warmup 3]
+     [--proxy] [--warmup 10]
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=150)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk not counted")
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="seconds of wrk not counted, before each path's measurement: "
+                             "a server's first seconds answer with a longer tail (3 s, the "
+                             "default before 2026-12-07, counted some of them)")
     parser.add_argument("--proxy", action="store_true",
                         help="through nginx and its public-page cache")
     args = parser.parse_args()
@@ -86,7 +89,7 @@ def main() -> None:
                 base = proxy.url
             try:
                 for path in ("/kategori/c", "/api/v1/categories/c/ranking"):
-                    # a hall's pages are already being read: a short warm-up run first
+                    # a hall's pages are already being read: a warm-up run first
                     # (its numbers are not printed), so the cold first render is not counted
                     wrk(base + path, args.warmup, args.connections)
                     print(wrk(base + path, args.seconds, args.connections), flush=True)
