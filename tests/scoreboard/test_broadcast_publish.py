@@ -12,23 +12,16 @@ from __future__ import annotations
 import secrets
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import socketio
 
 from scoreboard.broadcast import ResyncingRedisManager
 from tests.scoreboard.test_fanout_manager import RUN, Hall, expected_text
+from tests.support.waiting import wait_until
 
 REDIS = ("127.0.0.1", 6379)
-
-
-def _wait(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -45,7 +38,7 @@ def halls() -> Iterator[tuple[Hall, Hall]]:
     for hall in made:
         hall.server.manager.initialize()  # its listener, as the first connection would
     client = redis.Redis(*REDIS)
-    _wait(lambda: client.pubsub_numsub(channel)[0][1] == 2)
+    assert wait_until(lambda: client.pubsub_numsub(channel)[0][1] == 2)
     yield made[0], made[1]
     for hall in made:
         hall.close()
@@ -78,7 +71,7 @@ def test_the_other_server_writes_while_this_one_is_still_writing_to_its_own(hall
     emitting.start()
     try:
         got: list[str] = []
-        _wait(lambda: got.extend(there.received("b")) or got)
+        assert wait_until(lambda: got.extend(there.received("b")) or got)
         assert got == [expected_text("run", RUN)]
         assert emitting.is_alive() and here.received("a") == []  # still writing its own
     finally:
@@ -97,7 +90,7 @@ def test_each_broadcast_reaches_every_server_once_and_in_order(halls):
         here.server.emit("run", dict(RUN, status=status), namespace="/live")
     want = [expected_text("run", dict(RUN, status=status)) for status in statuses]
     got: list[str] = []
-    _wait(lambda: got.extend(there.received("b1")) or want[-1] in got)
+    assert wait_until(lambda: got.extend(there.received("b1")) or want[-1] in got)
     assert got == want
     assert here.received("a1") == here.received("a2") == want
 
@@ -124,7 +117,7 @@ def test_a_frozen_redis_holds_up_nothing_on_this_server(halls, monkeypatch):
     assert there.received("b") == []
     thawed.set()
     got: list[str] = []
-    _wait(lambda: got.extend(there.received("b")) or len(got) >= len(want))
+    assert wait_until(lambda: got.extend(there.received("b")) or len(got) >= len(want))
     assert got == want
 
 
@@ -148,6 +141,6 @@ def test_an_emit_made_while_a_broadcast_is_written_publishes_each_message_once(h
     here.server.emit("run", dict(RUN, status="marker"), namespace="/live")
     want = [expected_text("run", data) for data in (RUN, inner, dict(RUN, status="marker"))]
     got: list[str] = []
-    _wait(lambda: got.extend(there.received("b")) or want[-1] in got)
+    assert wait_until(lambda: got.extend(there.received("b")) or want[-1] in got)
     assert got == want
     assert here.received("a") == want

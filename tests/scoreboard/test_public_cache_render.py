@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from scoreboard.web import caching
 from scoreboard.web.caching import Entry, FastPath, PublicCache
+from tests.support.waiting import wait_until
 
 KEY = ("/kategori/c?", "id")
 
@@ -72,115 +73,92 @@ def _in_thread(path: FastPath, out: list) -> threading.Thread:
     return thread
 
 
+class Rendering:
+    """A cache holding `kept` (or nothing), the fast path in front of a SlowApp, and, once
+    started, one request inside the app rendering the page; `wait(n)` sends `n` more that
+    are seen waiting on that render before the app is let go."""
+
+    def __init__(self, kept: Entry | None, body: bytes, changed: bool = False,
+                 **app: object) -> None:
+        self.cache = PublicCache()
+        if kept is not None:
+            self.cache.put(KEY, kept)
+        if changed:  # a result published: the kept page is outdated
+            self.cache.changed("run", {"category": "c"})
+        self.app = SlowApp(self.cache, body, **app)
+        self.path = FastPath(self.cache, self.app)
+        self.rendered: list = []
+        self.waiting: list = []
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> Rendering:
+        self.threads.append(_in_thread(self.path, self.rendered))
+        assert self.app.started.wait(10)
+        return self
+
+    def wait(self, n: int) -> None:
+        self.cache.rendering[KEY] = counted = Counted()  # what the renderer's done() sets
+        self.threads += [_in_thread(self.path, self.waiting) for _ in range(n)]
+        assert wait_until(lambda: counted.waiting == n), counted.waiting
+        assert self.waiting == []  # none answered before the render is done
+
+    def finish(self) -> None:
+        self.app.go.set()
+        for thread in self.threads:
+            thread.join(10)
+
+
 def test_an_old_page_is_rendered_by_one_request_while_the_others_get_the_kept_one():
-    cache = PublicCache()
-    cache.put(KEY, _entry(b"old", version=0, age_s=caching.TTL_S + 0.5))
-    app = SlowApp(cache, b"new")
-    path = FastPath(cache, app)
-    rendered: list = []
-    renderer = _in_thread(path, rendered)
-    assert app.started.wait(10)
-    assert [_get(path) for _ in range(5)] == [b"old"] * 5  # answered at once, not rendered
-    app.go.set()
-    renderer.join(10)
-    assert rendered == [b"new"] and app.calls == 1
-    assert _get(path) == b"new" and app.calls == 1
-    assert cache.rendering == {}
+    r = Rendering(_entry(b"old", version=0, age_s=caching.TTL_S + 0.5), b"new").start()
+    assert [_get(r.path) for _ in range(5)] == [b"old"] * 5  # answered at once, not rendered
+    r.finish()
+    assert r.rendered == [b"new"] and r.app.calls == 1
+    assert _get(r.path) == b"new" and r.app.calls == 1
+    assert r.cache.rendering == {}
 
 
 def test_after_a_change_the_others_wait_for_the_one_render_never_get_the_page_before_it():
-    cache = PublicCache()
-    cache.put(KEY, _entry(b"before", version=0))
-    cache.changed("run", {"category": "c"})  # a result published: the kept page is outdated
-    app = SlowApp(cache, b"after")
-    path = FastPath(cache, app)
-    rendered: list = []
-    renderer = _in_thread(path, rendered)
-    assert app.started.wait(10)
-    cache.rendering[KEY] = counted = Counted()  # what the renderer's done() will set
-    waiting: list = []
-    waiters = [_in_thread(path, waiting) for _ in range(4)]
-    _until(lambda: counted.waiting == 4)
-    assert waiting == []  # all four wait: none answered from before the change
-    app.go.set()
-    for thread in [renderer, *waiters]:
-        thread.join(10)
-    assert rendered == [b"after"] and waiting == [b"after"] * 4
-    assert app.calls == 1
+    r = Rendering(_entry(b"before", version=0), b"after", changed=True).start()
+    r.wait(4)  # none answered from before the change
+    r.finish()
+    assert r.rendered == [b"after"] and r.waiting == [b"after"] * 4
+    assert r.app.calls == 1
 
 
 def test_a_failed_render_lets_the_waiting_requests_go_on_to_the_app():
-    cache = PublicCache()
-    cache.put(KEY, _entry(b"before", version=0))
-    cache.changed("run", {"category": "c"})
-    app = SlowApp(cache, b"after", fail=True)
-    path = FastPath(cache, app)
-    first: list = []
-    renderer = _in_thread(path, first)
-    assert app.started.wait(10)
-    cache.rendering[KEY] = counted = Counted()
-    waiting: list = []
-    waiter = _in_thread(path, waiting)
-    _until(lambda: counted.waiting == 1)  # it waits on the render, not renders itself
-    app.go.set()
-    renderer.join(10)
-    waiter.join(10)
-    assert isinstance(first[0], RuntimeError) and isinstance(waiting[0], RuntimeError)
-    assert app.calls == 2 and cache.rendering == {}  # the waiter tried for itself
-    assert KEY not in cache.entries  # the outdated page went with the failed render
+    r = Rendering(_entry(b"before", version=0), b"after", changed=True, fail=True).start()
+    r.wait(1)  # it waits on the render, not renders itself
+    r.finish()
+    assert isinstance(r.rendered[0], RuntimeError) and isinstance(r.waiting[0], RuntimeError)
+    assert r.app.calls == 2 and r.cache.rendering == {}  # the waiter tried for itself
+    assert KEY not in r.cache.entries  # the outdated page went with the failed render
 
 
 def test_a_kept_page_too_old_is_not_answered_while_another_request_renders():
     """A change made by another process is known here only by a page's age: past KEPT_S
     the others wait for the render rather than get a page that old."""
-    cache = PublicCache()
-    cache.put(KEY, _entry(b"older", version=0, age_s=caching.KEPT_S + 1))
-    app = SlowApp(cache, b"new")
-    path = FastPath(cache, app)
-    rendered: list = []
-    renderer = _in_thread(path, rendered)
-    assert app.started.wait(10)
-    cache.rendering[KEY] = counted = Counted()
-    waiting: list = []
-    waiter = _in_thread(path, waiting)
-    _until(lambda: counted.waiting == 1)
-    assert waiting == []
-    app.go.set()
-    renderer.join(10)
-    waiter.join(10)
-    assert rendered == waiting == [b"new"] and app.calls == 1
+    r = Rendering(_entry(b"older", version=0, age_s=caching.KEPT_S + 1), b"new").start()
+    r.wait(1)
+    r.finish()
+    assert r.rendered == r.waiting == [b"new"] and r.app.calls == 1
 
 
 def test_a_page_that_is_gone_is_not_answered_from_the_kept_one():
     """The render answers 404 now (the category was withdrawn elsewhere): the kept page goes,
     and the next request reaches the app instead of getting it."""
-    cache = PublicCache()
-    cache.put(KEY, _entry(b"old", version=0, age_s=caching.TTL_S + 0.5))
-    app = SlowApp(cache, b"not found", status="404 NOT FOUND")
-    app.go.set()
-    path = FastPath(cache, app)
-    assert _get(path) == b"not found"
-    assert KEY not in cache.entries and cache.rendering == {}
-    assert _get(path) == b"not found" and app.calls == 2
-
-
-def _until(condition) -> None:
-    deadline = time.monotonic() + 10
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+    r = Rendering(_entry(b"old", version=0, age_s=caching.TTL_S + 0.5), b"not found",
+                  status="404 NOT FOUND")
+    r.app.go.set()
+    assert _get(r.path) == b"not found"
+    assert KEY not in r.cache.entries and r.cache.rendering == {}
+    assert _get(r.path) == b"not found" and r.app.calls == 2
 
 
 def test_a_page_not_kept_yet_is_never_waited_for():
     """Only a page the cache already holds is rendered by one request at a time: anything
     else (a page never asked for, a path that is not cached at all) goes straight on."""
-    cache = PublicCache()
-    app = SlowApp(cache, b"first")
-    path = FastPath(cache, app)
-    got: list = []
-    threads = [_in_thread(path, got) for _ in range(3)]
-    _until(lambda: app.calls == 3)  # all three are in the app at once
-    app.go.set()
-    for thread in threads:
-        thread.join(10)
-    assert got == [b"first"] * 3 and cache.rendering == {}
+    r = Rendering(None, b"first")
+    r.threads = [_in_thread(r.path, r.rendered) for _ in range(3)]
+    assert wait_until(lambda: r.app.calls == 3), r.app.calls  # all three in the app at once
+    r.finish()
+    assert r.rendered == [b"first"] * 3 and r.cache.rendering == {}
