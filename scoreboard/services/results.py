@@ -53,19 +53,21 @@ _LABELS: dict[str, dict[str, str]] = {}
 
 def status_labels() -> dict[str, str]:
     """Every status a ranking entry or a run can have, in the page's language."""
-    language = str(get_locale())
-    labels = _LABELS.get(language)
-    if labels is None:
-        labels = _LABELS[language] = _status_labels()
-    return dict(labels)  # the caller's own: the kept one stays as it is
+    return dict(_kept_labels())  # the caller's own: the kept one stays as it is
 
 
 def status_label(status: str) -> str:
-    labels = _LABELS.get(str(get_locale())) or status_labels()
-    return labels.get(status, status)
+    return _kept_labels().get(status, status)
 
 
-def _status_labels() -> dict[str, str]:
+def _kept_labels() -> dict[str, str]:
+    language = str(get_locale())
+    if language not in _LABELS:
+        _LABELS[language] = _make_labels()
+    return _LABELS[language]
+
+
+def _make_labels() -> dict[str, str]:
     return {"finished": _("Selesai"), "timeout": _("Waktu habis"),
             "dnf": _("Tidak selesai"), "dsq": _("Diskualifikasi"),
             "review": _("Ditinjau juri"), "armed": _("Bersiap"), "running": _("Berjalan"),

@@ -201,14 +201,13 @@ def init_public_cache(app: Flask) -> PublicCache:
         entry = Entry(body, resp.content_type, hashlib.sha256(body).hexdigest()[:32],
                       datetime.now(UTC).replace(microsecond=0), version, time.monotonic(),
                       g.pop("kejurda_cache_scope", "*"))
-        cache.put(key, entry)
-        kept = cache.entries.get(key, entry)
+        cache.put(key, entry)  # (Last-Modified carried over when the body is the same)
         # what the fast path answers with, headers and all: the whole answer, even when
         # this request itself gets a 304
-        whole = _respond(kept, conditional=False)
+        whole = _respond(entry, conditional=False)
         entry.headers = [(k, v) for k, v in whole.headers.items() if k.lower() not in (
             "set-cookie", "date", "content-length")] + [("Content-Length", str(len(body)))]
-        return _respond(kept)
+        return _respond(entry)
 
     return cache
 
